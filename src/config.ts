@@ -1,0 +1,141 @@
+/**
+ * @module
+ * The one place that reads `process.env`. Every setting the app reads is listed in {@link SETTINGS}
+ * (infra/ sets exactly these; a test checks the compiled template against this list). Settings are
+ * parsed once at startup; a bad or missing value fails with a report that names every problem.
+ */
+import { z } from "zod";
+
+export interface SettingSpec {
+  readonly name: string;
+  readonly required: boolean;
+  readonly description: string;
+}
+
+/** Every application setting aci-jobs reads, in one list (infra and docs follow it). */
+export const SETTINGS = [
+  {
+    name: "AZURE_SUBSCRIPTION_ID",
+    required: true,
+    description: "Subscription in which container groups are created.",
+  },
+  {
+    name: "ACI_RESOURCE_GROUP",
+    required: true,
+    description: "Resource group in which container groups are created (the app's role is scoped to it).",
+  },
+  {
+    name: "ACI_REGION",
+    required: true,
+    description: "Region for jobs whose definition names none, e.g. eastus.",
+  },
+  {
+    name: "ACI_ARM_ENDPOINT",
+    required: false,
+    description:
+      "Azure Resource Manager base URL. Default https://management.azure.com; sovereign clouds and the local emulator set it.",
+  },
+  {
+    name: "ACI_ARM_AUDIENCE",
+    required: false,
+    description:
+      "Token audience for ARM. Default: the origin of ACI_ARM_ENDPOINT, which is right for every Azure cloud; the emulator sets https://management.azure.com.",
+  },
+  {
+    name: "AzureWebJobsStorage",
+    required: false,
+    description:
+      "Storage connection string (local development: UseDevelopmentStorage=true). In Azure, use the identity-based AzureWebJobsStorage__blobServiceUri instead.",
+  },
+  {
+    name: "AzureWebJobsStorage__blobServiceUri",
+    required: false,
+    description:
+      "Blob endpoint of the host storage account, reached with the app's managed identity (run locks live there).",
+  },
+] as const satisfies readonly SettingSpec[];
+
+export type SettingName = (typeof SETTINGS)[number]["name"];
+
+/** Where the app keeps its small run-coordination records (the host's own storage account). */
+export type RunStateStorage =
+  | { readonly kind: "connectionString"; readonly connectionString: string }
+  | { readonly kind: "identity"; readonly blobServiceUri: string };
+
+export interface AppConfig {
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly defaultRegion: string;
+  readonly arm: { readonly endpoint: string; readonly audience: string };
+  /** Absent only where no storage is configured; triggers then refuse to start runs with a clear error. */
+  readonly runStateStorage: RunStateStorage | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const nonEmpty = (name: string) =>
+  z.string({ error: `${name} is not set` }).trim().min(1, { error: `${name} is empty` });
+
+const httpsUrl = (name: string) =>
+  z
+    .string()
+    .trim()
+    .refine((value) => URL.canParse(value) && new URL(value).protocol === "https:", {
+      error: `${name} must be an https URL`,
+    });
+
+// ARM resource group names: 1-90 characters of letters, digits, underscores, hyphens, periods and
+// parentheses, not ending in a period (Azure resource naming rules, Microsoft.Resources).
+const resourceGroupName = nonEmpty("ACI_RESOURCE_GROUP").regex(/^[-\w.()]{0,89}[-\w()]$/u, {
+  error: "ACI_RESOURCE_GROUP is not a valid resource group name",
+});
+
+const envSchema = z.object({
+  AZURE_SUBSCRIPTION_ID: nonEmpty("AZURE_SUBSCRIPTION_ID").regex(
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/iu,
+    { error: "AZURE_SUBSCRIPTION_ID must be a subscription id (a GUID)" },
+  ),
+  ACI_RESOURCE_GROUP: resourceGroupName,
+  ACI_REGION: nonEmpty("ACI_REGION").regex(/^[a-z0-9]+$/u, {
+    error: "ACI_REGION must be a region name such as eastus (lowercase, no spaces)",
+  }),
+  ACI_ARM_ENDPOINT: httpsUrl("ACI_ARM_ENDPOINT").default("https://management.azure.com"),
+  ACI_ARM_AUDIENCE: httpsUrl("ACI_ARM_AUDIENCE").optional(),
+  AzureWebJobsStorage: z.string().trim().optional(),
+  AzureWebJobsStorage__blobServiceUri: httpsUrl("AzureWebJobsStorage__blobServiceUri").optional(),
+});
+
+/** Parses the settings once; throws {@link ConfigError} listing every problem. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => issue.message));
+  }
+  const settings = parsed.data;
+  const endpoint = settings.ACI_ARM_ENDPOINT.replace(/\/+$/u, "");
+  return Object.freeze({
+    subscriptionId: settings.AZURE_SUBSCRIPTION_ID.toLowerCase(),
+    resourceGroup: settings.ACI_RESOURCE_GROUP,
+    defaultRegion: settings.ACI_REGION,
+    arm: Object.freeze({
+      endpoint,
+      audience: (settings.ACI_ARM_AUDIENCE ?? new URL(endpoint).origin).replace(/\/+$/u, ""),
+    }),
+    runStateStorage: runStateStorageFrom(settings),
+  });
+}
+
+function runStateStorageFrom(settings: z.infer<typeof envSchema>): RunStateStorage | undefined {
+  if (settings.AzureWebJobsStorage__blobServiceUri) {
+    return Object.freeze({ kind: "identity", blobServiceUri: settings.AzureWebJobsStorage__blobServiceUri });
+  }
+  if (settings.AzureWebJobsStorage) {
+    return Object.freeze({ kind: "connectionString", connectionString: settings.AzureWebJobsStorage });
+  }
+  return undefined;
+}
