@@ -1,0 +1,100 @@
+/**
+ * @module
+ * Activity names and their input and output shapes: the whole contract between orchestrations and I/O.
+ * Orchestrations import only this file (types and constants, no SDK). Outcomes an orchestration must
+ * act on are tagged results (`kind`); activities throw only for transient faults, which the retry
+ * policies in src/orchestrations/retryPolicies.ts absorb.
+ */
+import type { ContainerPhase } from "../aci/observation";
+import type { LogCursor } from "../aci/logs";
+import type { ContainerSpec } from "../jobs/definition";
+
+export const Activities = {
+  createContainerGroup: "createContainerGroup",
+  observeContainerGroup: "observeContainerGroup",
+  collectContainerLogs: "collectContainerLogs",
+  deleteContainerGroup: "deleteContainerGroup",
+  releaseRunSlot: "releaseRunSlot",
+} as const;
+
+/** Identifies the run attempt an activity works for; also used to label log lines. */
+export interface AttemptRef {
+  readonly jobId: string;
+  readonly runId: string;
+  readonly attempt: number;
+  readonly groupName: string;
+}
+
+export interface CreateContainerGroupInput extends AttemptRef {
+  readonly region: string;
+  readonly container: ContainerSpec;
+}
+
+export type CreateContainerGroupResult =
+  | {
+      readonly kind: "created";
+      /** An earlier group of that name (left by another run) was deleted first. */
+      readonly replaced?: string;
+      /** This attempt's own group was already there: a retried create after a lost response. */
+      readonly alreadyOurs: boolean;
+      readonly operationStatus: string;
+    }
+  /** fail_if_exists: a group of that name exists and belongs to someone else; it was left alone. */
+  | { readonly kind: "exists"; readonly owner: string }
+  /** ARM refused the request for a reason retrying now will not fix (bad definition, quota, auth). */
+  | { readonly kind: "rejected"; readonly code: string; readonly message: string };
+
+export interface ObserveContainerGroupInput extends AttemptRef {
+  readonly cursor: LogCursor;
+  /** The phase seen last time, so a change can be logged once. */
+  readonly previousPhase: ContainerPhase["phase"] | null;
+}
+
+export type ObserveContainerGroupResult =
+  | {
+      readonly kind: "observed";
+      readonly state: ContainerPhase;
+      readonly provisioningState: string;
+      readonly restartCount: number;
+      readonly events: readonly string[];
+      readonly cursor: LogCursor;
+    }
+  /** 404: the group was deleted by something other than this run. */
+  | { readonly kind: "gone" };
+
+export interface CollectContainerLogsInput extends AttemptRef {
+  readonly cursor: LogCursor;
+  /** Whether the container has stopped, so ACI may have cut the log to 16 KB / 1,000 lines. */
+  readonly stopped: boolean;
+}
+
+export interface CollectContainerLogsResult {
+  readonly cursor: LogCursor;
+  /** The last lines of the log (bounded), for the run result. */
+  readonly tail: readonly string[];
+  /** ACI no longer had some lines when they were read (its 16 KB / 1,000-line cap after stop). */
+  readonly linesMissed: boolean;
+  readonly available: boolean;
+}
+
+export type DeleteContainerGroupInput = AttemptRef;
+
+export type DeleteContainerGroupResult = { readonly kind: "deleted" } | { readonly kind: "alreadyGone" };
+
+export interface ReleaseRunSlotInput {
+  readonly jobId: string;
+  readonly runId: string;
+}
+
+export interface ReleaseRunSlotResult {
+  readonly released: boolean;
+}
+
+/** Each activity's input and output, so calls from orchestrations are type-checked end to end. */
+export interface ActivityContract {
+  [Activities.createContainerGroup]: { input: CreateContainerGroupInput; output: CreateContainerGroupResult };
+  [Activities.observeContainerGroup]: { input: ObserveContainerGroupInput; output: ObserveContainerGroupResult };
+  [Activities.collectContainerLogs]: { input: CollectContainerLogsInput; output: CollectContainerLogsResult };
+  [Activities.deleteContainerGroup]: { input: DeleteContainerGroupInput; output: DeleteContainerGroupResult };
+  [Activities.releaseRunSlot]: { input: ReleaseRunSlotInput; output: ReleaseRunSlotResult };
+}

@@ -1,0 +1,22 @@
+/**
+ * Retry policies for activities, carried out by the Durable extension. Activities throw only for
+ * transient faults (throttling, 5xx, resets, ContainerGroupTransitioning), so these retry exactly those.
+ * The SDK already retried each call up to 3 times (honouring Retry-After) before an activity throws.
+ */
+import * as df from "durable-functions";
+
+function policy(firstRetryMs: number, maxAttempts: number, maxIntervalMs: number): df.RetryOptions {
+  const options = new df.RetryOptions(firstRetryMs, maxAttempts);
+  options.backoffCoefficient = 2;
+  options.maxRetryIntervalInMilliseconds = maxIntervalMs;
+  return options;
+}
+
+/** ARM reads and writes: 5 s, 10 s, 20 s, 40 s, 60 s: a little over two minutes of trying. */
+export const armCallRetry = policy(5_000, 6, 60_000);
+
+/**
+ * Deleting is what keeps a failed run from costing money, so it keeps trying for about half an hour
+ * (10 s doubling up to 5 minutes, 10 attempts) before the run reports the group as not cleaned up.
+ */
+export const deleteRetry = policy(10_000, 10, 300_000);

@@ -1,0 +1,321 @@
+/**
+ * @module
+ * One run of a job: attempts until one succeeds, the retry policy is spent, or the run's time budget
+ * runs out. Each attempt creates the container group, watches it (a sub-orchestration), reads the rest
+ * of its log, and deletes it on every path. Deterministic: time comes from the history, waiting is by
+ * durable timers, and all I/O happens in activities.
+ */
+import type * as df from "durable-functions";
+import { Activities, type AttemptRef, type CollectContainerLogsResult } from "../activities/contracts";
+import { START_OF_LOG, type LogCursor } from "../aci/logs";
+import { derivedContainerGroupName } from "../aci/names";
+import { formatDuration } from "../jobs/duration";
+import {
+  Orchestrations,
+  watchInstanceId,
+  type AttemptReason,
+  type AttemptRecord,
+  type Cleanup,
+  type PhaseTimings,
+  type RunInput,
+  type RunPhase,
+  type RunProgress,
+  type RunResult,
+} from "../runs/contracts";
+import { callActivity, callSubOrchestrator, failureMessage, now, sleepUntil } from "./calls";
+import { armCallRetry, deleteRetry } from "./retryPolicies";
+import type { Observed, WatchInput, WatchResult } from "./watchContainerGroup";
+
+/** ARM codes after which another attempt may succeed: capacity and quota come and go. */
+const RETRYABLE_REJECTIONS = new Set(["ContainerGroupQuotaReached", "ServiceUnavailable", "TooManyRequests"]);
+
+export function* runJob(context: df.OrchestrationContext): Generator<df.Task, RunResult, unknown> {
+  const input = context.df.getInput<RunInput>();
+  const { job } = input;
+  const startedAt = now(context);
+  const deadline = startedAt + job.timeout;
+  const attempts: AttemptRecord[] = [];
+  let budgetNote = "";
+
+  for (let attempt = 1; ; attempt++) {
+    const record = yield* runAttempt(context, input, attempt, deadline, attempts);
+    attempts.push(record);
+    if (record.outcome !== "failed" || !record.retryable || attempt > job.retries) break;
+
+    const retryAt = now(context) + job.retryDelay;
+    if (retryAt >= deadline) {
+      budgetNote = ` No retry: the next attempt would start after the run's ${formatDuration(job.timeout)} timeout.`;
+      break;
+    }
+    report(context, input, "waitingToRetry", attempt, record.groupName, attempts, new Date(retryAt).toISOString());
+    yield* sleepUntil(context, retryAt);
+  }
+
+  if (input.holdsRunSlot) {
+    try {
+      yield* callActivity(context, Activities.releaseRunSlot, { jobId: job.id, runId: input.runId }, armCallRetry);
+    } catch (error) {
+      // Not fatal: the next trigger sees this run has ended and reclaims the slot.
+      if (!context.df.isReplaying) context.warn(`run ${input.runId}: could not release its run slot: ${failureMessage(error)}`);
+    }
+  }
+
+  const result = summarise(input, attempts, startedAt, now(context), budgetNote);
+  const lastAttempt = attempts.at(-1)!;
+  report(context, input, "finished", lastAttempt.attempt, lastAttempt.groupName, attempts);
+  if (!context.df.isReplaying) {
+    const line = `run ${input.runId} of ${job.id} ${result.status}: ${result.detail}`;
+    if (result.status === "succeeded") context.log(line);
+    else context.error(line);
+  }
+  return result;
+}
+
+interface AttemptState {
+  created: boolean;
+  createdAt: number;
+  cursor: LogCursor;
+  logs: CollectContainerLogsResult | null;
+  timings: { -readonly [K in keyof PhaseTimings]: PhaseTimings[K] };
+}
+
+function* runAttempt(
+  context: df.OrchestrationContext,
+  input: RunInput,
+  attempt: number,
+  deadline: number,
+  earlier: readonly AttemptRecord[],
+): Generator<df.Task, AttemptRecord, unknown> {
+  const { job } = input;
+  const groupName = job.container.groupName ?? derivedContainerGroupName(job.id, input.runId, attempt);
+  const ref: AttemptRef = { jobId: job.id, runId: input.runId, attempt, groupName };
+  const startedAt = now(context);
+  const state: AttemptState = { created: false, createdAt: startedAt, cursor: START_OF_LOG, logs: null, timings: {} };
+  const phase = (name: RunPhase) => report(context, input, name, attempt, groupName, earlier);
+
+  let ending: Ending;
+  try {
+    ending = yield* createAndWatch(context, input, ref, deadline, state, phase);
+  } catch (error) {
+    // An activity or the watch kept failing after its retries: the attempt fails, the group still goes.
+    ending = { outcome: "failed", reason: "activityFailed", retryable: true, detail: `Gave up talking to Azure: ${failureMessage(error)}` };
+  }
+
+  let cleanup: Cleanup = state.created ? "deleted" : "notCreated";
+  let cleanupError: string | undefined;
+  if (state.created && ending.reason !== "deletedOutside") {
+    if (!state.logs) {
+      // Read what the container printed before deleting it: after delete, nothing is left to read.
+      state.logs = yield* tryCollectLogs(context, ref, state, false);
+    }
+    phase("deleting");
+    const deleteStart = now(context);
+    try {
+      const deleted = yield* callActivity(context, Activities.deleteContainerGroup, ref, deleteRetry);
+      cleanup = deleted.kind;
+      state.timings.deleteMs = now(context) - deleteStart;
+    } catch (error) {
+      cleanup = "failed";
+      cleanupError = `Container group ${groupName} could not be deleted and may still cost money: ${failureMessage(error)}`;
+      if (!context.df.isReplaying) context.error(`run ${input.runId}: ${cleanupError}`);
+    }
+  } else if (ending.reason === "deletedOutside") {
+    cleanup = "alreadyGone";
+  }
+
+  return {
+    attempt,
+    groupName,
+    ...ending,
+    startedAt: new Date(startedAt).toISOString(),
+    finishedAt: new Date(now(context)).toISOString(),
+    timings: state.timings,
+    logLines: state.logs?.cursor.emitted ?? state.cursor.emitted,
+    logTail: state.logs?.tail ?? [],
+    logLinesMissed: state.logs?.linesMissed ?? false,
+    cleanup,
+    ...(cleanupError ? { cleanupError } : {}),
+  };
+}
+
+type Ending = Pick<AttemptRecord, "outcome" | "reason" | "detail" | "exitCode" | "finalState" | "restartCount" | "retryable">;
+
+function* createAndWatch(
+  context: df.OrchestrationContext,
+  input: RunInput,
+  ref: AttemptRef,
+  deadline: number,
+  state: AttemptState,
+  phase: (name: RunPhase) => void,
+): Generator<df.Task, Ending, unknown> {
+  const { job } = input;
+  phase("creating");
+  const creation = yield* callActivity(
+    context,
+    Activities.createContainerGroup,
+    { ...ref, region: input.region, container: job.container },
+    armCallRetry,
+  );
+  state.timings.createMs = now(context) - state.createdAt;
+  if (creation.kind === "exists") {
+    return {
+      outcome: "failed",
+      reason: "groupExists",
+      retryable: true,
+      detail: `Container group ${ref.groupName} already exists (${creation.owner}) and fail_if_exists is set; it was left alone.`,
+    };
+  }
+  if (creation.kind === "rejected") {
+    return {
+      outcome: "failed",
+      reason: "rejected",
+      retryable: RETRYABLE_REJECTIONS.has(creation.code),
+      detail: `Azure rejected the container group: ${creation.code}: ${creation.message}`,
+    };
+  }
+  state.created = true;
+  state.createdAt = now(context);
+
+  phase("watching");
+  const watchInput: WatchInput = {
+    ref,
+    createdAt: state.createdAt,
+    deadline,
+    cursor: START_OF_LOG,
+    previousPhase: null,
+    polls: 0,
+  };
+  const watched = yield* callSubOrchestrator<WatchResult>(
+    context,
+    Orchestrations.watchContainerGroup,
+    watchInput,
+    watchInstanceId(input.runId, ref.attempt),
+  );
+  state.cursor = watched.cursor;
+
+  if (watched.kind === "gone") {
+    return {
+      outcome: "failed",
+      reason: "deletedOutside",
+      retryable: false,
+      detail: `Container group ${ref.groupName} was deleted outside aci-jobs while the run was watching it.`,
+    };
+  }
+  const stopped = watched.kind === "finished" && watched.observed.state.phase === "exited";
+  phase("collectingLogs");
+  const logsStart = now(context);
+  state.logs = yield* tryCollectLogs(context, ref, state, stopped);
+  state.timings.logsMs = now(context) - logsStart;
+
+  if (watched.kind === "timedOut") {
+    return {
+      outcome: "timedOut",
+      reason: "timedOut",
+      retryable: false,
+      detail: `The run's ${formatDuration(input.job.timeout)} timeout passed; the container group was deleted.`,
+      ...(watched.last ? { finalState: watched.last.state.phase, restartCount: watched.last.restartCount } : {}),
+    };
+  }
+  return endingOf(watched.observed, state);
+}
+
+function* tryCollectLogs(
+  context: df.OrchestrationContext,
+  ref: AttemptRef,
+  state: AttemptState,
+  stopped: boolean,
+): Generator<df.Task, CollectContainerLogsResult | null, unknown> {
+  try {
+    return yield* callActivity(context, Activities.collectContainerLogs, { ...ref, cursor: state.cursor, stopped }, armCallRetry);
+  } catch (error) {
+    if (!context.df.isReplaying) context.warn(`run ${ref.runId}: could not read the container's log: ${failureMessage(error)}`);
+    return null;
+  }
+}
+
+function endingOf(observed: Observed, state: AttemptState): Ending {
+  const { state: container, restartCount } = observed;
+  const common = { restartCount, finalState: observed.provisioningState };
+  switch (container.phase) {
+    case "exited": {
+      if (container.startedAt) state.timings.provisioningMs = Math.max(0, Date.parse(container.startedAt) - state.createdAt);
+      if (container.startedAt && container.finishedAt) {
+        state.timings.runMs = Date.parse(container.finishedAt) - Date.parse(container.startedAt);
+      }
+      const finalState = container.detailStatus || "Terminated";
+      if (container.exitCode === 0) {
+        return { ...common, finalState, outcome: "succeeded", exitCode: 0, retryable: false, detail: "The container exited with code 0." };
+      }
+      const reason: AttemptReason = container.oomKilled ? "oomKilled" : "exitCode";
+      const restarts = restartCount > 0 ? ` The platform restarted it ${restartCount} time(s) despite restart policy Never.` : "";
+      return {
+        ...common,
+        finalState,
+        outcome: "failed",
+        reason,
+        exitCode: container.exitCode,
+        retryable: true,
+        detail: container.oomKilled
+          ? `The container was killed for running out of memory (exit code ${container.exitCode}); give it more than its memory limit.${restarts}`
+          : `The container exited with code ${container.exitCode}.${restarts}`,
+      };
+    }
+    case "provisioningFailed":
+      return {
+        ...common,
+        outcome: "failed",
+        reason: container.reason === "imagePull" ? "imagePull" : "provisioningFailed",
+        retryable: true,
+        detail:
+          container.reason === "imagePull"
+            ? `The image could not be pulled: ${container.detail}`
+            : `Provisioning failed: ${container.detail}`,
+      };
+    case "unhealthy":
+      return { ...common, outcome: "failed", reason: "unhealthy", retryable: true, detail: `The container group became unhealthy: ${container.detail}` };
+    case "provisioning":
+    case "running":
+      // The watch only returns final states; this is a bug guard, not an expected path.
+      return { ...common, outcome: "failed", reason: "activityFailed", retryable: false, detail: `Watch ended in state ${container.phase}.` };
+  }
+}
+
+function summarise(input: RunInput, attempts: readonly AttemptRecord[], startedAt: number, finishedAt: number, note: string): RunResult {
+  const last = attempts.at(-1)!;
+  const tries = attempts.length > 1 ? ` after ${attempts.length} attempts` : "";
+  const leaked = attempts.filter((a) => a.cleanup === "failed").map((a) => a.groupName);
+  const leakNote = leaked.length > 0 ? ` Not cleaned up: ${leaked.join(", ")}.` : "";
+  return {
+    runId: input.runId,
+    jobId: input.job.id,
+    status: last.outcome,
+    detail: `${last.detail}${last.outcome === "succeeded" ? "" : tries}${note}${leakNote}`.trim(),
+    ...(last.exitCode === undefined ? {} : { exitCode: last.exitCode }),
+    trigger: input.trigger,
+    startedAt: new Date(startedAt).toISOString(),
+    finishedAt: new Date(finishedAt).toISOString(),
+    attempts,
+  };
+}
+
+function report(
+  context: df.OrchestrationContext,
+  input: RunInput,
+  phase: RunPhase,
+  attempt: number,
+  groupName: string,
+  attempts: readonly AttemptRecord[],
+  nextAttemptAt?: string,
+): void {
+  const progress: RunProgress = {
+    phase,
+    attempt,
+    groupName,
+    ...(nextAttemptAt ? { nextAttemptAt } : {}),
+    attempts: attempts.map(({ logTail: _tail, ...summary }) => summary),
+  };
+  context.df.setCustomStatus(progress);
+  if (!context.df.isReplaying && phase !== "finished") {
+    context.log(`run ${input.runId} attempt ${attempt}: ${phase}${nextAttemptAt ? ` until ${nextAttemptAt}` : ""}`);
+  }
+}

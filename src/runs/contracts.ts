@@ -1,0 +1,112 @@
+/**
+ * @module
+ * What a run is, as data: the orchestration's input, its progress (custom status) and its result.
+ * Plain JSON without secrets: all of it is stored in Durable history and shown to API callers.
+ */
+import type { JobSpec } from "../jobs/definition";
+
+export const Orchestrations = {
+  runJob: "runJob",
+  watchContainerGroup: "watchContainerGroup",
+} as const;
+
+export type RunTrigger =
+  /** A timer firing for the schedule slot `slot` (ISO time of the occurrence, UTC). */
+  | { readonly kind: "schedule"; readonly slot: string; readonly pastDue: boolean }
+  | { readonly kind: "http" }
+  | { readonly kind: "cli" };
+
+export interface RunInput {
+  /** Also the orchestration instance id. */
+  readonly runId: string;
+  /** The job as it was when the run started (a deployment in between does not change a running run). */
+  readonly job: JobSpec;
+  /** The region the container group is created in (the job's, else the ACI_REGION setting). */
+  readonly region: string;
+  readonly trigger: RunTrigger;
+  /** Whether the run holds one of the job's active-run slots, to be released when it ends. */
+  readonly holdsRunSlot: boolean;
+}
+
+export type AttemptOutcome = "succeeded" | "failed" | "timedOut";
+
+/** Why an attempt ended the way it did; docs/jobs.md has the table of reasons and what retries them. */
+export type AttemptReason =
+  | "exitCode"
+  | "oomKilled"
+  | "imagePull"
+  | "provisioningFailed"
+  | "unhealthy"
+  | "deletedOutside"
+  | "groupExists"
+  | "rejected"
+  | "activityFailed"
+  | "timedOut";
+
+export interface PhaseTimings {
+  /** From the start of the attempt until ARM accepted the container group. */
+  readonly createMs?: number;
+  /** From acceptance until the container started (ACI's own start time). */
+  readonly provisioningMs?: number;
+  /** From container start to exit (ACI's own times). */
+  readonly runMs?: number;
+  /** Reading the remaining log after the container stopped. */
+  readonly logsMs?: number;
+  /** Deleting the group until ARM confirmed. */
+  readonly deleteMs?: number;
+}
+
+export type Cleanup = "deleted" | "alreadyGone" | "notCreated" | "failed";
+
+export interface AttemptRecord {
+  readonly attempt: number;
+  readonly groupName: string;
+  readonly outcome: AttemptOutcome;
+  readonly reason?: AttemptReason;
+  /** One sentence a person can act on. */
+  readonly detail: string;
+  readonly exitCode?: number;
+  /** The container's detail status or the group's provisioning state at the end. */
+  readonly finalState?: string;
+  readonly restartCount?: number;
+  /** Whether the job's retry policy may run another attempt after this one. */
+  readonly retryable: boolean;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly timings: PhaseTimings;
+  readonly logLines: number;
+  readonly logTail: readonly string[];
+  readonly logLinesMissed: boolean;
+  readonly cleanup: Cleanup;
+  readonly cleanupError?: string;
+}
+
+export type RunStatus = "succeeded" | "failed" | "timedOut";
+
+export interface RunResult {
+  readonly runId: string;
+  readonly jobId: string;
+  readonly status: RunStatus;
+  readonly detail: string;
+  readonly exitCode?: number;
+  readonly trigger: RunTrigger;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly attempts: readonly AttemptRecord[];
+}
+
+export type RunPhase = "creating" | "watching" | "collectingLogs" | "deleting" | "waitingToRetry" | "finished";
+
+/** The run's custom status: small (the 16 KB limit), so attempts appear without their log tails. */
+export interface RunProgress {
+  readonly phase: RunPhase;
+  readonly attempt: number;
+  readonly groupName: string;
+  readonly nextAttemptAt?: string;
+  readonly attempts: readonly Omit<AttemptRecord, "logTail">[];
+}
+
+/** Instance id of the sub-orchestration that watches one attempt's container group. */
+export function watchInstanceId(runId: string, attempt: number): string {
+  return `${runId}-attempt${attempt}-watch`;
+}
