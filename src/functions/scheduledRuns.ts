@@ -1,0 +1,69 @@
+/**
+ * @module
+ * One timer trigger per scheduled job (the DAG's schedule). A firing maps to its schedule slot; the slot
+ * names the run, so a slot never starts two runs, and a past-due firing after downtime starts one run
+ * for the latest slot only (catchup=False). With the job's active-run limit reached, it starts nothing
+ * and says why in the log.
+ */
+import type { InvocationContext, Timer } from "@azure/functions";
+import * as df from "durable-functions";
+import type { JobSpec } from "../jobs/definition";
+import type { JobRegistry } from "../jobs";
+import { scheduleSlot } from "../jobs/schedule";
+import type { RunSlots } from "../runs/runSlots";
+import { scheduledRunId, startRun, type RunClient } from "../runs/startRun";
+
+export interface ScheduledRunsDeps {
+  readonly jobs: JobRegistry;
+  readonly defaultRegion: string;
+  readonly slots: RunSlots | undefined;
+  readonly now?: () => Date;
+}
+
+export function createScheduledRunHandler(job: JobSpec & { schedule: NonNullable<JobSpec["schedule"]> }, deps: ScheduledRunsDeps) {
+  return async (timer: Timer, client: RunClient, context: InvocationContext): Promise<void> => {
+    const firedAt = (deps.now ?? (() => new Date()))();
+    const slot = scheduleSlot(job.schedule.ncrontab, firedAt);
+    const runId = scheduledRunId(job.id, slot);
+    if (!deps.slots) {
+      // Throwing makes the failure visible in the host's invocation log; timers do not retry.
+      throw new Error(`Cannot start ${runId}: no storage is configured (AzureWebJobsStorage).`);
+    }
+    const outcome = await startRun({
+      client,
+      job,
+      runId,
+      trigger: { kind: "schedule", slot: slot.toISOString(), pastDue: timer.isPastDue },
+      defaultRegion: deps.defaultRegion,
+      slots: deps.slots,
+    });
+    if (outcome.started) {
+      context.log(`started scheduled run ${runId} of ${job.id} for ${slot.toISOString()}${timer.isPastDue ? " (past due)" : ""}`);
+    } else if (outcome.reason === "alreadyStarted") {
+      context.log(`schedule slot ${slot.toISOString()} of ${job.id} already has run ${runId}; not starting another`);
+    } else {
+      context.warn(
+        `skipping schedule slot ${slot.toISOString()} of ${job.id}: at most ${job.maxActiveRuns} active run(s) allowed ` +
+          `and ${outcome.activeRunIds.length} active (${outcome.activeRunIds.join(", ")})`,
+      );
+    }
+  };
+}
+
+/** The timer function name for a job (function names allow letters, digits, _ and -). */
+export function timerFunctionName(jobId: string): string {
+  return `schedule_${jobId}`;
+}
+
+export function registerScheduledRuns(deps: ScheduledRunsDeps): void {
+  for (const job of deps.jobs.all) {
+    const { schedule } = job;
+    if (!schedule) continue;
+    df.app.client.timer(timerFunctionName(job.id), {
+      schedule: schedule.ncrontab,
+      // runOnStartup fires on every scale-out and restart; the docs advise against it (durable-functions.md §14).
+      runOnStartup: false,
+      handler: createScheduledRunHandler({ ...job, schedule }, deps),
+    });
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * @module
+ * At most N active runs per job, across triggers and instances. Durable's own check-then-start is racy
+ * (durable-functions.md §10), so each job has N slot blobs in the host's storage account, claimed with
+ * a conditional write: `If-None-Match: *` takes a free slot, `If-Match: <etag>` reclaims one whose run
+ * has ended. Exactly one of two simultaneous claims can win a slot. The run releases its slot when it
+ * ends; if it never does (terminated, crashed), the next claim sees the run is over and takes it over.
+ */
+import { type ContainerClient, BlobServiceClient } from "@azure/storage-blob";
+import type { TokenCredential } from "@azure/identity";
+import type { RunStateStorage } from "../config";
+
+export type SlotClaim =
+  | { readonly acquired: true; readonly slot: number }
+  | { readonly acquired: false; readonly activeRunIds: readonly string[] };
+
+export interface RunSlots {
+  /** Claims a free slot for `runId`; `isActive` tells whether a slot holder's run is still going. */
+  claim(jobId: string, runId: string, limit: number, isActive: (runId: string) => Promise<boolean>): Promise<SlotClaim>;
+  /** Frees the slot `runId` holds; false when it holds none (already released or taken over). */
+  release(jobId: string, runId: string): Promise<boolean>;
+}
+
+interface SlotRecord {
+  readonly runId: string;
+  readonly claimedAt: string;
+}
+
+/**
+ * A run is started right after its slot is claimed, so for a moment its instance does not exist yet.
+ * A holder younger than this counts as active whatever its status says.
+ */
+const CLAIM_GRACE_MS = 5 * 60_000;
+
+export const RUN_STATE_CONTAINER = "aci-jobs-runs";
+
+export function createBlobRunSlots(storage: RunStateStorage, credential: TokenCredential, clock: () => number = Date.now): RunSlots {
+  const service =
+    storage.kind === "connectionString"
+      ? BlobServiceClient.fromConnectionString(storage.connectionString)
+      : new BlobServiceClient(storage.blobServiceUri, credential);
+  return new BlobRunSlots(service.getContainerClient(RUN_STATE_CONTAINER), clock);
+}
+
+class BlobRunSlots implements RunSlots {
+  #ready: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly container: ContainerClient,
+    private readonly clock: () => number,
+  ) {}
+
+  async claim(jobId: string, runId: string, limit: number, isActive: (runId: string) => Promise<boolean>): Promise<SlotClaim> {
+    await this.#ensureContainer();
+    const record = JSON.stringify({ runId, claimedAt: new Date(this.clock()).toISOString() } satisfies SlotRecord);
+    const holders: string[] = [];
+    for (let slot = 0; slot < limit; slot++) {
+      const blob = this.container.getBlockBlobClient(slotPath(jobId, slot));
+      if (await tryWrite(() => blob.upload(record, record.length, { conditions: { ifNoneMatch: "*" }, ...JSON_BLOB }))) {
+        return { acquired: true, slot };
+      }
+      const current = await readRecord(blob);
+      if (!current) {
+        // Released between our write and our read: the slot is free again, try it once more.
+        if (await tryWrite(() => blob.upload(record, record.length, { conditions: { ifNoneMatch: "*" }, ...JSON_BLOB }))) {
+          return { acquired: true, slot };
+        }
+        holders.push("(another run claiming this slot)");
+        continue;
+      }
+      const young = this.clock() - Date.parse(current.record.claimedAt) < CLAIM_GRACE_MS;
+      if (current.record.runId === runId) return { acquired: true, slot };
+      if (young || (await isActive(current.record.runId))) {
+        holders.push(current.record.runId);
+        continue;
+      }
+      // The holder's run is over but never released the slot: take it over, unless someone else just did.
+      if (await tryWrite(() => blob.upload(record, record.length, { conditions: { ifMatch: current.etag }, ...JSON_BLOB }))) {
+        return { acquired: true, slot };
+      }
+      holders.push("(another run claiming this slot)");
+    }
+    return { acquired: false, activeRunIds: holders };
+  }
+
+  async release(jobId: string, runId: string): Promise<boolean> {
+    await this.#ensureContainer();
+    for await (const item of this.container.listBlobsFlat({ prefix: `${slotPrefix(jobId)}` })) {
+      const blob = this.container.getBlockBlobClient(item.name);
+      const current = await readRecord(blob);
+      if (current?.record.runId !== runId) continue;
+      try {
+        await blob.delete({ conditions: { ifMatch: current.etag } });
+        return true;
+      } catch (error) {
+        if (statusOf(error) === 404 || statusOf(error) === 412) return false;
+        throw error;
+      }
+    }
+    return false;
+  }
+
+  #ensureContainer(): Promise<unknown> {
+    this.#ready ??= this.container.createIfNotExists().catch((error: unknown) => {
+      this.#ready = undefined;
+      throw error;
+    });
+    return this.#ready;
+  }
+}
+
+const JSON_BLOB = { blobHTTPHeaders: { blobContentType: "application/json" } } as const;
+
+const slotPrefix = (jobId: string) => `slots/${jobId.toLowerCase()}/`;
+const slotPath = (jobId: string, slot: number) => `${slotPrefix(jobId)}${slot}`;
+
+/** True when the conditional write went through, false when its condition failed. */
+async function tryWrite(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    // 409 BlobAlreadyExists for If-None-Match: *, 412 ConditionNotMet for a stale If-Match.
+    if (statusOf(error) === 409 || statusOf(error) === 412) return false;
+    throw error;
+  }
+}
+
+async function readRecord(
+  blob: ReturnType<ContainerClient["getBlockBlobClient"]>,
+): Promise<{ record: SlotRecord; etag: string } | undefined> {
+  try {
+    // One download gives body and ETag together, so the ETag is the one of the record we read.
+    const response = await blob.download();
+    const chunks: Buffer[] = [];
+    for await (const chunk of response.readableStreamBody ?? []) chunks.push(Buffer.from(chunk as Buffer));
+    const record = JSON.parse(Buffer.concat(chunks).toString("utf8")) as SlotRecord;
+    return response.etag ? { record, etag: response.etag } : undefined;
+  } catch (error) {
+    if (statusOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === "number" ? status : undefined;
+}
