@@ -79,7 +79,7 @@ export class ConfigError extends Error {
 }
 
 const nonEmpty = (name: string) =>
-  z.string({ error: `${name} is not set` }).trim().min(1, { error: `${name} is empty` });
+  z.string({ error: `${name} is not set` }).trim().min(1, { error: `${name} is empty`, abort: true });
 
 const httpsUrl = (name: string) =>
   z

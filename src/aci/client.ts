@@ -143,6 +143,9 @@ const TRANSIENT_NETWORK_CODES = new Set([
   "REQUEST_SEND_ERROR",
 ]);
 
+/** Operation error codes that describe a server-side hiccup rather than the request (ARM async-operations). */
+const TRANSIENT_OPERATION_CODES = new Set(["InternalServerError", "ServiceUnavailable", "GatewayTimeout", "TooManyRequests"]);
+
 /**
  * Transient: throttling (429), timeouts (408), server errors (5xx but 501 and 505, as the SDK's own
  * retry policy decides), ContainerGroupTransitioning (409, "retry later"; aci-rest-api.md §8), network
@@ -161,8 +164,12 @@ export function toAciError(error: unknown): AciError {
       (status === 409 && code === "ContainerGroupTransitioning");
     return new AciError(code ?? `Http${status}`, message, transient, status);
   }
-  const lroFailure = /^The long-running operation has failed\.\s*([A-Za-z]+)\.\s*(.*)$/su.exec(message);
-  if (lroFailure) return new AciError(lroFailure[1]!, lroFailure[2]!.trim() || message, false);
+  // A failed long-running operation: the operation finished, so only a server-side fault is worth retrying.
+  const lroFailure = /^The long-running operation has failed\.?\s*(?:([A-Za-z]+)\.\s*)?(.*)$/su.exec(message);
+  if (lroFailure) {
+    const lroCode = lroFailure[1] ?? "OperationFailed";
+    return new AciError(lroCode, lroFailure[2]!.trim() || message, TRANSIENT_OPERATION_CODES.has(lroCode));
+  }
   if (code && TRANSIENT_NETWORK_CODES.has(code)) return new AciError(code, message, true);
   if (error instanceof Error && /CredentialUnavailable|AuthenticationError/u.test(error.name)) {
     return new AciError(error.name, message, true);

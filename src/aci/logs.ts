@@ -19,11 +19,20 @@ export interface LogCursor {
   readonly lastTimestamp: string | null;
   /** How many emitted lines carry `lastTimestamp` (lines can share a timestamp). */
   readonly linesAtLastTimestamp: number;
+  /**
+   * The newest few of those lines' texts (bounded), to line up a snapshot that ACI cut in the middle of
+   * a group of lines sharing `lastTimestamp`.
+   */
+  readonly textsAtLastTimestamp: readonly string[];
   /** Lines emitted so far. */
   readonly emitted: number;
 }
 
-export const START_OF_LOG: LogCursor = Object.freeze({ lastTimestamp: null, linesAtLastTimestamp: 0, emitted: 0 });
+export const START_OF_LOG: LogCursor = Object.freeze({ lastTimestamp: null, linesAtLastTimestamp: 0, textsAtLastTimestamp: [], emitted: 0 });
+
+/** Bounds on what the cursor remembers of the lines at its timestamp, to keep orchestration state small. */
+const REMEMBERED_TEXTS = 10;
+const REMEMBERED_CHARS = 200;
 
 const TIMESTAMPED = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})\s?(.*)$/u;
 
@@ -65,35 +74,61 @@ export interface NewLines {
 /** The lines of `snapshot` not yet emitted according to `cursor`, and the cursor after emitting them. */
 export function takeNewLines(snapshot: readonly LogLine[], cursor: LogCursor, snapshotMayBeTruncated: boolean): NewLines {
   const { lastTimestamp } = cursor;
+  const first = snapshot[0];
   let fresh: LogLine[];
+  let gap: boolean;
   if (lastTimestamp === null) {
     fresh = [...snapshot];
+    gap = snapshotMayBeTruncated && first !== undefined;
   } else {
-    let skippedAtLast = 0;
+    const atLast = snapshot.filter((line) => line.timestamp === lastTimestamp);
+    // A snapshot that starts inside the group of lines sharing the cursor's timestamp may have lost the
+    // group's head; line it up by content. Otherwise the whole group is there and counting suffices.
+    const cutInsideGroup = snapshotMayBeTruncated && first?.timestamp === lastTimestamp;
+    const alreadyEmitted = cutInsideGroup ? overlap(cursor.textsAtLastTimestamp, atLast) : Math.min(cursor.linesAtLastTimestamp, atLast.length);
+    let skipped = 0;
     fresh = snapshot.filter((line) => {
       if (line.timestamp < lastTimestamp) return false;
-      if (line.timestamp === lastTimestamp && skippedAtLast < cursor.linesAtLastTimestamp) {
-        skippedAtLast += 1;
+      if (line.timestamp === lastTimestamp && skipped < alreadyEmitted) {
+        skipped += 1;
         return false;
       }
       return true;
     });
+    gap =
+      snapshotMayBeTruncated &&
+      first !== undefined &&
+      (first.timestamp > lastTimestamp || (cutInsideGroup && alreadyEmitted === 0 && atLast.length > 0));
   }
-  const first = snapshot[0];
-  const gap = snapshotMayBeTruncated && first !== undefined && (lastTimestamp === null || first.timestamp > lastTimestamp);
   const newest = fresh.at(-1);
   if (!newest) return { lines: [], cursor, gap };
-  const atNewest = fresh.filter((line) => line.timestamp === newest.timestamp).length;
-  const carried = newest.timestamp === lastTimestamp ? cursor.linesAtLastTimestamp : 0;
+  const freshAtNewest = fresh.filter((line) => line.timestamp === newest.timestamp).map((line) => line.text);
+  const continuesGroup = newest.timestamp === lastTimestamp;
+  const texts = [...(continuesGroup ? cursor.textsAtLastTimestamp : []), ...freshAtNewest.map(remembered)].slice(-REMEMBERED_TEXTS);
   return {
     lines: fresh,
     cursor: {
       lastTimestamp: newest.timestamp,
-      linesAtLastTimestamp: carried + atNewest,
+      linesAtLastTimestamp: (continuesGroup ? cursor.linesAtLastTimestamp : 0) + freshAtNewest.length,
+      textsAtLastTimestamp: texts,
       emitted: cursor.emitted + fresh.length,
     },
     gap,
   };
+}
+
+const remembered = (text: string) => text.slice(0, REMEMBERED_CHARS);
+
+/**
+ * How many lines at the start of `group` were emitted already: the longest tail of the remembered texts
+ * that equals the group's head. Used only when ACI cut the log inside the group.
+ */
+function overlap(rememberedTexts: readonly string[], group: readonly LogLine[]): number {
+  for (let k = Math.min(rememberedTexts.length, group.length); k > 0; k--) {
+    const tail = rememberedTexts.slice(rememberedTexts.length - k);
+    if (tail.every((text, i) => text === remembered(group[i]!.text))) return k;
+  }
+  return 0;
 }
 
 /** Bounded tail for run results: at most `maxLines` lines and `maxChars` characters, newest kept. */

@@ -62,7 +62,7 @@ function phaseOf(
       exitCode,
       detailStatus,
       // 137 = 128 + SIGKILL, what the kernel's OOM killer leaves behind (docker run exit codes).
-      oomKilled: exitCode === 137 || /oom/iu.test(detailStatus),
+      oomKilled: exitCode === 137 || /OOMKilled/iu.test(detailStatus),
       ...iso("startedAt", current.startTime),
       ...iso("finishedAt", current.finishTime),
     };

@@ -35,33 +35,11 @@ export function createContainerGroupActivities(aci: ContainerGroupApi) {
       input: CreateContainerGroupInput,
       context: InvocationContext,
     ): Promise<CreateContainerGroupResult> {
-      const owner = { jobId: input.jobId, runId: input.runId, attempt: input.attempt };
-      const existing = await aci.get(input.groupName);
-      let replaced: string | undefined;
-      if (existing) {
-        if (isOwnedBy(existing, owner)) {
-          // This activity ran before and its response was lost; the group is already ours.
-          return { kind: "created", alreadyOurs: true, operationStatus: existing.provisioningState ?? "Unknown" };
-        }
-        replaced = ownerOf(existing);
-        if (input.container.failIfExists) {
-          context.warn(`${label(input)} container group ${input.groupName} already exists (${replaced}); fail_if_exists is set, so it is left alone`);
-          return { kind: "exists", owner: replaced };
-        }
-        // fail_if_exists=false: Airflow PUTs over the old group. A PUT that changes only tags would not restart
-        // a finished container, and the run would read the old group's exit code; so replace it instead.
-        context.log(`${label(input)} replacing container group ${input.groupName} left by ${replaced}`);
-        await aci.delete(input.groupName);
-      }
       try {
-        const group = toContainerGroup({ groupName: input.groupName, region: input.region, container: input.container, owner });
-        const result = await aci.create(input.groupName, group);
-        context.log(
-          `${label(input)} container group ${input.groupName} accepted in ${input.region} (image ${input.container.image}, ` +
-            `${input.container.cpu} CPU, ${input.container.memoryInGB} GB); provisioning ${result.operationStatus}`,
-        );
-        return { kind: "created", alreadyOurs: false, operationStatus: result.operationStatus, ...(replaced ? { replaced } : {}) };
+        return await createGroup(aci, input, context);
       } catch (error) {
+        // Terminal refusals (bad definition, quota, authorization) end the attempt with a reason; only
+        // transient faults go back to Durable to retry.
         if (error instanceof AciError && !error.transient) {
           context.error(`${label(input)} ARM rejected container group ${input.groupName}: ${error.code}: ${error.message}`);
           return { kind: "rejected", code: error.code, message: error.message };
@@ -120,6 +98,38 @@ export function createContainerGroupActivities(aci: ContainerGroupApi) {
       return outcome === "deleted" ? { kind: "deleted" } : { kind: "alreadyGone" };
     },
   };
+}
+
+async function createGroup(
+  aci: ContainerGroupApi,
+  input: CreateContainerGroupInput,
+  context: InvocationContext,
+): Promise<CreateContainerGroupResult> {
+  const owner = { jobId: input.jobId, runId: input.runId, attempt: input.attempt };
+  const existing = await aci.get(input.groupName);
+  let replaced: string | undefined;
+  if (existing) {
+    if (isOwnedBy(existing, owner)) {
+      // This activity ran before and its response was lost; the group is already ours.
+      return { kind: "created", alreadyOurs: true, operationStatus: existing.provisioningState ?? "Unknown" };
+    }
+    replaced = ownerOf(existing);
+    if (input.container.failIfExists) {
+      context.warn(`${label(input)} container group ${input.groupName} already exists (${replaced}); fail_if_exists is set, so it is left alone`);
+      return { kind: "exists", owner: replaced };
+    }
+    // fail_if_exists=false: Airflow PUTs over the old group. A PUT that changes only tags would not restart
+    // a finished container, and the run would read the old group's exit code; so replace it instead.
+    context.log(`${label(input)} replacing container group ${input.groupName} left by ${replaced}`);
+    await aci.delete(input.groupName);
+  }
+  const group = toContainerGroup({ groupName: input.groupName, region: input.region, container: input.container, owner });
+  const result = await aci.create(input.groupName, group);
+  context.log(
+    `${label(input)} container group ${input.groupName} accepted in ${input.region} (image ${input.container.image}, ` +
+      `${input.container.cpu} CPU, ${input.container.memoryInGB} GB); provisioning ${result.operationStatus}`,
+  );
+  return { kind: "created", alreadyOurs: false, operationStatus: result.operationStatus, ...(replaced ? { replaced } : {}) };
 }
 
 interface StreamResult {

@@ -123,8 +123,7 @@ async function readBody(request: HttpRequest): Promise<void> {
   const parsed = startRunBody.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const unknown = issue.code === "unrecognized_keys" ? ` ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}` : "";
-    throw new HttpError(400, `The request body is not a valid run request: ${issue.message}${unknown}.`);
+    throw new HttpError(400, `The request body is not a valid run request: ${issue.message}.`);
   }
 }
 

@@ -93,18 +93,23 @@ export const jobDefinitionSchema = z
     container: containerSchema,
   })
   .strict()
-  .superRefine((job, ctx) => {
-    if (job.container.groupName && job.maxActiveRuns > 1) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["maxActiveRuns"],
-        message: "a job with a fixed container.groupName can have at most 1 active run (runs would share the group)",
-      });
-    }
-    if (job.timeout < 60_000) {
-      ctx.addIssue({ code: "custom", path: ["timeout"], message: "timeout must be at least 1m" });
-    }
-  });
+  // Cross-field rules run even when other fields failed, so one report lists every problem.
+  .superRefine(
+    (job, ctx) => {
+      const { container, maxActiveRuns, timeout } = job as Partial<typeof job>;
+      if (container?.groupName && typeof maxActiveRuns === "number" && maxActiveRuns > 1) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["maxActiveRuns"],
+          message: "a job with a fixed container.groupName can have at most 1 active run (runs would share the group)",
+        });
+      }
+      if (typeof timeout === "number" && timeout < 60_000) {
+        ctx.addIssue({ code: "custom", path: ["timeout"], message: "timeout must be at least 1m" });
+      }
+    },
+    { when: (payload) => typeof payload.value === "object" && payload.value !== null },
+  );
 
 /** A job as its author writes it (defaults may be left out). */
 export type JobDefinition = z.input<typeof jobDefinitionSchema>;
@@ -128,5 +133,7 @@ export function parseJobDefinition(definition: unknown, label: string): JobParse
 
 export function describeIssue(label: string, issue: z.core.$ZodIssue): string {
   const field = issue.path.length > 0 ? issue.path.join(".") : "(definition)";
-  return `job "${label}", field ${field}: ${issue.message}`;
+  // A bad record key (an environment variable name) carries the real reason one level down.
+  const message = issue.code === "invalid_key" && issue.issues[0] ? issue.issues[0].message : issue.message;
+  return `job "${label}", field ${field}: ${message}`;
 }

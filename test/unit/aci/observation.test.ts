@@ -1,0 +1,259 @@
+import type { ContainerGroup, Event as AciEvent } from "@azure/arm-containerinstance";
+import { describe, expect, it } from "vitest";
+import { isFinal, observeContainerGroup, type ContainerPhase } from "../../../src/aci/observation";
+
+const NAME = "job-run-a1";
+
+interface GroupShape {
+  provisioningState?: string;
+  state?: string;
+  exitCode?: number;
+  detailStatus?: string;
+  startTime?: Date;
+  finishTime?: Date;
+  restartCount?: number;
+  events?: AciEvent[];
+  groupEvents?: AciEvent[];
+  /** Leave the container without an instance view (ARM has not reported one yet). */
+  noInstanceView?: boolean;
+}
+
+/** A group with one container in the given state, like Airflow's test factory. */
+function group(shape: GroupShape, containerName = NAME): ContainerGroup {
+  const { provisioningState, state, exitCode, detailStatus, startTime, finishTime, restartCount, events, groupEvents } = shape;
+  return {
+    osType: "Linux",
+    ...(provisioningState ? { provisioningState } : {}),
+    ...(groupEvents ? { instanceView: { events: groupEvents } } : {}),
+    containers: [
+      {
+        name: containerName,
+        image: "hello-world:latest",
+        resources: { requests: { cpu: 1, memoryInGB: 1.5 } },
+        ...(shape.noInstanceView
+          ? {}
+          : {
+              instanceView: {
+                ...(restartCount === undefined ? {} : { restartCount }),
+                ...(events ? { events } : {}),
+                currentState: { state, exitCode, detailStatus, startTime, finishTime },
+              },
+            }),
+      },
+    ],
+  };
+}
+
+const at = (iso: string) => new Date(iso);
+const event = (name: string, message: string, when: string, extra: Partial<AciEvent> = {}): AciEvent => ({
+  name,
+  message,
+  type: "Normal",
+  count: 1,
+  firstTimestamp: at(when),
+  lastTimestamp: at(when),
+  ...extra,
+});
+
+describe("observeContainerGroup: container state decides once it exists", () => {
+  it("reads Terminated with exit code 0 as exited 0 with ISO start and finish times (trigger: success on Terminated 0)", () => {
+    const observed = observeContainerGroup(
+      group({
+        provisioningState: "Succeeded",
+        state: "Terminated",
+        exitCode: 0,
+        detailStatus: "Completed",
+        startTime: at("2026-01-01T00:00:05Z"),
+        finishTime: at("2026-01-01T00:00:06Z"),
+      }),
+      NAME,
+    );
+    expect(observed.state).toEqual({
+      phase: "exited",
+      exitCode: 0,
+      detailStatus: "Completed",
+      oomKilled: false,
+      startedAt: "2026-01-01T00:00:05.000Z",
+      finishedAt: "2026-01-01T00:00:06.000Z",
+    });
+    expect(observed.provisioningState).toBe("Succeeded");
+  });
+
+  it("reads Terminated with exit code 1 as exited 1 (trigger: error on nonzero exit)", () => {
+    const { state } = observeContainerGroup(group({ provisioningState: "Succeeded", state: "Terminated", exitCode: 1, detailStatus: "Error" }), NAME);
+    expect(state).toMatchObject({ phase: "exited", exitCode: 1, detailStatus: "Error", oomKilled: false });
+  });
+
+  it("does not take a detail status that merely contains 'oom' for out-of-memory", () => {
+    const { state } = observeContainerGroup(group({ state: "Terminated", exitCode: 1, detailStatus: "no room left on device" }), NAME);
+    expect(state).toMatchObject({ phase: "exited", exitCode: 1, oomKilled: false });
+  });
+
+  it("marks exit code 137 and an OOMKilled detail status as killed for memory", () => {
+    expect(observeContainerGroup(group({ state: "Terminated", exitCode: 137 }), NAME).state).toMatchObject({ oomKilled: true });
+    expect(observeContainerGroup(group({ state: "Terminated", exitCode: 1, detailStatus: "OOMKilled" }), NAME).state).toMatchObject({
+      oomKilled: true,
+    });
+  });
+
+  it("reports exit code -1 when a terminated container carries none", () => {
+    expect(observeContainerGroup(group({ state: "Terminated" }), NAME).state).toMatchObject({ phase: "exited", exitCode: -1, detailStatus: "" });
+  });
+
+  it("lets a terminated container decide even when the group's provisioning state says Failed", () => {
+    const { state } = observeContainerGroup(group({ provisioningState: "Failed", state: "Terminated", exitCode: 3 }), NAME);
+    expect(state).toMatchObject({ phase: "exited", exitCode: 3 });
+  });
+
+  it("reads Running as running with the start time", () => {
+    const { state } = observeContainerGroup(
+      group({ provisioningState: "Succeeded", state: "Running", startTime: at("2026-01-01T00:00:05Z") }),
+      NAME,
+    );
+    expect(state).toEqual({ phase: "running", startedAt: "2026-01-01T00:00:05.000Z" });
+  });
+});
+
+describe("observeContainerGroup: provisioning and failures", () => {
+  it("reads Creating without an instance view as provisioning (trigger: polls through non-terminal states)", () => {
+    const observed = observeContainerGroup(group({ provisioningState: "Creating", noInstanceView: true }), NAME);
+    expect(observed.state).toEqual({ phase: "provisioning", detail: "provisioning Creating" });
+    expect(observed.restartCount).toBe(0);
+    expect(isFinal(observed.state)).toBe(false);
+  });
+
+  it("reads a Waiting container without a pull failure as provisioning that names the container state", () => {
+    const { state } = observeContainerGroup(
+      group({ provisioningState: "Pending", state: "Waiting", events: [event("Pulling", 'pulling image "hello-world:latest"', "2026-01-01T00:00:01Z")] }),
+      NAME,
+    );
+    expect(state).toEqual({ phase: "provisioning", detail: "container Waiting" });
+  });
+
+  it("reports Unknown provisioning when ARM sends no provisioning state", () => {
+    expect(observeContainerGroup(group({ noInstanceView: true }), NAME)).toMatchObject({
+      provisioningState: "Unknown",
+      state: { phase: "provisioning", detail: "provisioning Unknown" },
+    });
+  });
+
+  it("reads Failed with an image pull failure event as an image pull failure carrying the event's message", () => {
+    const { state } = observeContainerGroup(
+      group({
+        provisioningState: "Failed",
+        state: "Waiting",
+        events: [event("Failed", "Failed to pull image \"nope:latest\": not found", "2026-01-01T00:00:02Z", { type: "Warning" })],
+      }),
+      NAME,
+    );
+    expect(state).toEqual({ phase: "provisioningFailed", reason: "imagePull", detail: 'Failed to pull image "nope:latest": not found' });
+  });
+
+  it("reads Failed without a pull failure as a provisioning failure explained by the newest warning (trigger: error on Failed)", () => {
+    const { state } = observeContainerGroup(
+      group({
+        provisioningState: "Failed",
+        noInstanceView: true,
+        groupEvents: [
+          event("FailedMount", "mount error(2): Permission denied", "2026-01-01T00:00:02Z", { type: "Warning", count: 3 }),
+          event("Scheduled", "assigned to node", "2026-01-01T00:00:01Z"),
+        ],
+      }),
+      NAME,
+    );
+    expect(state).toEqual({ phase: "provisioningFailed", reason: "provisioning", detail: "FailedMount: mount error(2): Permission denied (x3)" });
+  });
+
+  it("says no events were recorded when a Failed group has none", () => {
+    expect(observeContainerGroup(group({ provisioningState: "Failed", noInstanceView: true }), NAME).state).toEqual({
+      phase: "provisioningFailed",
+      reason: "provisioning",
+      detail: "no events recorded",
+    });
+  });
+
+  it("reads Unhealthy and Repairing as unhealthy (trigger: error on Unhealthy)", () => {
+    for (const provisioningState of ["Unhealthy", "Repairing"]) {
+      const { state } = observeContainerGroup(group({ provisioningState, state: "Running" }), NAME);
+      expect(state.phase).toBe("unhealthy");
+      expect(state).toMatchObject({ detail: expect.stringContaining(`provisioning state ${provisioningState}.`) });
+    }
+  });
+
+  it("reports a container Waiting after a failed pull at once instead of waiting for ever", () => {
+    // Ours on purpose: Airflow keeps polling a group that stays Waiting; ACI never ends that state itself.
+    for (const failure of [
+      event("BackOff", 'Back-off pulling image "private.azurecr.io/app:1"', "2026-01-01T00:00:03Z"),
+      event("Failed", "InaccessibleImage: The image 'x' in container group 'g' is not accessible", "2026-01-01T00:00:03Z"),
+      event("Failed", "RegistryErrorResponse from the registry", "2026-01-01T00:00:03Z"),
+    ]) {
+      const { state } = observeContainerGroup(group({ provisioningState: "Creating", state: "Waiting", events: [failure] }), NAME);
+      expect(state, failure.message).toEqual({ phase: "provisioningFailed", reason: "imagePull", detail: failure.message });
+    }
+  });
+
+  it("does not take a BackOff that restarts a crashed container for an image pull failure", () => {
+    const { state } = observeContainerGroup(
+      group({ provisioningState: "Creating", state: "Waiting", events: [event("BackOff", "Back-off restarting failed container", "2026-01-01T00:00:03Z")] }),
+      NAME,
+    );
+    expect(state.phase).toBe("provisioning");
+  });
+});
+
+describe("observeContainerGroup: events, restarts and the container it looks at", () => {
+  it("does not fail when the group and container have no events (Airflow test_execute_with_missing_events)", () => {
+    expect(observeContainerGroup(group({ state: "Running" }), NAME).events).toEqual([]);
+  });
+
+  it("merges group and container events, oldest first, keeps the newest five and shows repeat counts", () => {
+    const observed = observeContainerGroup(
+      group({
+        state: "Running",
+        groupEvents: [event("G1", "group one", "2026-01-01T00:00:01Z"), event("G2", "group two", "2026-01-01T00:00:04Z")],
+        events: [
+          event("C6", "six", "2026-01-01T00:00:06Z"),
+          event("C2", "two", "2026-01-01T00:00:02Z"),
+          event("C3", "three", "2026-01-01T00:00:03Z", { count: 4 }),
+          event("C5", "five", "2026-01-01T00:00:05Z"),
+        ],
+      }),
+      NAME,
+    );
+    expect(observed.events).toEqual(["C2: two", "C3: three (x4)", "G2: group two", "C5: five", "C6: six"]);
+  });
+
+  it("reports the container's restart count", () => {
+    expect(observeContainerGroup(group({ state: "Running", restartCount: 2 }), NAME).restartCount).toBe(2);
+  });
+
+  it("looks at the container named like the group, and at the first container when none has that name", () => {
+    const named: ContainerGroup = {
+      osType: "Linux",
+      containers: [
+        { name: "sidecar", image: "x", resources: { requests: { cpu: 1, memoryInGB: 1 } }, instanceView: { currentState: { state: "Running" } } },
+        {
+          name: NAME,
+          image: "y",
+          resources: { requests: { cpu: 1, memoryInGB: 1 } },
+          instanceView: { currentState: { state: "Terminated", exitCode: 0 } },
+        },
+      ],
+    };
+    expect(observeContainerGroup(named, NAME).state.phase).toBe("exited");
+    expect(observeContainerGroup(named, "renamed").state.phase).toBe("running");
+  });
+});
+
+describe("isFinal", () => {
+  it("is true exactly for exited, provisioningFailed and unhealthy", () => {
+    const phases: Array<[ContainerPhase, boolean]> = [
+      [{ phase: "provisioning", detail: "" }, false],
+      [{ phase: "running" }, false],
+      [{ phase: "exited", exitCode: 0, detailStatus: "", oomKilled: false }, true],
+      [{ phase: "provisioningFailed", reason: "imagePull", detail: "" }, true],
+      [{ phase: "unhealthy", detail: "" }, true],
+    ];
+    for (const [state, final] of phases) expect(isFinal(state), state.phase).toBe(final);
+  });
+});

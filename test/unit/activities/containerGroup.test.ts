@@ -1,0 +1,340 @@
+import type { ContainerGroup } from "@azure/arm-containerinstance";
+import { InvocationContext, type LogLevel } from "@azure/functions";
+import { describe, expect, it } from "vitest";
+import { AciError, type CreateResult } from "../../../src/aci/client";
+import { OWNERSHIP_TAGS, toContainerGroup } from "../../../src/aci/containerGroup";
+import { START_OF_LOG, type LogCursor } from "../../../src/aci/logs";
+import { createContainerGroupActivities, type ContainerGroupApi } from "../../../src/activities/containerGroup";
+import type { AttemptRef, CreateContainerGroupInput } from "../../../src/activities/contracts";
+import { parseJobDefinition, type ContainerSpec } from "../../../src/jobs/definition";
+
+type Call =
+  | { method: "get" | "delete"; name: string }
+  | { method: "create"; name: string; group: ContainerGroup }
+  | { method: "logs"; groupName: string; containerName: string; tail: number | undefined };
+
+/** A hand-written ACI: groups in a map, log snapshots in a queue (the last one repeats), every call recorded. */
+class FakeAci implements ContainerGroupApi {
+  readonly calls: Call[] = [];
+  readonly groups = new Map<string, ContainerGroup>();
+  logSnapshots: Array<string | undefined> = [];
+  createResult: CreateResult = { createdNew: true, operationStatus: "Pending" };
+  createError: unknown;
+  getError: unknown;
+
+  async get(name: string): Promise<ContainerGroup | undefined> {
+    this.calls.push({ method: "get", name });
+    if (this.getError) throw this.getError;
+    return this.groups.get(name);
+  }
+
+  async create(name: string, group: ContainerGroup): Promise<CreateResult> {
+    this.calls.push({ method: "create", name, group });
+    if (this.createError) throw this.createError;
+    this.groups.set(name, group);
+    return this.createResult;
+  }
+
+  async logs(groupName: string, containerName: string, tail?: number): Promise<string | undefined> {
+    this.calls.push({ method: "logs", groupName, containerName, tail });
+    return this.logSnapshots.length > 1 ? this.logSnapshots.shift() : this.logSnapshots[0];
+  }
+
+  async delete(name: string): Promise<"deleted" | "notFound"> {
+    this.calls.push({ method: "delete", name });
+    return this.groups.delete(name) ? "deleted" : "notFound";
+  }
+
+  methods(): string[] {
+    return this.calls.map((c) => c.method);
+  }
+}
+
+function contextWithLog() {
+  const lines: Array<{ level: LogLevel; message: string }> = [];
+  const context = new InvocationContext({
+    functionName: "containerGroupActivity",
+    invocationId: "inv-1",
+    logHandler: (level, ...args) => lines.push({ level, message: args.map(String).join(" ") }),
+  });
+  return { context, lines, streamed: () => lines.filter((l) => l.message.startsWith(`${LABEL} | `)).map((l) => l.message.slice(LABEL.length + 3)) };
+}
+
+function containerSpec(container: Record<string, unknown>): ContainerSpec {
+  const parsed = parseJobDefinition({ id: "azure_container_instances", maxActiveRuns: 1, container }, "test");
+  if (!parsed.ok) throw new Error(parsed.problems.join("\n"));
+  return parsed.job.container;
+}
+
+const GROUP = "azure-tutorial-container";
+const REF: AttemptRef = { jobId: "azure_container_instances", runId: "run-1", attempt: 1, groupName: GROUP };
+const LABEL = "[azure_container_instances run run-1 attempt 1]";
+
+function createInput(failIfExists: boolean): CreateContainerGroupInput {
+  return {
+    ...REF,
+    region: "eastus",
+    container: containerSpec({ groupName: GROUP, image: "hello-world:latest", cpu: 1, memoryInGB: 1.5, failIfExists }),
+  };
+}
+
+function existingGroup(owner: { jobId: string; runId: string; attempt: number }, provisioningState = "Succeeded"): ContainerGroup {
+  const group = toContainerGroup({ groupName: GROUP, region: "eastus", container: createInput(false).container, owner });
+  return { ...group, provisioningState };
+}
+
+function groupInState(state: "Running" | "Terminated", exitCode?: number): ContainerGroup {
+  const group = existingGroup(REF);
+  const [container] = group.containers;
+  return { ...group, containers: [{ ...container!, instanceView: { currentState: { state, exitCode } } }] };
+}
+
+const T = (second: number) => `2026-01-01T00:00:${String(second).padStart(2, "0")}.000000000Z`;
+
+describe("createContainerGroup", () => {
+  it("creates the group when none exists, tagged with this attempt, and logs where and what it started", async () => {
+    const aci = new FakeAci();
+    const { context, lines } = contextWithLog();
+    const result = await createContainerGroupActivities(aci).createContainerGroup(createInput(true), context);
+
+    expect(result).toEqual({ kind: "created", alreadyOurs: false, operationStatus: "Pending" });
+    expect(aci.methods()).toEqual(["get", "create"]);
+    const created = aci.calls[1] as Extract<Call, { method: "create" }>;
+    expect(created.name).toBe(GROUP);
+    expect(created.group.location).toBe("eastus");
+    expect(created.group.tags).toEqual({ [OWNERSHIP_TAGS.job]: "azure_container_instances", [OWNERSHIP_TAGS.runId]: "run-1", [OWNERSHIP_TAGS.attempt]: "1" });
+    expect(lines).toEqual([
+      {
+        level: "information",
+        message: `${LABEL} container group ${GROUP} accepted in eastus (image hello-world:latest, 1 CPU, 1.5 GB); provisioning Pending`,
+      },
+    ]);
+  });
+
+  it("returns a terminal refusal of the existence check (403) as rejected instead of throwing it for retry", async () => {
+    const aci = new FakeAci();
+    aci.getError = new AciError("AuthorizationFailed", "The client has no authorization to read container groups", false, 403);
+    const result = await createContainerGroupActivities(aci).createContainerGroup(createInput(true), contextWithLog().context);
+    expect(result).toEqual({ kind: "rejected", code: "AuthorizationFailed", message: "The client has no authorization to read container groups" });
+    expect(aci.methods()).toEqual(["get"]);
+  });
+
+  it("finds its own group on a retried create and neither deletes nor sends the PUT again", async () => {
+    const aci = new FakeAci();
+    aci.groups.set(GROUP, existingGroup(REF, "Creating"));
+    const { context } = contextWithLog();
+    const result = await createContainerGroupActivities(aci).createContainerGroup(createInput(true), context);
+
+    expect(result).toEqual({ kind: "created", alreadyOurs: true, operationStatus: "Creating" });
+    expect(aci.methods()).toEqual(["get"]);
+  });
+
+  it("leaves someone else's group alone and reports it when fail_if_exists is set", async () => {
+    const aci = new FakeAci();
+    aci.groups.set(GROUP, existingGroup({ jobId: "azure_container_instances", runId: "run-0", attempt: 1 }));
+    const { context, lines } = contextWithLog();
+    const result = await createContainerGroupActivities(aci).createContainerGroup(createInput(true), context);
+
+    expect(result).toEqual({ kind: "exists", owner: "run run-0 of job azure_container_instances" });
+    expect(aci.methods()).toEqual(["get"]);
+    expect(aci.groups.has(GROUP)).toBe(true);
+    expect(lines.map((l) => l.level)).toEqual(["warning"]);
+  });
+
+  it("treats this run's earlier attempt as someone else's group", async () => {
+    const aci = new FakeAci();
+    aci.groups.set(GROUP, existingGroup({ ...REF, attempt: 0 }));
+    const { context } = contextWithLog();
+    const result = await createContainerGroupActivities(aci).createContainerGroup(createInput(true), context);
+    expect(result).toEqual({ kind: "exists", owner: "run run-1 of job azure_container_instances" });
+  });
+
+  it("deletes the old group first and then creates its own when fail_if_exists is false", async () => {
+    // Ours on purpose: Airflow PUTs over the old group, which would not restart a finished container.
+    const aci = new FakeAci();
+    aci.groups.set(GROUP, { ...existingGroup(REF), tags: { owner: "a person" } });
+    const { context, lines } = contextWithLog();
+    const result = await createContainerGroupActivities(aci).createContainerGroup(createInput(false), context);
+
+    expect(result).toEqual({ kind: "created", alreadyOurs: false, operationStatus: "Pending", replaced: "something other than aci-jobs" });
+    expect(aci.methods()).toEqual(["get", "delete", "create"]);
+    expect(lines[0]).toEqual({ level: "information", message: `${LABEL} replacing container group ${GROUP} left by something other than aci-jobs` });
+  });
+
+  it("returns ARM's terminal refusal as rejected, with code and message, and logs it as an error", async () => {
+    const aci = new FakeAci();
+    aci.createError = new AciError("InaccessibleImage", "The image 'hello-world:latest' is not accessible", false);
+    const { context, lines } = contextWithLog();
+    const result = await createContainerGroupActivities(aci).createContainerGroup(createInput(true), context);
+
+    expect(result).toEqual({ kind: "rejected", code: "InaccessibleImage", message: "The image 'hello-world:latest' is not accessible" });
+    expect(lines).toEqual([
+      { level: "error", message: `${LABEL} ARM rejected container group ${GROUP}: InaccessibleImage: The image 'hello-world:latest' is not accessible` },
+    ]);
+  });
+
+  it("throws a transient failure so the retry policy retries it", async () => {
+    const aci = new FakeAci();
+    const busy = new AciError("ServerBusy", "try again", true, 503);
+    aci.createError = busy;
+    const { context } = contextWithLog();
+    await expect(createContainerGroupActivities(aci).createContainerGroup(createInput(true), context)).rejects.toBe(busy);
+  });
+
+  it("throws a transient failure of the existence check without creating anything", async () => {
+    const aci = new FakeAci();
+    aci.getError = new AciError("TooManyRequests", "slow down", true, 429);
+    const { context } = contextWithLog();
+    await expect(createContainerGroupActivities(aci).createContainerGroup(createInput(true), context)).rejects.toBe(aci.getError);
+    expect(aci.methods()).toEqual(["get"]);
+  });
+});
+
+describe("observeContainerGroup", () => {
+  const observeInput = (cursor: LogCursor, previousPhase: "running" | null) => ({ ...REF, cursor, previousPhase });
+
+  it("reports gone when the group was deleted outside aci-jobs", async () => {
+    const aci = new FakeAci();
+    const { context, lines } = contextWithLog();
+    const result = await createContainerGroupActivities(aci).observeContainerGroup(observeInput(START_OF_LOG, null), context);
+    expect(result).toEqual({ kind: "gone" });
+    expect(lines.map((l) => l.level)).toEqual(["warning"]);
+  });
+
+  it("streams a running container's log to the function log exactly once across overlapping snapshots", async () => {
+    const aci = new FakeAci();
+    aci.groups.set(GROUP, groupInState("Running"));
+    aci.logSnapshots = [
+      `${T(1)} start\n${T(2)} same\n`,
+      // The next snapshot repeats the first, then adds an identical line with the same timestamp and one more.
+      `${T(1)} start\n${T(2)} same\n${T(2)} same\n${T(3)} end\n`,
+    ];
+    const activities = createContainerGroupActivities(aci);
+    const { context, streamed } = contextWithLog();
+
+    const first = await activities.observeContainerGroup(observeInput(START_OF_LOG, null), context);
+    expect(first.kind).toBe("observed");
+    if (first.kind !== "observed") return;
+    expect(first.state.phase).toBe("running");
+    const second = await activities.observeContainerGroup(observeInput(first.cursor, "running"), context);
+
+    expect(streamed()).toEqual(["start", "same", "same", "end"]);
+    expect(second).toMatchObject({ kind: "observed", cursor: { lastTimestamp: T(3), linesAtLastTimestamp: 1, emitted: 4 } });
+    expect(aci.calls.filter((c) => c.method === "logs")).toEqual([
+      { method: "logs", groupName: GROUP, containerName: GROUP, tail: undefined },
+      { method: "logs", groupName: GROUP, containerName: GROUP, tail: undefined },
+    ]);
+  });
+
+  it("logs a phase change once and stays quiet while the phase stays the same", async () => {
+    const aci = new FakeAci();
+    aci.groups.set(GROUP, groupInState("Running"));
+    aci.logSnapshots = [undefined];
+    const activities = createContainerGroupActivities(aci);
+    const { context, lines } = contextWithLog();
+
+    await activities.observeContainerGroup(observeInput(START_OF_LOG, null), context);
+    await activities.observeContainerGroup(observeInput(START_OF_LOG, "running"), context);
+    expect(lines).toEqual([{ level: "information", message: `${LABEL} container group ${GROUP}: running` }]);
+  });
+
+  it("keeps the cursor when a running container has no log yet", async () => {
+    const aci = new FakeAci();
+    aci.groups.set(GROUP, groupInState("Running"));
+    aci.logSnapshots = [undefined];
+    const { context } = contextWithLog();
+    const result = await createContainerGroupActivities(aci).observeContainerGroup(observeInput(START_OF_LOG, null), context);
+    expect(result).toMatchObject({ kind: "observed", cursor: START_OF_LOG });
+  });
+
+  it("does not fetch logs once the container exited: the final read belongs to collectContainerLogs", async () => {
+    const aci = new FakeAci();
+    aci.groups.set(GROUP, groupInState("Terminated", 0));
+    const cursor: LogCursor = { lastTimestamp: T(1), linesAtLastTimestamp: 1, emitted: 1 };
+    const { context, lines } = contextWithLog();
+    const result = await createContainerGroupActivities(aci).observeContainerGroup(observeInput(cursor, "running"), context);
+
+    expect(aci.methods()).toEqual(["get"]);
+    expect(result).toMatchObject({ kind: "observed", state: { phase: "exited", exitCode: 0 }, cursor });
+    expect(lines).toEqual([{ level: "information", message: `${LABEL} container group ${GROUP}: container exited with code 0` }]);
+  });
+});
+
+describe("collectContainerLogs", () => {
+  const numbered = (from: number, count: number, width = 0) =>
+    Array.from({ length: count }, (_, i) => `2026-01-01T01:00:00.${String(from + i).padStart(9, "0")}Z line ${from + i}${"x".repeat(width)}\n`).join("");
+
+  it("reports lines missed when a stopped container's log was cut to 1,000 lines after the cursor", async () => {
+    const aci = new FakeAci();
+    aci.logSnapshots = [numbered(500, 1_000)];
+    const cursor: LogCursor = { lastTimestamp: "2026-01-01T01:00:00.000000009Z", linesAtLastTimestamp: 1, emitted: 10 };
+    const { context, lines, streamed } = contextWithLog();
+    const result = await createContainerGroupActivities(aci).collectContainerLogs({ ...REF, cursor, stopped: true }, context);
+
+    expect(result.linesMissed).toBe(true);
+    expect(result.available).toBe(true);
+    expect(result.cursor.emitted).toBe(1_010);
+    expect(result.tail).toHaveLength(50);
+    expect(result.tail.at(-1)).toBe("line 1499");
+    expect(streamed()).toHaveLength(1_000);
+    expect(lines.filter((l) => l.level === "warning")).toEqual([
+      { level: "warning", message: `${LABEL} some log lines were lost: ACI keeps only the last 1,000 lines / 16 KB of a stopped container` },
+    ]);
+  });
+
+  it("also takes a stopped container's log of 16 KB or more as possibly cut", async () => {
+    const aci = new FakeAci();
+    aci.logSnapshots = [numbered(100, 200, 60)];
+    const cursor: LogCursor = { lastTimestamp: "2026-01-01T01:00:00.000000009Z", linesAtLastTimestamp: 1, emitted: 10 };
+    const { context } = contextWithLog();
+    const result = await createContainerGroupActivities(aci).collectContainerLogs({ ...REF, cursor, stopped: true }, context);
+    expect(result.linesMissed).toBe(true);
+  });
+
+  it("reports nothing missed for a stopped container's short log, which ACI keeps whole", async () => {
+    const aci = new FakeAci();
+    aci.logSnapshots = [numbered(100, 5)];
+    const cursor: LogCursor = { lastTimestamp: "2026-01-01T01:00:00.000000009Z", linesAtLastTimestamp: 1, emitted: 10 };
+    const { context, lines, streamed } = contextWithLog();
+    const result = await createContainerGroupActivities(aci).collectContainerLogs({ ...REF, cursor, stopped: true }, context);
+    expect(result).toMatchObject({ linesMissed: false, available: true, tail: ["line 100", "line 101", "line 102", "line 103", "line 104"] });
+    expect(streamed()).toEqual(["line 100", "line 101", "line 102", "line 103", "line 104"]);
+    expect(lines.filter((l) => l.level === "warning")).toEqual([]);
+  });
+
+  it("emits only the lines the watch has not streamed yet", async () => {
+    const aci = new FakeAci();
+    aci.logSnapshots = [numbered(0, 4)];
+    const cursor: LogCursor = { lastTimestamp: "2026-01-01T01:00:00.000000001Z", linesAtLastTimestamp: 1, emitted: 2 };
+    const { context, streamed } = contextWithLog();
+    const result = await createContainerGroupActivities(aci).collectContainerLogs({ ...REF, cursor, stopped: true }, context);
+    expect(streamed()).toEqual(["line 2", "line 3"]);
+    expect(result.tail).toEqual(["line 0", "line 1", "line 2", "line 3"]);
+    expect(result.cursor.emitted).toBe(4);
+  });
+
+  it("says the log is unavailable and keeps the cursor when ACI has no log", async () => {
+    const aci = new FakeAci();
+    aci.logSnapshots = [undefined];
+    const { context } = contextWithLog();
+    const result = await createContainerGroupActivities(aci).collectContainerLogs({ ...REF, cursor: START_OF_LOG, stopped: true }, context);
+    expect(result).toEqual({ cursor: START_OF_LOG, tail: [], linesMissed: false, available: false });
+  });
+});
+
+describe("deleteContainerGroup", () => {
+  it("reports deleted when the group existed", async () => {
+    const aci = new FakeAci();
+    aci.groups.set(GROUP, existingGroup(REF));
+    const { context, lines } = contextWithLog();
+    expect(await createContainerGroupActivities(aci).deleteContainerGroup(REF, context)).toEqual({ kind: "deleted" });
+    expect(lines).toEqual([{ level: "information", message: `${LABEL} container group ${GROUP} deleted` }]);
+  });
+
+  it("reports alreadyGone when there was nothing to delete", async () => {
+    const aci = new FakeAci();
+    const { context, lines } = contextWithLog();
+    expect(await createContainerGroupActivities(aci).deleteContainerGroup(REF, context)).toEqual({ kind: "alreadyGone" });
+    expect(lines).toEqual([{ level: "information", message: `${LABEL} container group ${GROUP} was already gone` }]);
+  });
+});

@@ -1,0 +1,168 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, SETTINGS, loadConfig } from "../../src/config";
+
+const VALID = {
+  AZURE_SUBSCRIPTION_ID: "12345678-ABCD-4ef0-9abc-1234567890AB",
+  ACI_RESOURCE_GROUP: "rg-aci-jobs",
+  ACI_REGION: "eastus",
+} as const;
+
+function problemsOf(env: Record<string, string | undefined>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error("expected loadConfig to throw");
+}
+
+describe("loadConfig: a valid environment", () => {
+  it("reads the three required settings and lower-cases the subscription id", () => {
+    const config = loadConfig(VALID);
+    expect(config.subscriptionId).toBe("12345678-abcd-4ef0-9abc-1234567890ab");
+    expect(config.resourceGroup).toBe("rg-aci-jobs");
+    expect(config.defaultRegion).toBe("eastus");
+  });
+
+  it("defaults to the public cloud's ARM endpoint and audience and to no run-state storage", () => {
+    const config = loadConfig(VALID);
+    expect(config.arm).toEqual({ endpoint: "https://management.azure.com", audience: "https://management.azure.com" });
+    expect(config.runStateStorage).toBeUndefined();
+  });
+
+  it("returns a frozen object, so nothing changes settings after startup", () => {
+    const config = loadConfig(VALID);
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.arm)).toBe(true);
+  });
+
+  it("ignores environment variables it does not own", () => {
+    expect(() => loadConfig({ ...VALID, PATH: "/usr/bin", FUNCTIONS_WORKER_RUNTIME: "node" })).not.toThrow();
+  });
+
+  it("trims surrounding spaces from values", () => {
+    expect(loadConfig({ ...VALID, ACI_RESOURCE_GROUP: "  rg-aci-jobs " }).resourceGroup).toBe("rg-aci-jobs");
+  });
+});
+
+describe("loadConfig: ARM endpoint and audience", () => {
+  it("strips trailing slashes from the endpoint and takes the audience from its origin", () => {
+    const config = loadConfig({ ...VALID, ACI_ARM_ENDPOINT: "https://localhost:8443/arm/" });
+    expect(config.arm).toEqual({ endpoint: "https://localhost:8443/arm", audience: "https://localhost:8443" });
+  });
+
+  it("uses an explicit audience, without its trailing slash (the emulator's case)", () => {
+    const config = loadConfig({ ...VALID, ACI_ARM_ENDPOINT: "https://127.0.0.1:8443", ACI_ARM_AUDIENCE: "https://management.azure.com/" });
+    expect(config.arm).toEqual({ endpoint: "https://127.0.0.1:8443", audience: "https://management.azure.com" });
+  });
+
+  it("follows a sovereign cloud's endpoint for the audience", () => {
+    expect(loadConfig({ ...VALID, ACI_ARM_ENDPOINT: "https://management.usgovcloudapi.net/" }).arm.audience).toBe(
+      "https://management.usgovcloudapi.net",
+    );
+  });
+
+  it("rejects an endpoint or audience that is not https", () => {
+    expect(problemsOf({ ...VALID, ACI_ARM_ENDPOINT: "http://management.azure.com" })).toEqual(["ACI_ARM_ENDPOINT must be an https URL"]);
+    expect(problemsOf({ ...VALID, ACI_ARM_AUDIENCE: "not a url" })).toEqual(["ACI_ARM_AUDIENCE must be an https URL"]);
+  });
+});
+
+describe("loadConfig: run-state storage", () => {
+  it("uses a connection string when only AzureWebJobsStorage is set", () => {
+    expect(loadConfig({ ...VALID, AzureWebJobsStorage: "UseDevelopmentStorage=true" }).runStateStorage).toEqual({
+      kind: "connectionString",
+      connectionString: "UseDevelopmentStorage=true",
+    });
+  });
+
+  it("prefers the identity-based blob endpoint when both are set", () => {
+    const config = loadConfig({
+      ...VALID,
+      AzureWebJobsStorage: "UseDevelopmentStorage=true",
+      AzureWebJobsStorage__blobServiceUri: "https://account.blob.core.windows.net",
+    });
+    expect(config.runStateStorage).toEqual({ kind: "identity", blobServiceUri: "https://account.blob.core.windows.net" });
+  });
+
+  it("treats an empty connection string as no storage", () => {
+    expect(loadConfig({ ...VALID, AzureWebJobsStorage: "  " }).runStateStorage).toBeUndefined();
+  });
+
+  it("rejects a blob endpoint that is not https", () => {
+    expect(problemsOf({ ...VALID, AzureWebJobsStorage__blobServiceUri: "http://account.blob.core.windows.net" })).toEqual([
+      "AzureWebJobsStorage__blobServiceUri must be an https URL",
+    ]);
+  });
+});
+
+describe("loadConfig: problems", () => {
+  it("names every missing required setting in one error", () => {
+    const problems = problemsOf({});
+    expect(problems).toEqual(["AZURE_SUBSCRIPTION_ID is not set", "ACI_RESOURCE_GROUP is not set", "ACI_REGION is not set"]);
+  });
+
+  it("formats the error message as a list under 'Invalid configuration'", () => {
+    try {
+      loadConfig({ ...VALID, ACI_REGION: undefined });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as Error).name).toBe("ConfigError");
+      expect((error as Error).message).toBe("Invalid configuration:\n  - ACI_REGION is not set");
+    }
+  });
+
+  it("reports an empty required setting as empty", () => {
+    expect(problemsOf({ ...VALID, ACI_REGION: " " })).toContain("ACI_REGION is empty");
+  });
+
+  it("rejects a subscription id that is not a GUID", () => {
+    expect(problemsOf({ ...VALID, AZURE_SUBSCRIPTION_ID: "my-subscription" })).toEqual([
+      "AZURE_SUBSCRIPTION_ID must be a subscription id (a GUID)",
+    ]);
+  });
+
+  it("rejects a region with spaces or capitals", () => {
+    expect(problemsOf({ ...VALID, ACI_REGION: "East US" })).toEqual([
+      "ACI_REGION must be a region name such as eastus (lowercase, no spaces)",
+    ]);
+  });
+
+  it("applies Azure's resource group rules: up to 90 characters, parentheses allowed, no final period", () => {
+    expect(loadConfig({ ...VALID, ACI_RESOURCE_GROUP: "a".repeat(90) }).resourceGroup).toHaveLength(90);
+    expect(loadConfig({ ...VALID, ACI_RESOURCE_GROUP: "rg.(jobs)_1-x" }).resourceGroup).toBe("rg.(jobs)_1-x");
+    for (const name of ["a".repeat(91), "rg.", "rg/jobs", "rg jobs"]) {
+      expect(problemsOf({ ...VALID, ACI_RESOURCE_GROUP: name }), name).toEqual(["ACI_RESOURCE_GROUP is not a valid resource group name"]);
+    }
+  });
+
+  it("lists problems of different settings together", () => {
+    const problems = problemsOf({ AZURE_SUBSCRIPTION_ID: "nope", ACI_RESOURCE_GROUP: "rg.", ACI_REGION: "East US", ACI_ARM_ENDPOINT: "ftp://x" });
+    expect(problems).toHaveLength(4);
+    expect(problems.map((p) => p.split(" ")[0])).toEqual(["AZURE_SUBSCRIPTION_ID", "ACI_RESOURCE_GROUP", "ACI_REGION", "ACI_ARM_ENDPOINT"]);
+  });
+});
+
+describe("SETTINGS", () => {
+  it("lists each setting once, the three required ones marked required", () => {
+    const names = SETTINGS.map((s) => s.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(SETTINGS.filter((s) => s.required).map((s) => s.name)).toEqual(["AZURE_SUBSCRIPTION_ID", "ACI_RESOURCE_GROUP", "ACI_REGION"]);
+  });
+
+  it("covers every setting loadConfig reads: each optional one changes the result when set", () => {
+    const base = loadConfig(VALID);
+    const samples: Record<string, string> = {
+      ACI_ARM_ENDPOINT: "https://localhost:8443",
+      ACI_ARM_AUDIENCE: "https://example.org",
+      AzureWebJobsStorage: "UseDevelopmentStorage=true",
+      AzureWebJobsStorage__blobServiceUri: "https://account.blob.core.windows.net",
+    };
+    for (const setting of SETTINGS.filter((s) => !s.required)) {
+      const value = samples[setting.name];
+      expect(value, `a sample value for ${setting.name}`).toBeDefined();
+      expect(loadConfig({ ...VALID, [setting.name]: value }), setting.name).not.toEqual(base);
+    }
+  });
+});

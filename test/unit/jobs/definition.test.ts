@@ -1,0 +1,185 @@
+import { describe, expect, it } from "vitest";
+import { defineJob, parseJobDefinition, type JobParse, type JobSpec } from "../../../src/jobs/definition";
+
+const minimal = { id: "nightly_export", container: { image: "busybox:1.36" } };
+
+function parsed(definition: unknown): JobSpec {
+  const result = parseJobDefinition(definition, "label");
+  if (!result.ok) throw new Error(result.problems.join("\n"));
+  return result.job;
+}
+
+function problems(definition: unknown, label = "nightly_export"): string[] {
+  const result: JobParse = parseJobDefinition(definition, label);
+  if (result.ok) throw new Error("expected the definition to be rejected");
+  return result.problems;
+}
+
+describe("parseJobDefinition: defaults", () => {
+  it("fills in Airflow's operator defaults: 1 CPU, 2 GB, fail_if_exists true, no retries, 5 minutes between attempts", () => {
+    const job = parsed(minimal);
+    expect(job.container).toEqual({ image: "busybox:1.36", cpu: 1, memoryInGB: 2, environment: {}, failIfExists: true });
+    expect(job.retries).toBe(0);
+    expect(job.retryDelay).toBe(300_000);
+  });
+
+  it("defaults to no schedule, no catchup, 16 active runs and a 24-hour run budget", () => {
+    const job = parsed(minimal);
+    expect(job.schedule).toBeNull();
+    expect(job.catchup).toBe(false);
+    expect(job.maxActiveRuns).toBe(16);
+    expect(job.timeout).toBe(86_400_000);
+  });
+
+  it("leaves group name, region and command out when the job does not set them", () => {
+    const { container } = parsed(minimal);
+    expect(container).not.toHaveProperty("groupName");
+    expect(container).not.toHaveProperty("region");
+    expect(container).not.toHaveProperty("command");
+  });
+});
+
+describe("parseJobDefinition: values", () => {
+  it("keeps the schedule as written and adds its NCRONTAB form", () => {
+    expect(parsed({ ...minimal, schedule: "@daily" }).schedule).toEqual({ expression: "@daily", ncrontab: "0 0 0 * * *" });
+    expect(parsed({ ...minimal, schedule: "30 2 * * 1" }).schedule).toEqual({ expression: "30 2 * * 1", ncrontab: "0 30 2 * * 1" });
+  });
+
+  it("accepts an explicit null schedule for a job that only runs on request", () => {
+    expect(parsed({ ...minimal, schedule: null }).schedule).toBeNull();
+  });
+
+  it("turns duration strings into milliseconds", () => {
+    const job = parsed({ ...minimal, retryDelay: "90s", timeout: "1h30m" });
+    expect(job.retryDelay).toBe(90_000);
+    expect(job.timeout).toBe(5_400_000);
+  });
+
+  it("allows a fixed group name for a job with at most one active run", () => {
+    expect(parsed({ ...minimal, maxActiveRuns: 1, container: { image: "x", groupName: "fixed-name" } }).container.groupName).toBe("fixed-name");
+  });
+
+  it("keeps command and environment as written", () => {
+    const job = parsed({ ...minimal, container: { image: "x", command: ["echo", "hi"], environment: { MODE: "prod", _X1: "" } } });
+    expect(job.container.command).toEqual(["echo", "hi"]);
+    expect(job.container.environment).toEqual({ MODE: "prod", _X1: "" });
+  });
+});
+
+describe("parseJobDefinition: problems name the job and the field", () => {
+  it("formats each problem as job \"<label>\", field <path>: <reason>", () => {
+    expect(problems({ ...minimal, container: { image: "  " } })).toEqual(['job "nightly_export", field container.image: image is required']);
+  });
+
+  it("lists cross-field problems together with field problems, in one report", () => {
+    const found = problems({ id: "x", container: { image: "i", groupName: "good" }, maxActiveRuns: 2, timeout: "10s", retryDelay: "soon" }, "x");
+    expect(found).toHaveLength(3);
+    expect(found.join("\n")).toMatch(/field retryDelay: "soon" is not a duration/u);
+    expect(found.join("\n")).toMatch(/field maxActiveRuns: a job with a fixed container.groupName/u);
+    expect(found.join("\n")).toMatch(/field timeout: timeout must be at least 1m/u);
+  });
+
+  it("gives the reason for a bad environment variable name, not just 'invalid key'", () => {
+    expect(problems({ ...minimal, container: { image: "i", environment: { "1BAD": "v" } } })).toEqual([
+      'job "nightly_export", field container.environment.1BAD: environment variable "1BAD" must be 1-63 letters, digits and underscores, not starting with a digit',
+    ]);
+  });
+
+  it("uses (definition) as the field of a problem with the definition as a whole", () => {
+    expect(problems(42, "#3")).toEqual(['job "#3", field (definition): Invalid input: expected object, received number']);
+  });
+
+  it("rejects unknown keys at the top level and in the container, naming the key", () => {
+    expect(problems({ ...minimal, retry: 3 })).toEqual(['job "nightly_export", field (definition): Unrecognized key: "retry"']);
+    expect(problems({ ...minimal, container: { image: "x", memory: 2 } })).toEqual([
+      'job "nightly_export", field container: Unrecognized key: "memory"',
+    ]);
+  });
+
+  it("rejects ids that do not start with a letter, contain other characters or exceed 63 characters", () => {
+    for (const id of ["1job", "my-job", "_job", "j".repeat(64), ""]) {
+      expect(problems({ ...minimal, id }), id).toEqual([
+        `job "nightly_export", field id: id must start with a letter and use only letters, digits and underscores (at most 63)`,
+      ]);
+    }
+    expect(parsed({ ...minimal, id: `J${"_9".repeat(31)}` }).id).toHaveLength(63);
+  });
+
+  it("rejects catchup true, since missed slots are never replayed", () => {
+    // Ours on purpose: Airflow defaults catchup to True for older DAGs; aci-jobs supports only False.
+    expect(problems({ ...minimal, catchup: true })).toEqual([
+      'job "nightly_export", field catchup: catchup must be false: aci-jobs never replays missed slots',
+    ]);
+  });
+
+  it("rejects a fixed group name with more than one active run, on maxActiveRuns", () => {
+    expect(problems({ ...minimal, container: { image: "x", groupName: "shared" } })).toEqual([
+      'job "nightly_export", field maxActiveRuns: a job with a fixed container.groupName can have at most 1 active run (runs would share the group)',
+    ]);
+  });
+
+  it("rejects a timeout under one minute", () => {
+    expect(problems({ ...minimal, timeout: "59s" })).toEqual(['job "nightly_export", field timeout: timeout must be at least 1m']);
+    expect(parsed({ ...minimal, timeout: "1m" }).timeout).toBe(60_000);
+  });
+
+  it("rejects a duration it cannot read, saying which field", () => {
+    expect(problems({ ...minimal, retryDelay: "5 minutes" })).toEqual([
+      'job "nightly_export", field retryDelay: "5 minutes" is not a duration such as "90s", "5m" or "1h30m" (retryDelay)',
+    ]);
+  });
+
+  it("rejects a schedule NCRONTAB cannot express", () => {
+    expect(problems({ ...minimal, schedule: "0 0 L * *" })).toEqual([
+      'job "nightly_export", field schedule: field "L" uses syntax NCRONTAB does not support',
+    ]);
+  });
+
+  it("rejects an invalid group name with ACI's reason and the name (Airflow test_name_checker)", () => {
+    expect(problems({ ...minimal, maxActiveRuns: 1, container: { image: "x", groupName: "bad_name" } })).toEqual([
+      'job "nightly_export", field container.groupName: container group name "bad_name" may contain only lowercase letters, digits and hyphens',
+    ]);
+  });
+
+  it("rejects an invalid environment variable name at its own field path", () => {
+    const [problem, ...rest] = problems({ ...minimal, container: { image: "x", environment: { "1BAD": "v" } } });
+    expect(rest).toEqual([]);
+    expect(problem).toMatch(/^job "nightly_export", field container\.environment\.1BAD: /u);
+  });
+
+  it("rejects resources outside ACI's limits, a region with capitals and an empty command", () => {
+    const found = problems({ ...minimal, container: { image: "x", cpu: 0, memoryInGB: 241, region: "East US", command: [] } });
+    expect(found.map((p) => p.split(":")[0])).toEqual([
+      'job "nightly_export", field container.region',
+      'job "nightly_export", field container.cpu',
+      'job "nightly_export", field container.memoryInGB',
+      'job "nightly_export", field container.command',
+    ]);
+    expect(problems({ ...minimal, container: { image: "x", cpu: 32 } })).toHaveLength(1);
+  });
+
+  it("rejects retries and active-run limits outside their ranges", () => {
+    expect(problems({ ...minimal, retries: 21, maxActiveRuns: 0 }).map((p) => p.split(":")[0])).toEqual([
+      'job "nightly_export", field maxActiveRuns',
+      'job "nightly_export", field retries',
+    ]);
+    expect(problems({ ...minimal, retries: 1.5 })).toHaveLength(1);
+  });
+
+  it("lists several field problems of one definition together", () => {
+    const found = problems({ ...minimal, container: { image: "", groupName: "Bad" }, maxActiveRuns: 2, timeout: "10s" });
+    expect(found.map((p) => p.split(":")[0])).toEqual([
+      'job "nightly_export", field container.groupName',
+      'job "nightly_export", field container.image',
+      'job "nightly_export", field maxActiveRuns',
+      'job "nightly_export", field timeout',
+    ]);
+  });
+});
+
+describe("defineJob", () => {
+  it("returns the definition unchanged: validation happens at startup", () => {
+    const definition = { id: "x", container: { image: "y" } };
+    expect(defineJob(definition)).toBe(definition);
+  });
+});
