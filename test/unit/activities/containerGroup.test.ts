@@ -250,7 +250,7 @@ describe("observeContainerGroup", () => {
   it("does not fetch logs once the container exited: the final read belongs to collectContainerLogs", async () => {
     const aci = new FakeAci();
     aci.groups.set(GROUP, groupInState("Terminated", 0));
-    const cursor: LogCursor = { lastTimestamp: T(1), linesAtLastTimestamp: 1, emitted: 1 };
+    const cursor: LogCursor = { lastTimestamp: T(1), linesAtLastTimestamp: 1, textsAtLastTimestamp: ["earlier line"], emitted: 1 };
     const { context, lines } = contextWithLog();
     const result = await createContainerGroupActivities(aci).observeContainerGroup(observeInput(cursor, "running"), context);
 
@@ -267,7 +267,7 @@ describe("collectContainerLogs", () => {
   it("reports lines missed when a stopped container's log was cut to 1,000 lines after the cursor", async () => {
     const aci = new FakeAci();
     aci.logSnapshots = [numbered(500, 1_000)];
-    const cursor: LogCursor = { lastTimestamp: "2026-01-01T01:00:00.000000009Z", linesAtLastTimestamp: 1, emitted: 10 };
+    const cursor: LogCursor = { lastTimestamp: "2026-01-01T01:00:00.000000009Z", linesAtLastTimestamp: 1, textsAtLastTimestamp: ["earlier line"], emitted: 10 };
     const { context, lines, streamed } = contextWithLog();
     const result = await createContainerGroupActivities(aci).collectContainerLogs({ ...REF, cursor, stopped: true }, context);
 
@@ -285,7 +285,7 @@ describe("collectContainerLogs", () => {
   it("also takes a stopped container's log of 16 KB or more as possibly cut", async () => {
     const aci = new FakeAci();
     aci.logSnapshots = [numbered(100, 200, 60)];
-    const cursor: LogCursor = { lastTimestamp: "2026-01-01T01:00:00.000000009Z", linesAtLastTimestamp: 1, emitted: 10 };
+    const cursor: LogCursor = { lastTimestamp: "2026-01-01T01:00:00.000000009Z", linesAtLastTimestamp: 1, textsAtLastTimestamp: ["earlier line"], emitted: 10 };
     const { context } = contextWithLog();
     const result = await createContainerGroupActivities(aci).collectContainerLogs({ ...REF, cursor, stopped: true }, context);
     expect(result.linesMissed).toBe(true);
@@ -294,7 +294,7 @@ describe("collectContainerLogs", () => {
   it("reports nothing missed for a stopped container's short log, which ACI keeps whole", async () => {
     const aci = new FakeAci();
     aci.logSnapshots = [numbered(100, 5)];
-    const cursor: LogCursor = { lastTimestamp: "2026-01-01T01:00:00.000000009Z", linesAtLastTimestamp: 1, emitted: 10 };
+    const cursor: LogCursor = { lastTimestamp: "2026-01-01T01:00:00.000000009Z", linesAtLastTimestamp: 1, textsAtLastTimestamp: ["earlier line"], emitted: 10 };
     const { context, lines, streamed } = contextWithLog();
     const result = await createContainerGroupActivities(aci).collectContainerLogs({ ...REF, cursor, stopped: true }, context);
     expect(result).toMatchObject({ linesMissed: false, available: true, tail: ["line 100", "line 101", "line 102", "line 103", "line 104"] });
@@ -305,7 +305,7 @@ describe("collectContainerLogs", () => {
   it("emits only the lines the watch has not streamed yet", async () => {
     const aci = new FakeAci();
     aci.logSnapshots = [numbered(0, 4)];
-    const cursor: LogCursor = { lastTimestamp: "2026-01-01T01:00:00.000000001Z", linesAtLastTimestamp: 1, emitted: 2 };
+    const cursor: LogCursor = { lastTimestamp: "2026-01-01T01:00:00.000000001Z", linesAtLastTimestamp: 1, textsAtLastTimestamp: ["earlier line"], emitted: 2 };
     const { context, streamed } = contextWithLog();
     const result = await createContainerGroupActivities(aci).collectContainerLogs({ ...REF, cursor, stopped: true }, context);
     expect(streamed()).toEqual(["line 2", "line 3"]);
