@@ -23,10 +23,10 @@ export function containerNameProblem(name: string): string | undefined {
   return undefined;
 }
 
-/** Environment variable names: 1-63 letters, digits and underscores, not starting with a digit. */
+/** Environment variable names: 1-63 letters, digits and underscores, underscore not first or last (§9). */
 export function environmentVariableNameProblem(name: string): string | undefined {
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/u.test(name)) {
-    return "must be 1-63 letters, digits and underscores, not starting with a digit";
+  if (!/^[A-Za-z0-9]([A-Za-z0-9_]{0,61}[A-Za-z0-9])?$/u.test(name)) {
+    return "must be 1-63 letters, digits and underscores, not starting or ending with an underscore";
   }
   return undefined;
 }

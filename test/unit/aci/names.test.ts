@@ -61,15 +61,18 @@ describe("containerNameProblem", () => {
 });
 
 describe("environmentVariableNameProblem", () => {
-  it("accepts letters, digits and underscores not starting with a digit, up to 63 characters", () => {
-    for (const name of ["PATH", "_private", "a1_B2", "X".repeat(63)]) {
+  // ACI's documented rule (aci-rest-api.md §9): letters, digits and _, with _ neither first nor last.
+  it("accepts letters, digits and inner underscores, up to 63 characters", () => {
+    for (const name of ["PATH", "a1_B2", "1A", "X".repeat(63)]) {
       expect(environmentVariableNameProblem(name), name).toBeUndefined();
     }
   });
 
-  it("rejects a leading digit, a hyphen, a space, the empty name and 64 characters", () => {
-    for (const name of ["1A", "A-B", "A B", "", "X".repeat(64)]) {
-      expect(environmentVariableNameProblem(name), name).toBe("must be 1-63 letters, digits and underscores, not starting with a digit");
+  it("rejects a leading or trailing underscore, a hyphen, a space, the empty name and 64 characters", () => {
+    for (const name of ["_private", "TRAILING_", "A-B", "A B", "", "X".repeat(64)]) {
+      expect(environmentVariableNameProblem(name), name).toBe(
+        "must be 1-63 letters, digits and underscores, not starting or ending with an underscore",
+      );
     }
   });
 });

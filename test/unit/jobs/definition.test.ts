@@ -60,9 +60,9 @@ describe("parseJobDefinition: values", () => {
   });
 
   it("keeps command and environment as written", () => {
-    const job = parsed({ ...minimal, container: { image: "x", command: ["echo", "hi"], environment: { MODE: "prod", _X1: "" } } });
+    const job = parsed({ ...minimal, container: { image: "x", command: ["echo", "hi"], environment: { MODE: "prod", X_1: "" } } });
     expect(job.container.command).toEqual(["echo", "hi"]);
-    expect(job.container.environment).toEqual({ MODE: "prod", _X1: "" });
+    expect(job.container.environment).toEqual({ MODE: "prod", X_1: "" });
   });
 });
 
@@ -80,8 +80,8 @@ describe("parseJobDefinition: problems name the job and the field", () => {
   });
 
   it("gives the reason for a bad environment variable name, not just 'invalid key'", () => {
-    expect(problems({ ...minimal, container: { image: "i", environment: { "1BAD": "v" } } })).toEqual([
-      'job "nightly_export", field container.environment.1BAD: environment variable "1BAD" must be 1-63 letters, digits and underscores, not starting with a digit',
+    expect(problems({ ...minimal, container: { image: "i", environment: { _BAD: "v" } } })).toEqual([
+      'job "nightly_export", field container.environment._BAD: environment variable "_BAD" must be 1-63 letters, digits and underscores, not starting or ending with an underscore',
     ]);
   });
 
@@ -142,9 +142,9 @@ describe("parseJobDefinition: problems name the job and the field", () => {
   });
 
   it("rejects an invalid environment variable name at its own field path", () => {
-    const [problem, ...rest] = problems({ ...minimal, container: { image: "x", environment: { "1BAD": "v" } } });
+    const [problem, ...rest] = problems({ ...minimal, container: { image: "x", environment: { "BAD-NAME": "v" } } });
     expect(rest).toEqual([]);
-    expect(problem).toMatch(/^job "nightly_export", field container\.environment\.1BAD: /u);
+    expect(problem).toMatch(/^job "nightly_export", field container\.environment\.BAD-NAME: /u);
   });
 
   it("rejects resources outside ACI's limits, a region with capitals and an empty command", () => {
