@@ -1,0 +1,52 @@
+import { builtInScript } from "./builtInImages";
+import type { ContainerBehaviour, ContainerRunScript, TimedLogLine } from "./containerBehaviour";
+import { parseImageReference } from "./parseImageReference";
+
+/** Run time of a scripted image whose behaviour names neither `runMs` nor timed logs. */
+const DEFAULT_RUN_MS = 1000;
+/** Docker's exit code for a process killed by the kernel OOM killer (SIGKILL). */
+const OOM_EXIT_CODE = 137;
+
+export interface ResolvedBehaviour {
+  readonly behaviour: ContainerBehaviour;
+  readonly script: ContainerRunScript;
+}
+
+/**
+ * Scripted behaviours keyed by image (`repo:tag`, `:latest` implied), over the built-in images. A behaviour
+ * set for a built-in image refines it: fields it leaves out keep the built-in script (e.g. the shell command).
+ */
+export class BehaviourRegistry {
+  readonly #scripted = new Map<string, ContainerBehaviour>();
+
+  set(image: string, behaviour: ContainerBehaviour): void {
+    this.#scripted.set(parseImageReference(image).key, behaviour);
+  }
+
+  clear(): void {
+    this.#scripted.clear();
+  }
+
+  /** `undefined` means the image is unknown, which the PUT reports as InaccessibleImage. */
+  resolve(image: string, command: readonly string[]): ResolvedBehaviour | undefined {
+    const behaviour = this.#scripted.get(parseImageReference(image).key);
+    const builtIn = builtInScript(image, command);
+    if (behaviour === undefined) return builtIn && { behaviour: {}, script: builtIn };
+    return { behaviour, script: applyBehaviour(builtIn, behaviour) };
+  }
+}
+
+function applyBehaviour(builtIn: ContainerRunScript | undefined, behaviour: ContainerBehaviour): ContainerRunScript {
+  const lines = behaviour.logs === undefined ? (builtIn?.lines ?? []) : toTimedLines(behaviour.logs);
+  const lastLineAt = lines.reduce((latest, line) => Math.max(latest, line.at), 0);
+  const runMs = behaviour.runMs ?? Math.max(builtIn?.runMs ?? DEFAULT_RUN_MS, lastLineAt);
+  if (behaviour.oomKilled) return { runMs, exitCode: OOM_EXIT_CODE, terminationReason: "OOMKilled", lines };
+  return { runMs, exitCode: behaviour.exitCode ?? builtIn?.exitCode ?? 0, lines };
+}
+
+function toTimedLines(logs: readonly string[] | readonly TimedLogLine[]): TimedLogLine[] {
+  return logs.flatMap((entry): TimedLogLine[] => {
+    const { at, line } = typeof entry === "string" ? { at: 0, line: entry } : entry;
+    return line.split("\n").map((part) => ({ at, line: part }));
+  }).sort((a, b) => a.at - b.at);
+}

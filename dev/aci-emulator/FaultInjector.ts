@@ -1,0 +1,41 @@
+export type Fault =
+  | { readonly status: 429; readonly retryAfterSeconds: number }
+  | { readonly status: 500 | 503; readonly code?: string; readonly message?: string; readonly retryAfterSeconds?: number }
+  | { readonly kind: "reset" };
+
+export interface FaultRule {
+  /** HTTP method to match (any when omitted). */
+  readonly method?: string;
+  /** A RegExp tested against the request path, or a substring of it (any path when omitted). */
+  readonly path?: RegExp | string;
+  /** How many matching requests get the fault. Default 1. */
+  readonly times?: number;
+  readonly fault: Fault;
+}
+
+/** Faults for the next matching ARM requests, consumed in the order they were injected. */
+export class FaultInjector {
+  readonly #rules: { rule: FaultRule; remaining: number }[] = [];
+
+  inject(rule: FaultRule): void {
+    this.#rules.push({ rule, remaining: rule.times ?? 1 });
+  }
+
+  take(method: string, path: string): Fault | undefined {
+    const index = this.#rules.findIndex(({ rule }) => matches(rule, method, path));
+    const entry = this.#rules[index];
+    if (entry === undefined) return undefined;
+    if (--entry.remaining <= 0) this.#rules.splice(index, 1);
+    return entry.rule.fault;
+  }
+
+  clear(): void {
+    this.#rules.length = 0;
+  }
+}
+
+function matches(rule: FaultRule, method: string, path: string): boolean {
+  if (rule.method !== undefined && rule.method.toUpperCase() !== method.toUpperCase()) return false;
+  if (rule.path === undefined) return true;
+  return typeof rule.path === "string" ? path.includes(rule.path) : new RegExp(rule.path.source, rule.path.flags.replace("g", "")).test(path);
+}
