@@ -1,0 +1,128 @@
+// Every role assignment of the deployment, in one place. Each is scoped to the resource it grants and named
+// guid(scope id, principal, role definition id), where the principal is the identity's resource id (or the
+// operator's object id), all known before deployment, so a redeployment never creates duplicates.
+//
+// The app's user-assigned identity gets:
+//   on the host storage account  Storage Blob Data Owner        host + Durable blobs/leases, run-coordination
+//                                                                blobs, Flex deployment package container
+//                                Storage Queue Data Contributor  Durable control/work-item queues
+//                                Storage Table Data Contributor  Durable history and instance tables
+//   on Application Insights      Monitoring Metrics Publisher    Entra-authenticated telemetry (local auth is off)
+//   on the jobs resource group   the custom role from jobs-role.bicep (container groups only)
+// Optionally a person (never the app) gets Key Vault Secrets Officer on the vault to store registry passwords.
+
+@description('Name of the app\'s user-assigned identity (in this resource group).')
+param identityName string
+
+@description('Host storage account name (in this resource group).')
+param storageAccountName string
+
+@description('Application Insights component name (in this resource group).')
+param applicationInsightsName string
+
+@description('Key Vault name (in this resource group).')
+param keyVaultName string
+
+@description('Jobs resource group name (where container groups are created).')
+param jobsResourceGroupName string
+
+@description('Name (a GUID) of the custom container-group role definition created by jobs-role.bicep.')
+param jobsRoleDefinitionName string
+
+@description('Optional: object id of a user or group that may manage secrets in the vault. Empty: nobody is granted.')
+param vaultOperatorPrincipalId string = ''
+
+@description('Type of vaultOperatorPrincipalId.')
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+param vaultOperatorPrincipalType string = 'User'
+
+// Built-in role definition ids (identical in every Azure cloud).
+var roles = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+  keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
+}
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' existing = {
+  name: identityName
+}
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: storageAccountName
+}
+
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
+  name: keyVaultName
+}
+
+var storageRoles = [
+  roles.storageBlobDataOwner
+  roles.storageQueueDataContributor
+  roles.storageTableDataContributor
+]
+
+resource appStorage 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for roleId in storageRoles: {
+    name: guid(storage.id, identity.id, subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId))
+    scope: storage
+    properties: {
+      principalId: identity.properties.principalId
+      principalType: 'ServicePrincipal'
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
+      description: 'aci-jobs app: host storage and Durable Functions task hub'
+    }
+  }
+]
+
+resource appMetrics 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(
+    applicationInsights.id,
+    identity.id,
+    subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+  )
+  scope: applicationInsights
+  properties: {
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+    description: 'aci-jobs app: send telemetry with Entra ID'
+  }
+}
+
+// The jobs resource group is another scope, so this assignment is deployed from that resource group.
+module appJobs '../core/security/resource-group-role-assignment.bicep' = {
+  name: 'rbac-jobs-container-groups'
+  scope: resourceGroup(jobsResourceGroupName)
+  params: {
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+    principalKey: identity.id
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', jobsRoleDefinitionName)
+    assignmentDescription: 'aci-jobs app: create, read, read logs of and delete container groups'
+  }
+}
+
+resource vaultOperator 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(vaultOperatorPrincipalId)) {
+  name: guid(
+    vault.id,
+    vaultOperatorPrincipalId,
+    subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
+  )
+  scope: vault
+  properties: {
+    principalId: vaultOperatorPrincipalId
+    principalType: vaultOperatorPrincipalType
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
+    description: 'aci-jobs operator: store registry passwords and secure job values'
+  }
+}

@@ -1,0 +1,196 @@
+// aci-jobs: Azure Functions (Flex Consumption, Node.js 22, Durable Functions on Azure Storage) that runs
+// scheduled container jobs in Azure Container Instances.
+//
+// Two resource groups:
+//   rg-<env>       the app: Function App + plan, user-assigned identity, host storage, Key Vault, monitoring
+//   rg-<env>-jobs  empty at deployment; the app creates and deletes container groups there at run time.
+//                  The app's only right on it is the custom role from app/jobs-role.bicep.
+// Deploy with `azd up`, or `az deployment sub create` (see docs/deploy.md).
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Environment name (azd: AZURE_ENV_NAME). Used in resource group names and in the unique suffix of resource names.')
+param environmentName string
+
+@minLength(1)
+@description('Region of the app. It must offer the Flex Consumption plan: `az functionapp list-flexconsumption-locations -o table`.')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Region where container groups run by default (ACI_REGION). Empty: the app\'s region.')
+param jobsLocation string = ''
+
+@description('App resource group name. Empty: rg-<environmentName>.')
+param resourceGroupName string = ''
+
+@description('Jobs resource group name. Empty: rg-<environmentName>-jobs.')
+param jobsResourceGroupName string = ''
+
+@description('Optional: object id of a user or group that may manage secrets in the Key Vault (Key Vault Secrets Officer). Empty: nobody.')
+param vaultOperatorPrincipalId string = ''
+
+@description('Always-ready instances for the Durable Functions scale group (0 = scale to zero when idle).')
+@minValue(0)
+@maxValue(10)
+param durableAlwaysReadyInstances int = 0
+
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+var effectiveJobsLocation = empty(jobsLocation) ? location : jobsLocation
+var appResourceGroupName = empty(resourceGroupName) ? '${abbrs.resourcesResourceGroups}${environmentName}' : resourceGroupName
+var effectiveJobsResourceGroupName = empty(jobsResourceGroupName)
+  ? '${abbrs.resourcesResourceGroups}${environmentName}-jobs'
+  : jobsResourceGroupName
+
+// Every name is computed here, before deployment, so modules can name resources and role assignments
+// deterministically (and what-if can predict them).
+var names = {
+  identity: '${abbrs.managedIdentityUserAssignedIdentities}api-${resourceToken}'
+  storage: '${abbrs.storageStorageAccounts}${resourceToken}'
+  deploymentContainer: 'app-package-${resourceToken}'
+  logAnalytics: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+  applicationInsights: '${abbrs.insightsComponents}${resourceToken}'
+  keyVault: '${abbrs.keyVaultVaults}${resourceToken}'
+  plan: '${abbrs.webServerFarms}${resourceToken}'
+  functionApp: '${abbrs.webSitesFunctions}api-${resourceToken}'
+  // The custom role's definition name is a GUID derived from the jobs resource group id.
+  jobsRoleDefinition: guid(
+    subscriptionResourceId('Microsoft.Resources/resourceGroups', effectiveJobsResourceGroupName),
+    'aci-jobs-container-group-runner'
+  )
+}
+
+resource appResourceGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: appResourceGroupName
+  location: location
+  tags: tags
+}
+
+// Not tagged azd-env-name: azd must find exactly one resource group for the environment (AZURE_RESOURCE_GROUP).
+resource jobsResourceGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: effectiveJobsResourceGroupName
+  location: effectiveJobsLocation
+  tags: {
+    'aci-jobs-env': environmentName
+    purpose: 'container groups created by ${names.functionApp}'
+  }
+}
+
+module identity 'core/security/user-assigned-identity.bicep' = {
+  name: 'identity'
+  scope: appResourceGroup
+  params: {
+    name: names.identity
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'core/storage/storage-account.bicep' = {
+  name: 'storage'
+  scope: appResourceGroup
+  params: {
+    name: names.storage
+    location: location
+    tags: tags
+    deploymentContainerName: names.deploymentContainer
+  }
+}
+
+module monitoring 'core/monitor/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: appResourceGroup
+  params: {
+    logAnalyticsName: names.logAnalytics
+    applicationInsightsName: names.applicationInsights
+    location: location
+    tags: tags
+  }
+}
+
+module keyVault 'core/security/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: appResourceGroup
+  params: {
+    name: names.keyVault
+    location: location
+    tags: tags
+  }
+}
+
+module jobsRole 'app/jobs-role.bicep' = {
+  // A subscription-level deployment: the suffix keeps environments in one subscription apart.
+  name: 'jobs-role-${resourceToken}'
+  params: {
+    jobsResourceGroupName: jobsResourceGroup.name
+    roleDefinitionName: names.jobsRoleDefinition
+  }
+}
+
+module api 'app/api.bicep' = {
+  name: 'api'
+  scope: appResourceGroup
+  params: {
+    name: names.functionApp
+    planName: names.plan
+    location: location
+    tags: tags
+    identityName: names.identity
+    storageAccountName: names.storage
+    deploymentContainerName: names.deploymentContainer
+    applicationInsightsName: names.applicationInsights
+    jobsResourceGroupName: jobsResourceGroup.name
+    jobsLocation: jobsResourceGroup.location
+    durableAlwaysReadyInstances: durableAlwaysReadyInstances
+  }
+  dependsOn: [
+    identity
+    storage
+    monitoring
+  ]
+}
+
+module rbac 'app/rbac.bicep' = {
+  name: 'rbac'
+  scope: appResourceGroup
+  params: {
+    identityName: names.identity
+    storageAccountName: names.storage
+    applicationInsightsName: names.applicationInsights
+    keyVaultName: names.keyVault
+    jobsResourceGroupName: jobsResourceGroup.name
+    jobsRoleDefinitionName: names.jobsRoleDefinition
+    vaultOperatorPrincipalId: vaultOperatorPrincipalId
+  }
+  dependsOn: [
+    identity
+    storage
+    monitoring
+    keyVault
+    jobsRole
+  ]
+}
+
+// Outputs azd stores in .azure/<env>/.env (and that `az deployment sub show` prints).
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = appResourceGroup.name
+output SERVICE_API_NAME string = api.outputs.name
+output AZURE_FUNCTION_APP_NAME string = api.outputs.name
+output AZURE_FUNCTION_APP_URL string = api.outputs.uri
+output ACI_RESOURCE_GROUP string = jobsResourceGroup.name
+output ACI_REGION string = jobsResourceGroup.location
+output ACI_ROLE_NAME string = jobsRole.outputs.roleName
+output ACI_ROLE_DEFINITION_NAME string = names.jobsRoleDefinition
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_KEY_VAULT_URI string = keyVault.outputs.uri
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
