@@ -127,7 +127,7 @@ async function createGroup(
   const result = await aci.create(input.groupName, group);
   context.log(
     `${label(input)} container group ${input.groupName} accepted in ${input.region} (image ${input.container.image}, ` +
-      `${input.container.cpu} CPU, ${input.container.memoryInGB} GB); provisioning ${result.operationStatus}`,
+      `${input.container.cpu} CPU, ${input.container.memoryInGB} GB); ${describeOperation(result)}`,
   );
   return { kind: "created", alreadyOurs: false, operationStatus: result.operationStatus, ...(replaced ? { replaced } : {}) };
 }
@@ -154,6 +154,18 @@ async function streamNewLines(
   const fresh = takeNewLines(snapshot, cursor, atCap);
   for (const line of fresh.lines) context.log(`${label(ref)} | ${line.text}`);
   return { cursor: fresh.cursor, snapshot: snapshot.map((line) => line.text), linesMissed: fresh.gap, available: true };
+}
+
+/** The create operation's status after the SDK's first poll, in words. */
+function describeOperation(result: { operationStatus: string; operationError?: string }): string {
+  switch (result.operationStatus.toLowerCase()) {
+    case "succeeded":
+      return "provisioned";
+    case "failed":
+      return `provisioning failed${result.operationError ? `: ${result.operationError}` : ""}`;
+    default:
+      return "provisioning underway";
+  }
 }
 
 function label(ref: AttemptRef): string {

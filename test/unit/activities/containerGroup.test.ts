@@ -106,7 +106,7 @@ describe("createContainerGroup", () => {
     expect(lines).toEqual([
       {
         level: "information",
-        message: `${LABEL} container group ${GROUP} accepted in eastus (image hello-world:latest, 1 CPU, 1.5 GB); provisioning Pending`,
+        message: `${LABEL} container group ${GROUP} accepted in eastus (image hello-world:latest, 1 CPU, 1.5 GB); provisioning underway`,
       },
     ]);
   });

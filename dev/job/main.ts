@@ -1,0 +1,114 @@
+/**
+ * `npm run job -- <job> [--override '<json>']`: one run of a job in this process, like `airflow dags
+ * test`. With AZURE_SUBSCRIPTION_ID set it runs against Azure (your `az login` identity; durable
+ * timers wait in real time); otherwise on the embedded ACI emulator in virtual time. It streams the
+ * container's log, ends with a one-line summary, and exits 0 (succeeded), 1 (failed) or 2 (bad usage
+ * or configuration). Like `airflow dags test`, it ignores the job's active-run limit.
+ */
+import { parseArgs } from "node:util";
+import { ConfigError } from "../../src/config";
+import { JOB_DEFINITIONS, JobDefinitionError } from "../../src/jobs";
+import type { RunResult } from "../../src/runs/contracts";
+import { newRunId, startRun } from "../../src/runs/startRun";
+import { startAzureApp, startEmulatedApp, type LocalApp } from "../local/localApp";
+import { ensureEmulatorTrust } from "../local/trust";
+import { formatLogRecord } from "./formatLogRecord";
+import { applyOverride, OverrideError } from "./override";
+
+const USAGE = `Usage: npm run job -- <job> [--override '<json>']
+
+Runs one run of <job> in this process and exits 0 when it succeeded, 1 when it failed.
+  --override '<json>'  a partial job definition merged onto the job for this run, e.g.
+                       '{"container": {"image": "busybox", "command": ["sh", "-c", "echo hi"]}}'
+Without AZURE_SUBSCRIPTION_ID it runs on the embedded ACI emulator.`;
+
+const EXIT = { succeeded: 0, failed: 1, usage: 2 } as const;
+
+async function main(argv: readonly string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({ args: [...argv], allowPositionals: true, options: { override: { type: "string" }, help: { type: "boolean", short: "h" } } });
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  if (args.values.help) {
+    console.log(USAGE);
+    return EXIT.succeeded;
+  }
+  const [jobId, ...extra] = args.positionals;
+  if (!jobId || extra.length > 0) {
+    console.error(USAGE);
+    return EXIT.usage;
+  }
+
+  const definitions = JOB_DEFINITIONS;
+  const definition = definitions.find((d) => (d as { id?: string }).id?.toLowerCase() === jobId.toLowerCase());
+  if (!definition) {
+    const known = definitions.map((d) => (d as { id?: string }).id).join(", ");
+    console.error(`There is no job "${jobId}". Jobs: ${known}.`);
+    return EXIT.usage;
+  }
+
+  const useAzure = Boolean(process.env.AZURE_SUBSCRIPTION_ID);
+  if (!useAzure) await ensureEmulatorTrust();
+
+  let app: LocalApp | undefined;
+  try {
+    const jobDefinitions = args.values.override === undefined ? definitions : definitions.map((d) => (d === definition ? applyOverride(d, args.values.override!) : d));
+    const startedAt = Date.now();
+    const print = (record: Parameters<typeof formatLogRecord>[0]) => {
+      const line = formatLogRecord(record, app ? app.clock.now() - runStart : 0);
+      if (line !== undefined) (record.level === "error" ? console.error : console.log)(line);
+    };
+    let runStart = Date.now();
+    if (useAzure) {
+      console.log(`aci-jobs: running ${jobId} against Azure subscription ${process.env.AZURE_SUBSCRIPTION_ID} (durable timers wait in real time).`);
+      app = await startAzureApp({ jobDefinitions, log: print });
+    } else {
+      console.log("aci-jobs: AZURE_SUBSCRIPTION_ID is not set, so this run uses the embedded ACI emulator (virtual time).");
+      app = await startEmulatedApp({ jobDefinitions, log: print });
+    }
+    const job = app.jobs.get(jobId)!;
+    runStart = app.clock.now();
+    const runId = newRunId(`${job.id}-cli`, new Date(runStart));
+    console.log(`run ${runId}: ${job.container.image} in ${job.container.region ?? app.config.defaultRegion}, container group ${job.container.groupName ?? "(one per attempt)"}`);
+    const outcome = await startRun({ client: app.host.client, job, runId, trigger: { kind: "cli" }, defaultRegion: app.config.defaultRegion });
+    if (!outcome.started) throw new Error(`run ${runId} did not start: ${outcome.reason}`);
+    const status = await app.host.waitForCompletion(runId);
+    if (String(status.runtimeStatus) !== "Completed") {
+      console.error(`✘ run ${runId} ended as ${String(status.runtimeStatus)}: ${String(status.output)}`);
+      return EXIT.failed;
+    }
+    const result = status.output as RunResult;
+    console.log(summarise(result, app.clock.now() - runStart, useAzure ? undefined : Date.now() - startedAt));
+    const leftover = app.emulator?.listGroups() ?? [];
+    if (leftover.length > 0) console.error(`warning: the emulator still has container groups: ${leftover.map((g) => g.name).join(", ")}`);
+    return result.status === "succeeded" ? EXIT.succeeded : EXIT.failed;
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof JobDefinitionError || error instanceof OverrideError) {
+      console.error(error.message);
+      return EXIT.usage;
+    }
+    throw error;
+  } finally {
+    await app?.close();
+  }
+}
+
+function summarise(result: RunResult, elapsedMs: number, wallMs: number | undefined): string {
+  const mark = result.status === "succeeded" ? "✔" : "✘";
+  const attempts = `${result.attempts.length} attempt${result.attempts.length === 1 ? "" : "s"}`;
+  const exit = result.exitCode === undefined ? "" : `, exit code ${result.exitCode}`;
+  const cleanup = result.attempts.every((a) => a.cleanup !== "failed") ? "cleaned up" : "NOT cleaned up";
+  const took = `${(elapsedMs / 1000).toFixed(1)} s${wallMs === undefined ? "" : ` virtual, ${(wallMs / 1000).toFixed(1)} s wall`}`;
+  return `${mark} ${result.jobId} ${result.status} (${attempts}${exit}, ${cleanup}, ${took}): ${result.detail}`;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(EXIT.failed);
+  },
+);

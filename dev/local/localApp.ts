@@ -1,0 +1,100 @@
+/**
+ * @module
+ * The app, running in this process: its real functions registered into the in-process Durable host,
+ * talking either to the embedded ACI emulator (virtual time) or to Azure (real time). Shared by
+ * `npm run job`, `npm run bench` and the integration tests, so all three exercise the same wiring as
+ * the Functions host: settings parsed by src/config.ts, clients built by src/app.ts, the orchestrations
+ * and activities exactly as registered with durable-functions.
+ */
+import { createServices, registerFunctions, type AppServices, type ServiceOptions } from "../../src/app";
+import { loadConfig, type AppConfig } from "../../src/config";
+import { loadJobs, type JobRegistry } from "../../src/jobs";
+import { startAciEmulator, type AciEmulator } from "../aci-emulator";
+import { VirtualClock, systemClock, type Clock } from "../clock";
+import { DurableHost, captureRegistrations, type HostLogRecord } from "../durable-host";
+
+export interface LocalApp {
+  readonly host: DurableHost;
+  readonly config: AppConfig;
+  readonly jobs: JobRegistry;
+  readonly services: AppServices;
+  readonly clock: Clock;
+  /** Present when the app talks to the embedded emulator. */
+  readonly emulator?: AciEmulator;
+  close(): Promise<void>;
+}
+
+export interface LocalAppOptions {
+  /** Job definitions to load instead of src/jobs (tests define their own). */
+  readonly jobDefinitions?: readonly unknown[];
+  readonly log?: (record: HostLogRecord) => void;
+  /** Storage connection string for run slots (Azurite); without it, the HTTP and timer triggers refuse to start runs. */
+  readonly storageConnectionString?: string;
+  readonly serviceOptions?: ServiceOptions;
+}
+
+/** Settings the emulator needs; the same names a developer puts in local.settings.json (docs/configuration.md). */
+export const EMULATOR_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000";
+export const EMULATOR_RESOURCE_GROUP = "rg-aci-jobs-local";
+
+/**
+ * Starts the emulator on a virtual clock and the app against it. Needs NODE_EXTRA_CA_CERTS to name the
+ * emulator's certificate when the process started (see ensureEmulatorTrust in ./trust).
+ */
+export async function startEmulatedApp(options: LocalAppOptions & { clock?: VirtualClock } = {}): Promise<LocalApp> {
+  const clock = options.clock ?? new VirtualClock(Date.now());
+  const emulator = await startAciEmulator({ clock });
+  // DefaultAzureCredential reads these when it is built: the emulator plays App Service's managed identity.
+  process.env.IDENTITY_ENDPOINT = emulator.identityEndpoint;
+  process.env.IDENTITY_HEADER = emulator.identityHeader;
+  process.env.AZURE_TOKEN_CREDENTIALS = "ManagedIdentityCredential";
+  const env = {
+    AZURE_SUBSCRIPTION_ID: EMULATOR_SUBSCRIPTION_ID,
+    ACI_RESOURCE_GROUP: EMULATOR_RESOURCE_GROUP,
+    ACI_REGION: "eastus",
+    ACI_ARM_ENDPOINT: emulator.url,
+    ACI_ARM_AUDIENCE: "https://management.azure.com",
+    ...(options.storageConnectionString ? { AzureWebJobsStorage: options.storageConnectionString } : {}),
+  };
+  try {
+    const app = await startApp(loadConfig(env), clock, options);
+    return {
+      ...app,
+      emulator,
+      close: async () => {
+        await app.close();
+        await emulator.close();
+      },
+    };
+  } catch (error) {
+    await emulator.close();
+    throw error;
+  }
+}
+
+/** The app against the Azure named by the process's settings, with durable timers in real time. */
+export async function startAzureApp(options: LocalAppOptions = {}): Promise<LocalApp> {
+  return startApp(loadConfig(process.env), systemClock, options);
+}
+
+async function startApp(config: AppConfig, clock: Clock, options: LocalAppOptions): Promise<LocalApp> {
+  const jobs = loadJobs(options.jobDefinitions);
+  const host = new DurableHost({ clock, ...(options.log ? { log: options.log } : {}) });
+  let services: AppServices | undefined;
+  const captured = await captureRegistrations(() => {
+    services = createServices(config, jobs, options.serviceOptions);
+    registerFunctions(services);
+  });
+  host.registerCaptured(captured);
+  return {
+    host,
+    config,
+    jobs,
+    services: services!,
+    clock,
+    // Stops pending real-time timers too; a run in flight is abandoned, as when a host process stops.
+    close: async () => {
+      host.dispose();
+    },
+  };
+}
