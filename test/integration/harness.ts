@@ -1,0 +1,68 @@
+/**
+ * The app under test: real functions, real SDK and credential, the in-process Durable host and the ACI
+ * emulator on one virtual clock. One per test file (the managed-identity endpoint is per process).
+ */
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
+import type { HostLogRecord } from "../../dev/durable-host";
+import { startEmulatedApp, type LocalApp } from "../../dev/local/localApp";
+import type { RunResult } from "../../src/runs/contracts";
+import { newRunId, startRun } from "../../src/runs/startRun";
+
+export interface Harness {
+  readonly app: LocalApp;
+  readonly logs: HostLogRecord[];
+  /** Starts a run of `jobId` the way `npm run job` does and waits for its result. */
+  run(jobId: string): Promise<{ runId: string; result: RunResult }>;
+  /** Container output lines written to the function log for `runId`, in order. */
+  containerLines(runId: string): string[];
+}
+
+export function useHarness(jobDefinitions: readonly unknown[], options: { storage?: boolean } = {}): Harness {
+  const logs: HostLogRecord[] = [];
+  let app: LocalApp | undefined;
+
+  beforeAll(async () => {
+    const storageConnectionString = options.storage ? process.env.AZURITE_CONNECTION_STRING : undefined;
+    if (options.storage && !storageConnectionString) throw new Error("AZURITE_CONNECTION_STRING is not set: the global setup starts Azurite");
+    app = await startEmulatedApp({
+      jobDefinitions,
+      log: (record) => logs.push(record),
+      ...(storageConnectionString ? { storageConnectionString } : {}),
+      // The SDK's own retry waits real time; keep its backoff short (Retry-After is still honoured).
+      serviceOptions: { aci: { retry: { retryDelayInMs: 20, maxRetryDelayInMs: 100 }, lroPollIntervalMs: 10 } },
+    });
+  });
+
+  afterEach(() => {
+    // Every test ends with nothing left running in the emulator: no leaked container group.
+    expect(harness.app.emulator!.listGroups().map((g) => g.name)).toEqual([]);
+    harness.app.emulator!.reset();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const harness: Harness = {
+    get app() {
+      if (!app) throw new Error("the harness has not started");
+      return app;
+    },
+    logs,
+    async run(jobId) {
+      const job = harness.app.jobs.get(jobId);
+      if (!job) throw new Error(`no job ${jobId}`);
+      const runId = newRunId(job.id, new Date(harness.app.clock.now()));
+      const outcome = await startRun({ client: harness.app.host.client, job, runId, trigger: { kind: "cli" }, defaultRegion: "eastus" });
+      expect(outcome.started).toBe(true);
+      const status = await harness.app.host.waitForCompletion(runId);
+      expect(String(status.runtimeStatus), `run ${runId} output: ${JSON.stringify(status.output)}`).toBe("Completed");
+      return { runId, result: status.output as RunResult };
+    },
+    containerLines(runId) {
+      const prefix = new RegExp(`^\\[[^\\]]* run ${runId.replace(/[.*+?^${}()|[\]\\]/gu, "\\$&")} attempt \\d+\\] \\| `, "u");
+      return logs.filter((r) => prefix.test(r.message)).map((r) => r.message.replace(prefix, ""));
+    },
+  };
+  return harness;
+}

@@ -1,0 +1,81 @@
+/**
+ * What the Functions host would receive from this app: the real entry point (src/index.ts) loaded with
+ * a provided `@azure/functions-core` module (normally the worker's), every registerFunction call
+ * captured, and its bindings asserted (durable-functions.md §20). Binding names carry hash suffixes,
+ * so bindings are found by type.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { captureRegistrations, type CapturedBinding, type CapturedFunction } from "../../dev/durable-host";
+
+let functions: CapturedFunction[] = [];
+
+beforeAll(async () => {
+  Object.assign(process.env, {
+    AZURE_SUBSCRIPTION_ID: "11111111-2222-3333-4444-555555555555",
+    ACI_RESOURCE_GROUP: "rg-jobs",
+    ACI_REGION: "westeurope",
+    AzureWebJobsStorage: "UseDevelopmentStorage=true",
+  });
+  functions = await captureRegistrations(() => import("../../src/index.js"));
+});
+
+function fn(name: string): CapturedFunction {
+  const found = functions.find((f) => f.name === name);
+  if (!found) throw new Error(`${name} was not registered; registered: ${functions.map((f) => f.name).join(", ")}`);
+  return found;
+}
+
+function bindings(name: string): CapturedBinding[] {
+  return Object.values(fn(name).metadata.bindings);
+}
+
+function binding(name: string, type: string): CapturedBinding {
+  const found = bindings(name).find((b) => b.type === type);
+  if (!found) throw new Error(`${name} has no ${type} binding: ${JSON.stringify(fn(name).metadata.bindings)}`);
+  return found;
+}
+
+describe("the app's registrations", () => {
+  it("registers exactly the app's functions", () => {
+    expect(functions.map((f) => f.name).sort()).toEqual(
+      [
+        "collectContainerLogs",
+        "createContainerGroup",
+        "deleteContainerGroup",
+        "getJobRun",
+        "listJobs",
+        "observeContainerGroup",
+        "releaseRunSlot",
+        "runJob",
+        "schedule_azure_container_instances",
+        "startJobRun",
+        "watchContainerGroup",
+      ].sort(),
+    );
+  });
+
+  it("starts runs with POST /api/jobs/{job}/runs behind a function key, with a durable client", () => {
+    expect(binding("startJobRun", "httpTrigger")).toMatchObject({ direction: "in", route: "jobs/{job}/runs", methods: ["POST"], authLevel: "function" });
+    expect(binding("startJobRun", "durableClient")).toMatchObject({ direction: "in" });
+    expect(binding("startJobRun", "http")).toMatchObject({ direction: "out" });
+  });
+
+  it("reads runs with GET /api/jobs/{job}/runs/{runId} and lists jobs with GET /api/jobs, both behind a function key", () => {
+    expect(binding("getJobRun", "httpTrigger")).toMatchObject({ route: "jobs/{job}/runs/{runId}", methods: ["GET"], authLevel: "function" });
+    expect(binding("getJobRun", "durableClient")).toMatchObject({ direction: "in" });
+    expect(binding("listJobs", "httpTrigger")).toMatchObject({ route: "jobs", methods: ["GET"], authLevel: "function" });
+    expect(bindings("listJobs").some((b) => b.type === "durableClient")).toBe(false);
+  });
+
+  it("schedules the tutorial job daily at midnight UTC without firing on startup", () => {
+    expect(binding("schedule_azure_container_instances", "timerTrigger")).toMatchObject({ direction: "in", schedule: "0 0 0 * * *", runOnStartup: false });
+    expect(binding("schedule_azure_container_instances", "durableClient")).toMatchObject({ direction: "in" });
+  });
+
+  it("registers the orchestrations and activities with their Durable triggers", () => {
+    for (const name of ["runJob", "watchContainerGroup"]) expect(binding(name, "orchestrationTrigger")).toMatchObject({ direction: "in" });
+    for (const name of ["createContainerGroup", "observeContainerGroup", "collectContainerLogs", "deleteContainerGroup", "releaseRunSlot"]) {
+      expect(binding(name, "activityTrigger")).toMatchObject({ direction: "in" });
+    }
+  });
+});

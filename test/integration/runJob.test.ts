@@ -1,0 +1,204 @@
+/**
+ * A run end to end: the real orchestrations replayed by durable-functions' executor in the in-process
+ * host, the real activities, SDK and DefaultAzureCredential, against the ACI emulator, in virtual time.
+ * Every test ends with no container group left in the emulator (see harness.ts).
+ */
+import { describe, expect, it } from "vitest";
+import { HELLO_WORLD_LINES } from "../../dev/aci-emulator";
+import { OWNERSHIP_TAGS } from "../../src/aci/containerGroup";
+import tutorial from "../../src/jobs/azure_container_instances";
+import { useHarness } from "./harness";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+const jobs = [
+  tutorial,
+  { id: "exits_3", retries: 1, retryDelay: "1m", container: { image: "test/exit:3" } },
+  { id: "provisioning_fails", retries: 0, container: { image: "test/no-capacity" } },
+  { id: "pull_fails", container: { image: "test/private:1" } },
+  { id: "runs_forever", timeout: "10m", container: { image: "test/forever" } },
+  { id: "whole_day", timeout: "26h", container: { image: "test/day" } },
+  { id: "oom", container: { image: "test/hungry" } },
+  { id: "chatty", retries: 0, container: { image: "busybox", command: ["sh", "-c", "echo one; sleep 30; echo two; echo two; sleep 30; echo three"] } },
+  { id: "unknown_image", retries: 1, retryDelay: "1m", container: { image: "nobody/nothing:404" } },
+  { id: "vanishes", container: { image: "test/slow" } },
+  { id: "strict", maxActiveRuns: 1, container: { groupName: "shared-group", image: "hello-world", failIfExists: true } },
+  { id: "cleanup_fails", container: { image: "hello-world" } },
+];
+
+const h = useHarness(jobs);
+
+describe("a run of the tutorial job", () => {
+  it("creates azure-tutorial-container, streams hello-world's output once, deletes the group and succeeds", async () => {
+    const { runId, result } = await h.run("azure_container_instances");
+
+    expect(result).toMatchObject({ status: "succeeded", exitCode: 0, jobId: "azure_container_instances" });
+    expect(result.attempts).toHaveLength(1);
+    const [attempt] = result.attempts;
+    expect(attempt).toMatchObject({ groupName: "azure-tutorial-container", outcome: "succeeded", exitCode: 0, cleanup: "deleted" });
+    expect(attempt!.logLines).toBe(HELLO_WORLD_LINES.length);
+    expect(attempt!.logTail).toEqual(HELLO_WORLD_LINES.slice(-attempt!.logTail.length));
+    expect(h.containerLines(runId)).toEqual(HELLO_WORLD_LINES);
+
+    const put = h.app.emulator!.requests.find((r) => r.method === "PUT");
+    expect(put?.path).toMatch(/\/resourceGroups\/rg-aci-jobs-local\/providers\/Microsoft\.ContainerInstance\/containerGroups\/azure-tutorial-container$/u);
+    // Timings per phase are in the result; their values depend on the emulator's scripted durations.
+    expect(Object.keys(attempt!.timings).sort()).toEqual(["createMs", "deleteMs", "logsMs", "provisioningMs", "runMs"]);
+  });
+
+  it("replaces a group of the same name left by someone else (fail_if_exists false) and still succeeds", async () => {
+    await h.app.services.aci.create("azure-tutorial-container", {
+      location: "eastus",
+      osType: "Linux",
+      restartPolicy: "Never",
+      tags: { owner: "someone-else" },
+      containers: [{ name: "azure-tutorial-container", image: "hello-world", resources: { requests: { cpu: 1, memoryInGB: 1 } } }],
+    });
+    const { runId, result } = await h.run("azure_container_instances");
+    expect(result.status).toBe("succeeded");
+    expect(h.logs.some((r) => r.message.includes(`run ${runId} attempt 1] replacing container group azure-tutorial-container`))).toBe(true);
+  });
+});
+
+describe("failures and retries", () => {
+  it("retries a non-zero exit after the retry delay in a fresh group, then fails with the exit code", async () => {
+    h.app.emulator!.setBehaviour("test/exit:3", { runMs: 5_000, exitCode: 3, logs: ["working", "giving up"] });
+    const { runId, result } = await h.run("exits_3");
+
+    expect(result).toMatchObject({ status: "failed", exitCode: 3 });
+    expect(result.detail).toMatch(/exited with code 3.*after 2 attempts/u);
+    expect(result.attempts.map((a) => [a.outcome, a.reason, a.exitCode, a.cleanup])).toEqual([
+      ["failed", "exitCode", 3, "deleted"],
+      ["failed", "exitCode", 3, "deleted"],
+    ]);
+    const [first, second] = result.attempts;
+    expect(Date.parse(second!.startedAt) - Date.parse(first!.finishedAt)).toBeGreaterThanOrEqual(MINUTE);
+    expect(first!.groupName).not.toBe(second!.groupName);
+    expect(h.containerLines(runId)).toEqual(["working", "giving up", "working", "giving up"]);
+
+    // The first group was deleted before the second was created.
+    const writes = h.app.emulator!.requests.filter((r) => r.method === "PUT" || r.method === "DELETE").map((r) => `${r.method} ${r.path.split("/").pop()}`);
+    expect(writes).toEqual([`PUT ${first!.groupName}`, `DELETE ${first!.groupName}`, `PUT ${second!.groupName}`, `DELETE ${second!.groupName}`]);
+  });
+
+  it("reports a provisioning failure with ACI's message and deletes the failed group", async () => {
+    h.app.emulator!.setBehaviour("test/no-capacity", {
+      provisioningFailure: { code: "ResourceUnavailable", message: "The requested resource is not available in the location 'eastus' at this moment." },
+    });
+    const { result } = await h.run("provisioning_fails");
+    expect(result.status).toBe("failed");
+    expect(result.attempts[0]).toMatchObject({ reason: "provisioningFailed", cleanup: "deleted" });
+    expect(result.detail).toMatch(/not available in the location 'eastus'/u);
+  });
+
+  it("fails fast on an image that cannot be pulled instead of waiting for the timeout", async () => {
+    h.app.emulator!.setBehaviour("test/private:1", { pullFailure: { message: "pull access denied for test/private" } });
+    const { result } = await h.run("pull_fails");
+    expect(result.attempts[0]).toMatchObject({ outcome: "failed", reason: "imagePull", cleanup: "deleted" });
+    expect(result.detail).toMatch(/pull access denied/u);
+    expect(Date.parse(result.finishedAt) - Date.parse(result.startedAt)).toBeLessThan(HOUR);
+  });
+
+  it("names an out-of-memory kill", async () => {
+    h.app.emulator!.setBehaviour("test/hungry", { runMs: 20_000, oomKilled: true });
+    const { result } = await h.run("oom");
+    expect(result).toMatchObject({ status: "failed", exitCode: 137 });
+    expect(result.attempts[0]).toMatchObject({ reason: "oomKilled", cleanup: "deleted" });
+    expect(result.detail).toMatch(/out of memory/u);
+  });
+
+  it("does not retry a group ARM rejects as invalid, and has nothing to delete", async () => {
+    const { result } = await h.run("unknown_image");
+    expect(result.attempts).toHaveLength(1);
+    expect(result.attempts[0]).toMatchObject({ reason: "rejected", retryable: false, cleanup: "notCreated" });
+    expect(result.detail).toMatch(/InaccessibleImage/u);
+  });
+
+  it("leaves a group of the same name alone when fail_if_exists is set", async () => {
+    await h.app.services.aci.create("shared-group", {
+      location: "eastus",
+      osType: "Linux",
+      tags: { owner: "another-team" },
+      containers: [{ name: "shared-group", image: "hello-world", resources: { requests: { cpu: 1, memoryInGB: 1 } } }],
+    });
+    const { result } = await h.run("strict");
+    expect(result.attempts[0]).toMatchObject({ reason: "groupExists", cleanup: "notCreated" });
+    expect(h.app.emulator!.listGroups().map((g) => g.tags.owner)).toEqual(["another-team"]);
+    await h.app.services.aci.delete("shared-group");
+  });
+
+  it("reports a group deleted outside aci-jobs instead of retrying forever", async () => {
+    h.app.emulator!.setBehaviour("test/slow", { runMs: 2 * HOUR, logs: [{ at: 1_000, line: "started" }] });
+    const deleted = new Promise<void>((resolve) => {
+      const watcher = setInterval(() => {
+        const group = h.app.emulator!.listGroups().find((g) => g.tags[OWNERSHIP_TAGS.job] === "vanishes" && g.state === "Running");
+        if (group) {
+          clearInterval(watcher);
+          void h.app.services.aci.delete(group.name).then(() => resolve());
+        }
+      }, 1);
+    });
+    const run = h.run("vanishes");
+    await deleted;
+    const { result } = await run;
+    expect(result.attempts).toHaveLength(1);
+    expect(result.attempts[0]).toMatchObject({ reason: "deletedOutside", retryable: false, cleanup: "alreadyGone" });
+  });
+});
+
+describe("time", () => {
+  it("ends a run that exceeds its timeout as timed out, after reading its log and deleting the group", async () => {
+    h.app.emulator!.setBehaviour("test/forever", {
+      runMs: Number.POSITIVE_INFINITY,
+      logs: [
+        { at: 1_000, line: "tick 1" },
+        { at: 4 * MINUTE, line: "tick 2" },
+      ],
+    });
+    const { runId, result } = await h.run("runs_forever");
+    expect(result.status).toBe("timedOut");
+    expect(result.attempts[0]).toMatchObject({ outcome: "timedOut", reason: "timedOut", cleanup: "deleted" });
+    expect(Date.parse(result.attempts[0]!.finishedAt) - Date.parse(result.startedAt)).toBeGreaterThanOrEqual(10 * MINUTE);
+    expect(h.containerLines(runId)).toEqual(["tick 1", "tick 2"]);
+  });
+
+  it("watches a 24-hour container in seconds of wall time, streaming each line exactly once with a small history", async () => {
+    const hourly = Array.from({ length: 24 }, (_, hour) => ({ at: hour * HOUR + 1_000, line: `hour ${hour}` }));
+    h.app.emulator!.setBehaviour("test/day", { runMs: 24 * HOUR, logs: hourly });
+    const before = h.app.emulator!.requests.length;
+    const { runId, result } = await h.run("whole_day");
+
+    expect(result.status).toBe("succeeded");
+    expect(h.containerLines(runId)).toEqual(hourly.map((l) => l.line));
+    expect(result.attempts[0]!.timings.runMs).toBe(24 * HOUR);
+    expect(h.app.emulator!.requests.length - before).toBeLessThanOrEqual(1_500);
+    const largest = Math.max(...h.app.host.stats().instances.filter((i) => i.instanceId.startsWith(runId)).map((i) => i.maxHistoryLength));
+    expect(largest).toBeLessThanOrEqual(2_000);
+  });
+});
+
+describe("transient faults", () => {
+  it("absorbs throttling, server errors and connection resets without losing or repeating a log line", async () => {
+    const emulator = h.app.emulator!;
+    emulator.injectFault({ method: "PUT", fault: { status: 429, retryAfterSeconds: 1 } });
+    // Five 503s on reads outlast the SDK's 3 retries, so one activity fails and Durable retries it.
+    emulator.injectFault({ method: "GET", path: /containerGroups\/[^/]+$/u, times: 5, fault: { status: 503 } });
+    emulator.injectFault({ method: "GET", path: "/logs", times: 2, fault: { kind: "reset" } });
+    emulator.injectFault({ method: "DELETE", times: 1, fault: { status: 500 } });
+
+    const { runId, result } = await h.run("chatty");
+    expect(result.status).toBe("succeeded");
+    expect(h.containerLines(runId)).toEqual(["one", "two", "two", "three"]);
+    expect(emulator.requests.filter((r) => r.status === 503)).toHaveLength(5);
+  });
+
+  it("reports a group it could not delete after every retry, so nobody pays for it unknowingly", async () => {
+    h.app.emulator!.injectFault({ method: "DELETE", times: 1_000, fault: { status: 500 } });
+    const { result } = await h.run("cleanup_fails");
+    expect(result.attempts[0]).toMatchObject({ outcome: "succeeded", cleanup: "failed" });
+    expect(result.detail).toMatch(/Not cleaned up: /u);
+    h.app.emulator!.reset();
+    await h.app.services.aci.delete(result.attempts[0]!.groupName);
+  });
+});

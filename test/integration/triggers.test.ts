@@ -1,0 +1,146 @@
+/**
+ * The HTTP and timer triggers over the in-process host's Durable client, with run slots in Azurite:
+ * the handlers are the exported ones the registered functions call, fed real HttpRequest and
+ * InvocationContext objects.
+ */
+import { HttpRequest, InvocationContext, type HttpResponseInit, type Timer } from "@azure/functions";
+import { describe, expect, it } from "vitest";
+import { createGetRunHandler, createListJobsHandler, createStartRunHandler, type RunsApiDeps } from "../../src/functions/runsApi";
+import { createScheduledRunHandler } from "../../src/functions/scheduledRuns";
+import type { JobSpec } from "../../src/jobs/definition";
+import tutorial from "../../src/jobs/azure_container_instances";
+import type { RunView } from "../../src/runs/runView";
+import { useHarness } from "./harness";
+
+const jobs = [
+  tutorial,
+  { id: "parallel", maxActiveRuns: 2, container: { image: "busybox", command: ["sh", "-c", "sleep 60"] } },
+];
+
+const h = useHarness(jobs, { storage: true });
+
+function deps(now?: Date): RunsApiDeps {
+  return { jobs: h.app.jobs, defaultRegion: h.app.config.defaultRegion, slots: h.app.services.slots, ...(now ? { now: () => now } : {}) };
+}
+
+function context(lines: string[] = []): InvocationContext {
+  return new InvocationContext({ functionName: "test", invocationId: "inv-1", logHandler: (_level, ...args) => lines.push(args.map(String).join(" ")) });
+}
+
+const post = (job: string, body?: string) =>
+  new HttpRequest({ method: "POST", url: `http://localhost:7071/api/jobs/${job}/runs`, params: { job }, ...(body === undefined ? {} : { body: { string: body } }) });
+
+const get = (job: string, runId: string) =>
+  new HttpRequest({ method: "GET", url: `http://localhost:7071/api/jobs/${job}/runs/${runId}`, params: { job, runId } });
+
+function body<T>(response: HttpResponseInit): T {
+  return response.jsonBody as T;
+}
+
+function timer(isPastDue = false): Timer {
+  return { isPastDue, schedule: { adjustForDST: false }, scheduleStatus: { last: "", next: "", lastUpdated: "" } };
+}
+
+describe("POST and GET /api/jobs/{job}/runs", () => {
+  it("starts a run (202 with its status URL), and GET shows its result once finished", async () => {
+    const start = createStartRunHandler(deps());
+    const response = await start(post("azure_container_instances"), h.app.host.client, context());
+    expect(response.status).toBe(202);
+    const { runId, statusUrl } = body<{ runId: string; statusUrl: string }>(response);
+    expect(statusUrl).toBe(`http://localhost:7071/api/jobs/azure_container_instances/runs/${runId}`);
+    expect((response.headers as Record<string, string>).location).toBe(statusUrl);
+
+    await h.app.host.waitForCompletion(runId);
+    const view = await createGetRunHandler(deps())(get("azure_container_instances", runId), h.app.host.client, context());
+    expect(view.status).toBe(200);
+    expect(body<RunView>(view)).toMatchObject({ runId, job: "azure_container_instances", state: "succeeded", trigger: { kind: "http" }, result: { exitCode: 0 } });
+  });
+
+  it("starts exactly one run for two simultaneous POSTs to a job with at most 1 active run, then another once it ended", async () => {
+    const start = createStartRunHandler(deps());
+    const responses = await Promise.all([
+      start(post("azure_container_instances"), h.app.host.client, context()),
+      start(post("azure_container_instances"), h.app.host.client, context()),
+    ]);
+    expect(responses.map((r) => r.status).sort()).toEqual([202, 409]);
+    const accepted = responses.find((r) => r.status === 202)!;
+    const refused = responses.find((r) => r.status === 409)!;
+    const { runId } = body<{ runId: string }>(accepted);
+    expect((refused.headers as Record<string, string>)["content-type"]).toBe("application/problem+json");
+    expect(body<{ activeRuns: string[] }>(refused).activeRuns).toEqual([runId]);
+
+    await h.app.host.waitForCompletion(runId);
+    const again = await start(post("azure_container_instances"), h.app.host.client, context());
+    expect(again.status).toBe(202);
+    await h.app.host.waitForCompletion(body<{ runId: string }>(again).runId);
+  });
+
+  it("allows as many active runs as the job says, and no more", async () => {
+    const start = createStartRunHandler(deps());
+    const responses = await Promise.all([1, 2, 3].map(() => start(post("parallel"), h.app.host.client, context())));
+    expect(responses.map((r) => r.status).sort()).toEqual([202, 202, 409]);
+    for (const response of responses.filter((r) => r.status === 202)) {
+      await h.app.host.waitForCompletion(body<{ runId: string }>(response).runId);
+    }
+  });
+
+  it("answers 404 for an unknown job or run and 400 for a malformed body, as problem+json", async () => {
+    const start = createStartRunHandler(deps());
+    const unknownJob = await start(post("no_such_job"), h.app.host.client, context());
+    const malformed = await start(post("azure_container_instances", "{oops"), h.app.host.client, context());
+    const unknownRun = await createGetRunHandler(deps())(get("azure_container_instances", "nope"), h.app.host.client, context());
+    for (const [response, status] of [[unknownJob, 404], [malformed, 400], [unknownRun, 404]] as const) {
+      expect(response.status).toBe(status);
+      expect((response.headers as Record<string, string>)["content-type"]).toBe("application/problem+json");
+      expect(JSON.stringify(response.jsonBody)).not.toMatch(/at .*\.ts:\d+/u);
+    }
+  });
+
+  it("lists the jobs with their next fire times in UTC", async () => {
+    const list = await createListJobsHandler(deps(new Date("2026-11-28T09:30:00Z")))(new HttpRequest({ method: "GET", url: "http://localhost/api/jobs" }), context());
+    const jobsListed = body<{ jobs: { id: string; schedule: { nextFireTimes: string[] } | null }[] }>(list).jobs;
+    expect(jobsListed.find((j) => j.id === "azure_container_instances")?.schedule?.nextFireTimes).toEqual([
+      "2026-11-29T00:00:00.000Z",
+      "2026-11-30T00:00:00.000Z",
+      "2026-12-01T00:00:00.000Z",
+    ]);
+    expect(jobsListed.find((j) => j.id === "parallel")?.schedule).toBeNull();
+  });
+});
+
+describe("the daily timer", () => {
+  const job = () => h.app.jobs.get("azure_container_instances") as JobSpec & { schedule: NonNullable<JobSpec["schedule"]> };
+
+  it("starts one run named after its schedule slot, and a second firing for the same slot starts nothing", async () => {
+    const firedAt = new Date("2026-11-28T00:00:00.012Z");
+    const handler = createScheduledRunHandler(job(), { ...deps(firedAt) });
+    const lines: string[] = [];
+    await handler(timer(), h.app.host.client, context(lines));
+    await handler(timer(), h.app.host.client, context(lines));
+    const runId = "azure_container_instances-scheduled-20261128T000000Z";
+    expect(lines[0]).toBe(`started scheduled run ${runId} of azure_container_instances for 2026-11-28T00:00:00.000Z`);
+    expect(lines[1]).toMatch(/already has run azure_container_instances-scheduled-20261128T000000Z; not starting another/u);
+    const status = await h.app.host.waitForCompletion(runId);
+    expect(status.input).toMatchObject({ trigger: { kind: "schedule", slot: "2026-11-28T00:00:00.000Z", pastDue: false } });
+  });
+
+  it("starts a single run for the latest slot when it fires past due after downtime (no catch-up)", async () => {
+    const handler = createScheduledRunHandler(job(), deps(new Date("2026-12-03T07:45:00Z")));
+    const lines: string[] = [];
+    await handler(timer(true), h.app.host.client, context(lines));
+    expect(lines).toEqual(["started scheduled run azure_container_instances-scheduled-20261203T000000Z of azure_container_instances for 2026-12-03T00:00:00.000Z (past due)"]);
+    await h.app.host.waitForCompletion("azure_container_instances-scheduled-20261203T000000Z");
+  });
+
+  it("starts nothing and says why when a run is still active", async () => {
+    const start = await createStartRunHandler(deps())(post("azure_container_instances"), h.app.host.client, context());
+    const { runId } = body<{ runId: string }>(start);
+    const lines: string[] = [];
+    await createScheduledRunHandler(job(), deps(new Date("2026-12-10T00:00:00Z")))(timer(), h.app.host.client, context(lines));
+    expect(lines).toEqual([
+      `skipping schedule slot 2026-12-10T00:00:00.000Z of azure_container_instances: at most 1 active run(s) allowed and 1 active (${runId})`,
+    ]);
+    await h.app.host.waitForCompletion(runId);
+    await expect(h.app.host.client.getStatus("azure_container_instances-scheduled-20261210T000000Z")).rejects.toThrow(/404/u);
+  });
+});
