@@ -1,0 +1,142 @@
+/**
+ * `npm run bench`: what the watch's poll schedule costs, in virtual time against the emulator.
+ * For each scenario it runs the real app once and prints ARM requests per run, the largest
+ * orchestration history (events in one execution), and how long after the container exited the run
+ * noticed. Airflow's operator, for comparison, makes one GET and one log call every second.
+ */
+import { HELLO_WORLD_LINES, type ContainerBehaviour } from "../aci-emulator";
+import { startEmulatedApp } from "../local/localApp";
+import { ensureEmulatorTrust } from "../local/trust";
+import type { RunResult } from "../../src/runs/contracts";
+import { newRunId, startRun } from "../../src/runs/startRun";
+
+const SECOND = 1_000;
+const HOUR = 3_600_000;
+
+interface Scenario {
+  readonly name: string;
+  readonly behaviour: ContainerBehaviour;
+  readonly timeout: string;
+  readonly targets: { readonly requests?: number; readonly history?: number };
+}
+
+const SCENARIOS: readonly Scenario[] = [
+  {
+    name: "10-second hello-world",
+    behaviour: { runMs: 10 * SECOND, logs: HELLO_WORLD_LINES },
+    timeout: "1h",
+    targets: { requests: 8 },
+  },
+  {
+    name: "1-minute job",
+    behaviour: { runMs: 60 * SECOND, logs: [{ at: 0, line: "start" }, { at: 59 * SECOND, line: "done" }] },
+    timeout: "1h",
+    targets: {},
+  },
+  {
+    name: "1-hour job",
+    behaviour: { runMs: HOUR, logs: [{ at: 0, line: "start" }] },
+    timeout: "2h",
+    targets: {},
+  },
+  {
+    name: "24-hour container",
+    behaviour: { runMs: 24 * HOUR, logs: Array.from({ length: 24 }, (_, h) => ({ at: h * HOUR, line: `hour ${h}` })) },
+    timeout: "25h",
+    targets: { requests: 1_500, history: 2_000 },
+  },
+];
+
+interface Measurement {
+  readonly scenario: Scenario;
+  readonly status: string;
+  readonly requests: number;
+  readonly largestHistory: number;
+  readonly detectionMs: number;
+  readonly containerMs: number;
+  readonly wallMs: number;
+}
+
+async function measure(scenario: Scenario, index: number): Promise<Measurement> {
+  const image = `bench/scenario-${index}`;
+  const jobId = `bench_${index}`;
+  const app = await startEmulatedApp({ jobDefinitions: [{ id: jobId, timeout: scenario.timeout, container: { image } }] });
+  try {
+    const emulator = app.emulator!;
+    emulator.setBehaviour(image, scenario.behaviour);
+    const wallStart = Date.now();
+    const runId = newRunId(jobId, new Date(app.clock.now()));
+    await startRun({ client: app.host.client, job: app.jobs.get(jobId)!, runId, trigger: { kind: "cli" }, defaultRegion: "eastus" });
+    const status = await app.host.waitForCompletion(runId);
+    const result = status.output as RunResult;
+    const attempt = result.attempts[0]!;
+    // When the container exited (ACI's own times) versus when the watch returned to the run.
+    const createdAt = Date.parse(attempt.startedAt) + (attempt.timings.createMs ?? 0);
+    const exitedAt = createdAt + (attempt.timings.provisioningMs ?? 0) + (attempt.timings.runMs ?? 0);
+    const watchEndedAt = watchCompletedAt(app.host.history(runId));
+    const largestHistory = Math.max(...app.host.stats().instances.map((i) => i.maxHistoryLength));
+    return {
+      scenario,
+      status: result.status,
+      requests: emulator.requests.length,
+      largestHistory,
+      detectionMs: watchEndedAt - exitedAt,
+      containerMs: exitedAt - createdAt,
+      wallMs: Date.now() - wallStart,
+    };
+  } finally {
+    await app.close();
+  }
+}
+
+/** Time of the SubOrchestrationInstanceCompleted event: when the run learned the watch was over. */
+function watchCompletedAt(history: readonly { EventType: number; Timestamp: string }[]): number {
+  const completed = history.find((event) => event.EventType === 8);
+  if (!completed) throw new Error("the run's history has no SubOrchestrationInstanceCompleted event");
+  return Date.parse(completed.Timestamp);
+}
+
+/** Airflow's synchronous loop: one GET and one logs call per second while the group exists. */
+function airflowRequests(containerMs: number): number {
+  return Math.ceil(containerMs / SECOND) * 2 + 2;
+}
+
+function check(value: number, target: number | undefined): string {
+  if (target === undefined) return "";
+  return value <= target ? ` (target ≤ ${target.toLocaleString("en-US")} ✔)` : ` (target ≤ ${target.toLocaleString("en-US")} ✘)`;
+}
+
+async function main(): Promise<number> {
+  await ensureEmulatorTrust();
+  const rows: Measurement[] = [];
+  for (const [index, scenario] of SCENARIOS.entries()) rows.push(await measure(scenario, index));
+
+  const header = ["scenario", "result", "ARM requests per run", "Airflow (1 s polling)", "largest history (events)", "exit noticed after", "wall time"];
+  const table = rows.map((row) => [
+    row.scenario.name,
+    row.status,
+    `${row.requests.toLocaleString("en-US")}${check(row.requests, row.scenario.targets.requests)}`,
+    `~${airflowRequests(row.containerMs).toLocaleString("en-US")}`,
+    `${row.largestHistory.toLocaleString("en-US")}${check(row.largestHistory, row.scenario.targets.history)}`,
+    `${(row.detectionMs / SECOND).toFixed(1)} s`,
+    `${(row.wallMs / SECOND).toFixed(1)} s`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
+  console.log("aci-jobs watch cost, virtual time against the embedded ACI emulator");
+  console.log(line(header));
+  console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+  for (const row of table) console.log(line(row));
+  const missed = rows.some(
+    (r) => r.requests > (r.scenario.targets.requests ?? Infinity) || r.largestHistory > (r.scenario.targets.history ?? Infinity) || r.status !== "succeeded",
+  );
+  return missed ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
