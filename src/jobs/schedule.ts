@@ -56,11 +56,18 @@ export function nextOccurrences(ncrontab: string, after: Date, count: number): D
 }
 
 /**
- * The schedule slot a firing at `firedAt` belongs to: the latest occurrence at or before it. A past-due
- * firing after downtime therefore maps to the most recent slot only (catchup=False).
+ * The schedule slot a firing at `firedAt` belongs to. Normally the latest occurrence at or before it, so
+ * a past-due firing after downtime maps to the most recent slot only (catchup=False). But timers can fire
+ * a little early (milliseconds; Azure/azure-functions-host#7398): a firing just before an occurrence,
+ * within a minute and less than half the schedule's period, belongs to that occurrence.
  */
 export function scheduleSlot(ncrontab: string, firedAt: Date): Date {
-  // Look from 1 ms after the firing so an on-time firing maps to its own occurrence.
-  const expression = CronExpressionParser.parse(ncrontab, { tz: "UTC", currentDate: new Date(firedAt.getTime() + 1) });
-  return expression.prev().toDate();
+  const fromJustAfter = CronExpressionParser.parse(ncrontab, { tz: "UTC", currentDate: new Date(firedAt.getTime() + 1) });
+  const previous = fromJustAfter.prev().toDate();
+  const next = CronExpressionParser.parse(ncrontab, { tz: "UTC", currentDate: firedAt }).next().toDate();
+  const earlyBy = next.getTime() - firedAt.getTime();
+  const tolerance = Math.min(EARLY_FIRING_TOLERANCE_MS, (next.getTime() - previous.getTime()) / 2);
+  return earlyBy > 0 && earlyBy <= tolerance ? next : previous;
 }
+
+const EARLY_FIRING_TOLERANCE_MS = 60_000;

@@ -87,12 +87,18 @@ describe("scheduleSlot", () => {
     expect(scheduleSlot("0 0 0 * * *", new Date("2026-03-05T13:00:00Z")).toISOString()).toBe("2026-03-05T00:00:00.000Z");
   });
 
-  it("maps a firing just before midnight to the day's own slot, not the next one", () => {
-    expect(scheduleSlot("0 0 0 * * *", new Date("2026-03-01T23:59:59.999Z")).toISOString()).toBe("2026-03-01T00:00:00.000Z");
+  it("maps a firing a few milliseconds before midnight to that midnight's slot: timers can fire early", () => {
+    expect(scheduleSlot("0 0 0 * * *", new Date("2026-03-01T23:59:59.995Z")).toISOString()).toBe("2026-03-02T00:00:00.000Z");
+  });
+
+  it("maps a firing more than a minute before the next occurrence to the previous slot", () => {
+    expect(scheduleSlot("0 0 0 * * *", new Date("2026-03-01T23:58:59.000Z")).toISOString()).toBe("2026-03-01T00:00:00.000Z");
   });
 
   it("works to the second for schedules with a seconds field", () => {
     expect(scheduleSlot("*/10 * * * * *", new Date("2026-03-01T00:00:10.000Z")).toISOString()).toBe("2026-03-01T00:00:10.000Z");
-    expect(scheduleSlot("*/10 * * * * *", new Date("2026-03-01T00:00:19.999Z")).toISOString()).toBe("2026-03-01T00:00:10.000Z");
+    expect(scheduleSlot("*/10 * * * * *", new Date("2026-03-01T00:00:14.999Z")).toISOString()).toBe("2026-03-01T00:00:10.000Z");
+    // Early by less than half the 10-second period: that firing is for 00:00:20.
+    expect(scheduleSlot("*/10 * * * * *", new Date("2026-03-01T00:00:19.999Z")).toISOString()).toBe("2026-03-01T00:00:20.000Z");
   });
 });
