@@ -46,7 +46,11 @@ export async function startRun(request: StartRunRequest): Promise<StartOutcome> 
   try {
     await client.startNew(Orchestrations.runJob, { instanceId: runId, input });
   } catch (error) {
-    if (request.slots) await request.slots.release(job.id, runId).catch(() => undefined);
+    // Give the slot back only if the run really did not start: a start that timed out may have gone
+    // through, and freeing its slot would let a second run in beside it.
+    if (request.slots && !(await findRun(client, runId).catch(() => "unknown"))) {
+      await request.slots.release(job.id, runId).catch(() => undefined);
+    }
     throw error;
   }
   return { started: true, runId };

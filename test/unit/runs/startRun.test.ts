@@ -138,6 +138,18 @@ describe("startRun", () => {
     expect(slots.releases).toEqual([{ jobId: "azure_container_instances", runId: "run-4" }]);
   });
 
+  it("keeps the slot when startNew failed but the run exists anyway (a start that timed out but went through)", async () => {
+    const client = new FakeRunClient();
+    const slots = new FakeRunSlots();
+    const failure = new Error("timeout waiting for the extension");
+    client.startNew = async (_name, options) => {
+      client.instances.set(options!.instanceId!, { instanceId: options!.instanceId!, runtimeStatus: "Running" } as unknown as df.DurableOrchestrationStatus);
+      throw failure;
+    };
+    await expect(startRun({ client, job: tutorial, runId: "run-4b", trigger: TRIGGER, defaultRegion: "westus", slots })).rejects.toBe(failure);
+    expect(slots.releases).toEqual([]);
+  });
+
   it("rethrows the startNew failure, not the release's, when giving the slot back fails too", async () => {
     const client = new FakeRunClient();
     const slots = new FakeRunSlots();
