@@ -101,12 +101,9 @@ export class AciClient {
    * The container's log with timestamps, or undefined when ACI has none yet (ContainerLogNotAvailable,
    * before the container starts; aci-rest-api.md §7).
    */
-  async logs(groupName: string, containerName: string, tail?: number): Promise<string | undefined> {
+  async logs(groupName: string, containerName: string): Promise<string | undefined> {
     try {
-      const logs = await this.#sdk.containers.listLogs(this.resourceGroup, groupName, containerName, {
-        timestamps: true,
-        ...(tail === undefined ? {} : { tail }),
-      });
+      const logs = await this.#sdk.containers.listLogs(this.resourceGroup, groupName, containerName, { timestamps: true });
       return logs.content ?? "";
     } catch (error) {
       const failure = toAciError(error);
@@ -171,9 +168,10 @@ export function toAciError(error: unknown): AciError {
     return new AciError(lroCode, lroFailure[2]!.trim() || message, TRANSIENT_OPERATION_CODES.has(lroCode));
   }
   if (code && TRANSIENT_NETWORK_CODES.has(code)) return new AciError(code, message, true);
-  if (error instanceof Error && /CredentialUnavailable|AuthenticationError/u.test(error.name)) {
-    return new AciError(error.name, message, true);
-  }
+  // No credential in the chain can work here (no managed identity, no `az login`): retrying will not help.
+  if (error instanceof Error && error.name === "CredentialUnavailableError") return new AciError(error.name, message, false);
+  // A token request that failed (the identity endpoint briefly unavailable) may well succeed next time.
+  if (error instanceof Error && error.name === "AuthenticationError") return new AciError(error.name, message, true);
   return new AciError(code ?? "UnexpectedError", message, true);
 }
 

@@ -61,6 +61,12 @@ function normaliseTimestamp(seconds: string, fraction: string | undefined, zone:
   return `${utcSeconds}.${(fraction ?? "").padEnd(9, "0")}Z`;
 }
 
+/** A log timestamp (9 fraction digits) for an ISO time, to compare instants with log lines. */
+export function toLogTimestamp(iso: string): string {
+  const date = new Date(iso);
+  return `${date.toISOString().slice(0, 19)}.${String(date.getUTCMilliseconds()).padStart(3, "0")}000000Z`;
+}
+
 export interface NewLines {
   readonly lines: readonly LogLine[];
   readonly cursor: LogCursor;

@@ -18,7 +18,9 @@ export type ContainerPhase =
       readonly finishedAt?: string;
     }
   | { readonly phase: "provisioningFailed"; readonly reason: "imagePull" | "provisioning"; readonly detail: string }
-  | { readonly phase: "unhealthy"; readonly detail: string };
+  | { readonly phase: "unhealthy"; readonly detail: string }
+  /** The group was stopped (e.g. `az container stop`) before its container finished. */
+  | { readonly phase: "stopped"; readonly detail: string };
 
 export interface GroupObservation {
   readonly state: ContainerPhase;
@@ -29,7 +31,7 @@ export interface GroupObservation {
 }
 
 export function isFinal(state: ContainerPhase): boolean {
-  return state.phase === "exited" || state.phase === "provisioningFailed" || state.phase === "unhealthy";
+  return state.phase !== "provisioning" && state.phase !== "running";
 }
 
 const MAX_EVENTS = 5;
@@ -44,45 +46,68 @@ export function observeContainerGroup(group: ContainerGroup, containerName: stri
     .sort((a, b) => time(a) - time(b))
     .slice(-MAX_EVENTS)
     .map(describeEvent);
-  const base = { provisioningState, restartCount: view?.restartCount ?? 0, events: eventLines };
-  return { ...base, state: phaseOf(provisioningState, view?.currentState, events) };
+  const restartCount = view?.restartCount ?? 0;
+  const base = { provisioningState, restartCount, events: eventLines };
+  // aci-jobs creates every group with restart policy Never, so the first termination is the job's
+  // outcome. ACI may still restart a container after a non-zero exit (aci-rest-api.md §6); that rerun
+  // is not the job's, and the group is deleted as soon as the termination is seen.
+  const firstTermination = restartCount > 0 && is(view?.previousState?.state, "Terminated") ? view?.previousState : undefined;
+  const current = firstTermination ?? view?.currentState;
+  return { ...base, state: phaseOf(provisioningState, group.instanceView?.state, current, events) };
 }
 
-function phaseOf(
-  provisioningState: string,
-  current: { state?: string; exitCode?: number; detailStatus?: string; startTime?: Date; finishTime?: Date } | undefined,
-  events: readonly AciEvent[],
-): ContainerPhase {
+interface ContainerStateView {
+  state?: string;
+  exitCode?: number;
+  detailStatus?: string;
+  startTime?: Date;
+  finishTime?: Date;
+}
+
+/** ARM state strings compared as ARM compares them: case-insensitively. */
+function is(value: string | undefined, expected: string): boolean {
+  return value !== undefined && value.toLowerCase() === expected.toLowerCase();
+}
+
+function phaseOf(provisioningState: string, groupState: string | undefined, current: ContainerStateView | undefined, events: readonly AciEvent[]): ContainerPhase {
   // A container that has terminated tells the outcome even when the group's state moved on.
-  if (current?.state === "Terminated") {
-    const exitCode = current.exitCode ?? -1;
-    const detailStatus = current.detailStatus ?? "";
+  if (is(current?.state, "Terminated")) {
+    const exitCode = current?.exitCode ?? -1;
+    const detailStatus = current?.detailStatus ?? "";
     return {
       phase: "exited",
       exitCode,
       detailStatus,
       // 137 = 128 + SIGKILL, what the kernel's OOM killer leaves behind (docker run exit codes).
       oomKilled: exitCode === 137 || /OOMKilled/iu.test(detailStatus),
-      ...iso("startedAt", current.startTime),
-      ...iso("finishedAt", current.finishTime),
+      ...iso("startedAt", current?.startTime),
+      ...iso("finishedAt", current?.finishTime),
     };
   }
   const pullFailure = events.find(isImagePullFailure);
-  if (provisioningState === "Failed") {
+  if (is(provisioningState, "Failed") || is(provisioningState, "Canceled")) {
     return pullFailure
-      ? { phase: "provisioningFailed", reason: "imagePull", detail: pullFailure.message ?? "image pull failed" }
-      : { phase: "provisioningFailed", reason: "provisioning", detail: failureDetail(events) };
+      ? { phase: "provisioningFailed", reason: "imagePull", detail: bounded(pullFailure.message ?? "image pull failed") }
+      : { phase: "provisioningFailed", reason: "provisioning", detail: bounded(`provisioning state ${provisioningState}. ${failureDetail(events)}`) };
   }
-  if (provisioningState === "Unhealthy" || provisioningState === "Repairing") {
-    return { phase: "unhealthy", detail: `provisioning state ${provisioningState}. ${failureDetail(events)}`.trim() };
+  if (is(provisioningState, "Unhealthy") || is(provisioningState, "Repairing")) {
+    return { phase: "unhealthy", detail: bounded(`provisioning state ${provisioningState}. ${failureDetail(events)}`) };
   }
-  if (current?.state === "Running") return { phase: "running", ...iso("startedAt", current.startTime) };
-  if (pullFailure && current?.state === "Waiting") {
+  if (is(groupState, "Stopped")) {
+    return { phase: "stopped", detail: "the container group was stopped before its container finished" };
+  }
+  if (is(current?.state, "Running")) return { phase: "running", ...iso("startedAt", current?.startTime) };
+  if (pullFailure && is(current?.state, "Waiting")) {
     // Waiting with a failed pull never ends on its own (aci-rest-api.md §6): report it instead of waiting.
-    return { phase: "provisioningFailed", reason: "imagePull", detail: pullFailure.message ?? "image pull failed" };
+    return { phase: "provisioningFailed", reason: "imagePull", detail: bounded(pullFailure.message ?? "image pull failed") };
   }
   const detail = current?.state ? `container ${current.state}` : `provisioning ${provisioningState}`;
   return { phase: "provisioning", detail };
+}
+
+/** Messages from ARM and ACI end up in run records and custom status, which must stay small. */
+export function bounded(text: string, max = 500): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 function isImagePullFailure(event: AciEvent): boolean {
@@ -102,7 +127,7 @@ function failureDetail(events: readonly AciEvent[]): string {
 
 function describeEvent(event: AciEvent): string {
   const count = (event.count ?? 1) > 1 ? ` (x${event.count})` : "";
-  return `${event.name ?? "Event"}: ${event.message ?? ""}${count}`.trim();
+  return bounded(`${event.name ?? "Event"}: ${event.message ?? ""}${count}`.trim(), 300);
 }
 
 const time = (event: AciEvent) => (event.lastTimestamp ?? event.firstTimestamp)?.getTime() ?? 0;

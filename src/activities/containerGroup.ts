@@ -1,15 +1,15 @@
 /**
  * @module
  * Activities over one container group. A factory over an injected {@link AciClient}, wired once in
- * src/index.ts; nothing here reads settings. Terminal outcomes are returned as tagged results, and only
+ * src/app.ts; nothing here reads settings. Terminal outcomes are returned as tagged results, and only
  * transient faults are thrown (so the orchestration's retry policy retries exactly those).
  */
 import type { InvocationContext } from "@azure/functions";
 import type { AciClient } from "../aci/client";
 import { AciError } from "../aci/client";
 import { containerNameFor, isOwnedBy, ownerOf, toContainerGroup } from "../aci/containerGroup";
-import { boundedTail, parseTimestampedLog, takeNewLines, type LogCursor } from "../aci/logs";
-import { observeContainerGroup } from "../aci/observation";
+import { boundedTail, parseTimestampedLog, takeNewLines, toLogTimestamp, type LogCursor } from "../aci/logs";
+import { bounded, observeContainerGroup } from "../aci/observation";
 import {
   Activities,
   type AttemptRef,
@@ -25,9 +25,10 @@ import {
 
 export type ContainerGroupApi = Pick<AciClient, "get" | "create" | "logs" | "delete">;
 
-/** ACI keeps at most 1,000 lines / 16 KB of a stopped container's log (aci-rest-api.md §7). */
+/** ACI keeps at most 1,000 lines / 16 KB of a stopped container's log, 4 MB of a running one (aci-rest-api.md §7). */
 const STOPPED_LOG_LINES = 1_000;
 const STOPPED_LOG_BYTES = 16 * 1024;
+const RUNNING_LOG_BYTES = 4 * 1024 * 1024;
 
 export function createContainerGroupActivities(aci: ContainerGroupApi) {
   return {
@@ -42,7 +43,7 @@ export function createContainerGroupActivities(aci: ContainerGroupApi) {
         // transient faults go back to Durable to retry.
         if (error instanceof AciError && !error.transient) {
           context.error(`${label(input)} ARM rejected container group ${input.groupName}: ${error.code}: ${error.message}`);
-          return { kind: "rejected", code: error.code, message: error.message };
+          return { kind: "rejected", code: error.code, message: bounded(error.message) };
         }
         throw error;
       }
@@ -52,52 +53,90 @@ export function createContainerGroupActivities(aci: ContainerGroupApi) {
       input: ObserveContainerGroupInput,
       context: InvocationContext,
     ): Promise<ObserveContainerGroupResult> {
-      const group = await aci.get(input.groupName);
-      if (!group) {
-        context.warn(`${label(input)} container group ${input.groupName} no longer exists: deleted outside aci-jobs`);
-        return { kind: "gone" };
-      }
-      const observation = observeContainerGroup(group, containerNameFor(input.groupName));
-      if (observation.state.phase !== input.previousPhase) {
-        context.log(`${label(input)} container group ${input.groupName}: ${describePhase(observation.state)}`);
-      }
-      // Stream while running; the final read after the container stops belongs to collectContainerLogs.
-      let cursor = input.cursor;
-      if (observation.state.phase === "running") {
-        cursor = (await streamNewLines(aci, input, input.cursor, false, context)).cursor;
-      }
-      return { kind: "observed", ...observation, cursor };
+      const terminal = await terminalAsResult(input, context, "read", async () => {
+        const group = await aci.get(input.groupName);
+        if (!group) {
+          context.warn(`${label(input)} container group ${input.groupName} no longer exists: deleted outside aci-jobs`);
+          return { kind: "gone" } as const;
+        }
+        const observation = observeContainerGroup(group, containerNameFor(input.groupName));
+        if (observation.state.phase !== input.previousPhase) {
+          context.log(`${label(input)} container group ${input.groupName}: ${describePhase(observation.state)}`);
+        }
+        // Stream while running; the final read after the container stops belongs to collectContainerLogs.
+        let cursor = input.cursor;
+        if (observation.state.phase === "running") {
+          cursor = (await streamNewLines(aci, input, input.cursor, false, context)).cursor;
+        }
+        return { kind: "observed", ...observation, cursor } as const;
+      });
+      return terminal;
     },
 
     async [Activities.collectContainerLogs](
       input: CollectContainerLogsInput,
       context: InvocationContext,
     ): Promise<CollectContainerLogsResult> {
-      const streamed = await streamNewLines(aci, input, input.cursor, input.stopped, context);
-      if (streamed.linesMissed) {
-        context.warn(`${label(input)} some log lines were lost: ACI keeps only the last 1,000 lines / 16 KB of a stopped container`);
+      try {
+        const streamed = await streamNewLines(aci, input, input.cursor, input.stopped, context, input.notAfter);
+        if (streamed.linesMissed) {
+          context.warn(`${label(input)} some log lines may be missing: ACI keeps only the last 1,000 lines / 16 KB of a stopped container's log`);
+        }
+        return { cursor: streamed.cursor, tail: boundedTail(streamed.snapshot), linesMissed: streamed.linesMissed, available: streamed.available };
+      } catch (error) {
+        if (error instanceof AciError && !error.transient) {
+          context.warn(`${label(input)} ARM refused the container's log: ${error.code}: ${error.message}`);
+          return { cursor: input.cursor, tail: [], linesMissed: false, available: false, error: bounded(`${error.code}: ${error.message}`) };
+        }
+        throw error;
       }
-      return {
-        cursor: streamed.cursor,
-        tail: boundedTail(streamed.snapshot),
-        linesMissed: streamed.linesMissed,
-        available: streamed.available,
-      };
     },
 
     async [Activities.deleteContainerGroup](
       input: DeleteContainerGroupInput,
       context: InvocationContext,
     ): Promise<DeleteContainerGroupResult> {
-      const outcome = await aci.delete(input.groupName);
-      context.log(
-        outcome === "deleted"
-          ? `${label(input)} container group ${input.groupName} deleted`
-          : `${label(input)} container group ${input.groupName} was already gone`,
-      );
-      return outcome === "deleted" ? { kind: "deleted" } : { kind: "alreadyGone" };
+      return terminalAsResult(input, context, "delete", async () => {
+        if (input.onlyIfOwned) {
+          const existing = await aci.get(input.groupName);
+          if (!existing) return { kind: "alreadyGone" } as const;
+          if (!isOwnedBy(existing, input)) {
+            const owner = ownerOf(existing);
+            context.log(`${label(input)} container group ${input.groupName} belongs to ${owner}; left alone`);
+            return { kind: "notOurs", owner } as const;
+          }
+        }
+        const outcome = await aci.delete(input.groupName);
+        context.log(
+          outcome === "deleted"
+            ? `${label(input)} container group ${input.groupName} deleted`
+            : `${label(input)} container group ${input.groupName} was already gone`,
+        );
+        return outcome === "deleted" ? ({ kind: "deleted" } as const) : ({ kind: "alreadyGone" } as const);
+      });
     },
   };
+}
+
+/**
+ * Runs an ARM call and turns a terminal refusal into a `failed` result, so Durable does not retry what
+ * cannot succeed (403, 400); transient faults are still thrown for the retry policy.
+ */
+async function terminalAsResult<T>(
+  ref: AttemptRef,
+  context: InvocationContext,
+  what: string,
+  call: () => Promise<T>,
+): Promise<T | { kind: "failed"; code: string; message: string }> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof AciError && !error.transient) {
+      context.error(`${label(ref)} ARM refused to ${what} container group ${ref.groupName}: ${error.code}: ${error.message}`);
+      return { kind: "failed", code: error.code, message: bounded(error.message) };
+    }
+    throw error;
+  }
 }
 
 async function createGroup(
@@ -146,11 +185,14 @@ async function streamNewLines(
   cursor: LogCursor,
   stopped: boolean,
   context: InvocationContext,
+  notAfter?: string,
 ): Promise<StreamResult> {
   const content = await aci.logs(ref.groupName, containerNameFor(ref.groupName));
   if (content === undefined) return { cursor, snapshot: [], linesMissed: false, available: false };
-  const snapshot = parseTimestampedLog(content);
-  const atCap = stopped && (snapshot.length >= STOPPED_LOG_LINES || Buffer.byteLength(content) >= STOPPED_LOG_BYTES);
+  const limit = notAfter === undefined ? undefined : toLogTimestamp(notAfter);
+  const snapshot = parseTimestampedLog(content).filter((line) => limit === undefined || line.timestamp <= limit);
+  const bytes = Buffer.byteLength(content);
+  const atCap = stopped ? snapshot.length >= STOPPED_LOG_LINES || bytes >= STOPPED_LOG_BYTES : bytes >= RUNNING_LOG_BYTES - 64 * 1024;
   const fresh = takeNewLines(snapshot, cursor, atCap);
   for (const line of fresh.lines) context.log(`${label(ref)} | ${line.text}`);
   return { cursor: fresh.cursor, snapshot: snapshot.map((line) => line.text), linesMissed: fresh.gap, available: true };
@@ -184,5 +226,7 @@ function describePhase(state: ReturnType<typeof observeContainerGroup>["state"])
       return `provisioning failed: ${state.detail}`;
     case "unhealthy":
       return `unhealthy: ${state.detail}`;
+    case "stopped":
+      return state.detail;
   }
 }

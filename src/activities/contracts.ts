@@ -60,12 +60,19 @@ export type ObserveContainerGroupResult =
       readonly cursor: LogCursor;
     }
   /** 404: the group was deleted by something other than this run. */
-  | { readonly kind: "gone" };
+  | { readonly kind: "gone" }
+  /** ARM refused to answer for a reason retrying will not fix (e.g. 403 after a role was removed). */
+  | { readonly kind: "failed"; readonly code: string; readonly message: string };
 
 export interface CollectContainerLogsInput extends AttemptRef {
   readonly cursor: LogCursor;
   /** Whether the container has stopped, so ACI may have cut the log to 16 KB / 1,000 lines. */
   readonly stopped: boolean;
+  /**
+   * Ignore lines written after this time (ISO): set when ACI restarted the container after the job's
+   * exit, so the rerun's output is not taken for the job's.
+   */
+  readonly notAfter?: string;
 }
 
 export interface CollectContainerLogsResult {
@@ -74,12 +81,26 @@ export interface CollectContainerLogsResult {
   readonly tail: readonly string[];
   /** ACI no longer had some lines when they were read (its 16 KB / 1,000-line cap after stop). */
   readonly linesMissed: boolean;
+  /** False when ACI had no log (the container never started) or refused to give it (`error`). */
   readonly available: boolean;
+  readonly error?: string;
 }
 
-export type DeleteContainerGroupInput = AttemptRef;
+export interface DeleteContainerGroupInput extends AttemptRef {
+  /**
+   * Delete only a group tagged with this run attempt. Set when it is unknown whether this attempt's
+   * create went through, so a group of the same name that belongs to someone else is never deleted.
+   */
+  readonly onlyIfOwned?: boolean;
+}
 
-export type DeleteContainerGroupResult = { readonly kind: "deleted" } | { readonly kind: "alreadyGone" };
+export type DeleteContainerGroupResult =
+  | { readonly kind: "deleted" }
+  | { readonly kind: "alreadyGone" }
+  /** `onlyIfOwned` and the group belongs to someone else: left alone. */
+  | { readonly kind: "notOurs"; readonly owner: string }
+  /** ARM refused for a reason retrying will not fix (e.g. 403). */
+  | { readonly kind: "failed"; readonly code: string; readonly message: string };
 
 export interface ReleaseRunSlotInput {
   readonly jobId: string;

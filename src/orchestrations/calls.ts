@@ -7,7 +7,7 @@ import type { ActivityContract } from "../activities/contracts";
 
 type Name = keyof ActivityContract;
 
-export function* callActivity<N extends Name>(
+export function* callActivityWithRetry<N extends Name>(
   context: df.OrchestrationContext,
   name: N,
   input: ActivityContract[N]["input"],
@@ -37,5 +37,5 @@ export function now(context: df.OrchestrationContext): number {
 /** The message of a failure thrown into the orchestration at a `yield`. */
 export function failureMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split("\n")[0]!.slice(0, 500);
+  return message.split("\n")[0]!.trim().slice(0, 500);
 }

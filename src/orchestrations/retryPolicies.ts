@@ -12,7 +12,10 @@ function policy(firstRetryMs: number, maxAttempts: number, maxIntervalMs: number
   return options;
 }
 
-/** ARM reads and writes: 5 s, 10 s, 20 s, 40 s, 60 s: a little over two minutes of trying. */
+/**
+ * ARM reads and writes: waits of 5, 10, 20, 40 and 60 s between 6 attempts, and the extension's timer
+ * after the last failure, so about three minutes before an activity's failure reaches the orchestration.
+ */
 export const armCallRetry = policy(5_000, 6, 60_000);
 
 /**

@@ -22,7 +22,7 @@ import {
   type RunProgress,
   type RunResult,
 } from "../runs/contracts";
-import { callActivity, callSubOrchestrator, failureMessage, now, sleepUntil } from "./calls";
+import { callActivityWithRetry, callSubOrchestrator, failureMessage, now, sleepUntil } from "./calls";
 import { armCallRetry, deleteRetry } from "./retryPolicies";
 import type { Observed, WatchInput, WatchResult } from "./watchContainerGroup";
 
@@ -53,7 +53,7 @@ export function* runJob(context: df.OrchestrationContext): Generator<df.Task, Ru
 
   if (input.holdsRunSlot) {
     try {
-      yield* callActivity(context, Activities.releaseRunSlot, { jobId: job.id, runId: input.runId }, armCallRetry);
+      yield* callActivityWithRetry(context, Activities.releaseRunSlot, { jobId: job.id, runId: input.runId }, armCallRetry);
     } catch (error) {
       // Not fatal: the next trigger sees this run has ended and reclaims the slot.
       if (!context.df.isReplaying) context.warn(`run ${input.runId}: could not release its run slot: ${failureMessage(error)}`);
@@ -72,10 +72,14 @@ export function* runJob(context: df.OrchestrationContext): Generator<df.Task, Ru
 }
 
 interface AttemptState {
+  /** Whether a create was sent: from then on the group may exist and must be deleted. */
+  createSent: boolean;
+  /** Whether ARM confirmed the group is this attempt's (so it can be deleted without checking tags). */
   created: boolean;
   createdAt: number;
   cursor: LogCursor;
-  logs: CollectContainerLogsResult | null;
+  /** The final log read, once attempted (successful or not): the log is read at most once after the watch. */
+  logs: CollectContainerLogsResult | null | undefined;
   timings: { -readonly [K in keyof PhaseTimings]: PhaseTimings[K] };
 }
 
@@ -90,37 +94,41 @@ function* runAttempt(
   const groupName = job.container.groupName ?? derivedContainerGroupName(job.id, input.runId, attempt);
   const ref: AttemptRef = { jobId: job.id, runId: input.runId, attempt, groupName };
   const startedAt = now(context);
-  const state: AttemptState = { created: false, createdAt: startedAt, cursor: START_OF_LOG, logs: null, timings: {} };
+  const state: AttemptState = { createSent: false, created: false, createdAt: startedAt, cursor: START_OF_LOG, logs: undefined, timings: {} };
   const phase = (name: RunPhase) => report(context, input, name, attempt, groupName, earlier);
 
   let ending: Ending;
   try {
     ending = yield* createAndWatch(context, input, ref, deadline, state, phase);
   } catch (error) {
-    // An activity or the watch kept failing after its retries: the attempt fails, the group still goes.
+    // An activity kept failing after its retries: the attempt fails, and the group still goes.
     ending = { outcome: "failed", reason: "activityFailed", retryable: true, detail: `Gave up talking to Azure: ${failureMessage(error)}` };
   }
 
-  let cleanup: Cleanup = state.created ? "deleted" : "notCreated";
+  let cleanup: Cleanup = "notCreated";
   let cleanupError: string | undefined;
-  if (state.created && ending.reason !== "deletedOutside") {
-    if (!state.logs) {
+  if (state.createSent) {
+    if (state.created && state.logs === undefined) {
       // Read what the container printed before deleting it: after delete, nothing is left to read.
       state.logs = yield* tryCollectLogs(context, ref, state, false);
     }
     phase("deleting");
     const deleteStart = now(context);
     try {
-      const deleted = yield* callActivity(context, Activities.deleteContainerGroup, ref, deleteRetry);
-      cleanup = deleted.kind;
-      state.timings.deleteMs = now(context) - deleteStart;
+      // When the create's fate is unknown, a group of that name may be someone else's: check its tags.
+      const deleted = yield* callActivityWithRetry(context, Activities.deleteContainerGroup, { ...ref, onlyIfOwned: !state.created }, deleteRetry);
+      if (deleted.kind === "failed") {
+        cleanup = "failed";
+        cleanupError = `Container group ${groupName} could not be deleted and may still cost money: ${deleted.code}: ${deleted.message}`;
+      } else {
+        cleanup = deleted.kind;
+        state.timings.deleteMs = now(context) - deleteStart;
+      }
     } catch (error) {
       cleanup = "failed";
       cleanupError = `Container group ${groupName} could not be deleted and may still cost money: ${failureMessage(error)}`;
-      if (!context.df.isReplaying) context.error(`run ${input.runId}: ${cleanupError}`);
     }
-  } else if (ending.reason === "deletedOutside") {
-    cleanup = "alreadyGone";
+    if (cleanupError && !context.df.isReplaying) context.error(`run ${input.runId}: ${cleanupError}`);
   }
 
   return {
@@ -138,7 +146,7 @@ function* runAttempt(
   };
 }
 
-type Ending = Pick<AttemptRecord, "outcome" | "reason" | "detail" | "exitCode" | "finalState" | "restartCount" | "retryable">;
+type Ending = Pick<AttemptRecord, "outcome" | "reason" | "detail" | "exitCode" | "finalState" | "restartCount" | "retryable" | "events">;
 
 function* createAndWatch(
   context: df.OrchestrationContext,
@@ -150,7 +158,8 @@ function* createAndWatch(
 ): Generator<df.Task, Ending, unknown> {
   const { job } = input;
   phase("creating");
-  const creation = yield* callActivity(
+  state.createSent = true;
+  const creation = yield* callActivityWithRetry(
     context,
     Activities.createContainerGroup,
     { ...ref, region: input.region, container: job.container },
@@ -158,6 +167,7 @@ function* createAndWatch(
   );
   state.timings.createMs = now(context) - state.createdAt;
   if (creation.kind === "exists") {
+    state.createSent = false;
     return {
       outcome: "failed",
       reason: "groupExists",
@@ -166,6 +176,7 @@ function* createAndWatch(
     };
   }
   if (creation.kind === "rejected") {
+    state.createSent = false;
     return {
       outcome: "failed",
       reason: "rejected",
@@ -184,6 +195,7 @@ function* createAndWatch(
     cursor: START_OF_LOG,
     previousPhase: null,
     polls: 0,
+    failingSince: null,
   };
   const watched = yield* callSubOrchestrator<WatchResult>(
     context,
@@ -194,6 +206,7 @@ function* createAndWatch(
   state.cursor = watched.cursor;
 
   if (watched.kind === "gone") {
+    state.logs = null;
     return {
       outcome: "failed",
       reason: "deletedOutside",
@@ -201,10 +214,15 @@ function* createAndWatch(
       detail: `Container group ${ref.groupName} was deleted outside aci-jobs while the run was watching it.`,
     };
   }
-  const stopped = watched.kind === "finished" && watched.observed.state.phase === "exited";
+  if (watched.kind === "unreachable") {
+    return { outcome: "failed", reason: "activityFailed", retryable: true, detail: `Lost track of container group ${ref.groupName}: ${watched.reason}` };
+  }
+  const exit = watched.kind === "finished" && watched.observed.state.phase === "exited" ? watched.observed.state : undefined;
+  // After a platform restart the log shows the rerun; only lines up to the job's own exit are its output.
+  const notAfter = exit && watched.kind === "finished" && watched.observed.restartCount > 0 ? exit.finishedAt : undefined;
   phase("collectingLogs");
   const logsStart = now(context);
-  state.logs = yield* tryCollectLogs(context, ref, state, stopped);
+  state.logs = yield* tryCollectLogs(context, ref, state, exit !== undefined, notAfter);
   state.timings.logsMs = now(context) - logsStart;
 
   if (watched.kind === "timedOut") {
@@ -224,9 +242,11 @@ function* tryCollectLogs(
   ref: AttemptRef,
   state: AttemptState,
   stopped: boolean,
+  notAfter?: string,
 ): Generator<df.Task, CollectContainerLogsResult | null, unknown> {
+  const input = { ...ref, cursor: state.cursor, stopped, ...(notAfter ? { notAfter } : {}) };
   try {
-    return yield* callActivity(context, Activities.collectContainerLogs, { ...ref, cursor: state.cursor, stopped }, armCallRetry);
+    return yield* callActivityWithRetry(context, Activities.collectContainerLogs, input, armCallRetry);
   } catch (error) {
     if (!context.df.isReplaying) context.warn(`run ${ref.runId}: could not read the container's log: ${failureMessage(error)}`);
     return null;
@@ -235,7 +255,7 @@ function* tryCollectLogs(
 
 function endingOf(observed: Observed, state: AttemptState): Ending {
   const { state: container, restartCount } = observed;
-  const common = { restartCount, finalState: observed.provisioningState };
+  const common = { restartCount, finalState: observed.provisioningState, events: observed.events };
   switch (container.phase) {
     case "exited": {
       if (container.startedAt) state.timings.provisioningMs = Math.max(0, Date.parse(container.startedAt) - state.createdAt);
@@ -244,10 +264,11 @@ function endingOf(observed: Observed, state: AttemptState): Ending {
       }
       const finalState = container.detailStatus || "Terminated";
       if (container.exitCode === 0) {
-        return { ...common, finalState, outcome: "succeeded", exitCode: 0, retryable: false, detail: "The container exited with code 0." };
+        const { events: _events, ...succeeded } = common;
+        return { ...succeeded, finalState, outcome: "succeeded", exitCode: 0, retryable: false, detail: "The container exited with code 0." };
       }
       const reason: AttemptReason = container.oomKilled ? "oomKilled" : "exitCode";
-      const restarts = restartCount > 0 ? ` The platform restarted it ${restartCount} time(s) despite restart policy Never.` : "";
+      const restarts = restartCount > 0 ? ` ACI restarted it despite restart policy Never; the run kept the first exit and deleted the group.` : "";
       return {
         ...common,
         finalState,
@@ -273,6 +294,8 @@ function endingOf(observed: Observed, state: AttemptState): Ending {
       };
     case "unhealthy":
       return { ...common, outcome: "failed", reason: "unhealthy", retryable: true, detail: `The container group became unhealthy: ${container.detail}` };
+    case "stopped":
+      return { ...common, outcome: "failed", reason: "stoppedOutside", retryable: false, detail: `Container group stopped outside aci-jobs: ${container.detail}.` };
     case "provisioning":
     case "running":
       // The watch only returns final states; this is a bug guard, not an expected path.
@@ -282,14 +305,14 @@ function endingOf(observed: Observed, state: AttemptState): Ending {
 
 function summarise(input: RunInput, attempts: readonly AttemptRecord[], startedAt: number, finishedAt: number, note: string): RunResult {
   const last = attempts.at(-1)!;
-  const tries = attempts.length > 1 ? ` after ${attempts.length} attempts` : "";
+  const tries = attempts.length > 1 ? ` All ${attempts.length} attempts failed.` : "";
   const leaked = attempts.filter((a) => a.cleanup === "failed").map((a) => a.groupName);
   const leakNote = leaked.length > 0 ? ` Not cleaned up: ${leaked.join(", ")}.` : "";
   return {
     runId: input.runId,
     jobId: input.job.id,
     status: last.outcome,
-    detail: `${last.detail}${last.outcome === "succeeded" ? "" : tries}${note}${leakNote}`.trim(),
+    detail: `${last.detail}${last.outcome === "failed" ? tries : ""}${note}${leakNote}`.trim(),
     ...(last.exitCode === undefined ? {} : { exitCode: last.exitCode }),
     trigger: input.trigger,
     startedAt: new Date(startedAt).toISOString(),

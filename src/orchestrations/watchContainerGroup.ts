@@ -1,15 +1,15 @@
 /**
  * @module
- * Watches one attempt's container group until it reaches a final state, is deleted from outside, or
- * the run's deadline passes. Waiting is by durable timers on the schedule in pollSchedule.ts; each look
+ * Watches one attempt's container group until it reaches a final state, is deleted from outside, the
+ * run's deadline passes, or Azure has not answered for {@link CONTACT_LOSS_LIMIT_MS}. Waiting is by durable timers on the schedule in pollSchedule.ts; each look
  * also streams new log lines. A long watch continues as new every {@link POLLS_PER_GENERATION} looks so
  * its history stays small (a 24-hour container would otherwise replay thousands of events).
  */
 import type * as df from "durable-functions";
 import { Activities, type AttemptRef, type ObserveContainerGroupResult } from "../activities/contracts";
 import type { LogCursor } from "../aci/logs";
-import type { ContainerPhase } from "../aci/observation";
-import { callActivity, now, sleepUntil } from "./calls";
+import { isFinal, type ContainerPhase } from "../aci/observation";
+import { callActivityWithRetry, failureMessage, now, sleepUntil } from "./calls";
 import { POLLS_PER_GENERATION, pollDelayMs } from "./pollSchedule";
 import { armCallRetry } from "./retryPolicies";
 
@@ -23,47 +23,70 @@ export interface WatchInput {
   readonly previousPhase: ContainerPhase["phase"] | null;
   /** Looks taken by earlier generations. */
   readonly polls: number;
+  /** Since when every look has failed (ms since epoch), or null while Azure answers. */
+  readonly failingSince: number | null;
 }
+
+/**
+ * How long looks may keep failing (after each activity's own retries) before the watch gives up on the
+ * group. A healthy container is not killed for a passing ARM outage; a group nobody can reach is not
+ * paid for forever.
+ */
+export const CONTACT_LOSS_LIMIT_MS = 30 * 60_000;
 
 export type Observed = Extract<ObserveContainerGroupResult, { kind: "observed" }>;
 
 export type WatchResult =
   | { readonly kind: "finished"; readonly observed: Observed; readonly cursor: LogCursor; readonly polls: number }
   | { readonly kind: "gone"; readonly cursor: LogCursor; readonly polls: number }
-  | { readonly kind: "timedOut"; readonly last: Observed | null; readonly cursor: LogCursor; readonly polls: number };
-
-const FINAL_PHASES: ReadonlySet<ContainerPhase["phase"]> = new Set(["exited", "provisioningFailed", "unhealthy"]);
+  | { readonly kind: "timedOut"; readonly last: Observed | null; readonly cursor: LogCursor; readonly polls: number }
+  /** Azure kept failing, or refused for good (e.g. 403), so the group's fate is unknown. */
+  | { readonly kind: "unreachable"; readonly reason: string; readonly cursor: LogCursor; readonly polls: number };
 
 export function* watchContainerGroup(
   context: df.OrchestrationContext,
 ): Generator<df.Task, WatchResult | undefined, unknown> {
   const input = context.df.getInput<WatchInput>();
-  let { cursor, previousPhase, polls } = input;
+  let { cursor, previousPhase, polls, failingSince } = input;
   let last: Observed | null = null;
 
   for (let looks = 0; looks < POLLS_PER_GENERATION; looks++) {
     const nextLook = Math.min(now(context) + pollDelayMs(now(context) - input.createdAt), input.deadline);
     yield* sleepUntil(context, nextLook);
 
-    const observed = yield* callActivity(
-      context,
-      Activities.observeContainerGroup,
-      { ...input.ref, cursor, previousPhase },
-      armCallRetry,
-    );
+    let observed;
+    try {
+      observed = yield* callActivityWithRetry(
+        context,
+        Activities.observeContainerGroup,
+        { ...input.ref, cursor, previousPhase },
+        armCallRetry,
+      );
+    } catch (error) {
+      // The activity's retries are spent, but the container may be fine: keep looking for a while.
+      polls += 1;
+      failingSince ??= now(context);
+      if (now(context) - failingSince >= CONTACT_LOSS_LIMIT_MS || now(context) >= input.deadline) {
+        const reason = `Azure did not answer for ${Math.round((now(context) - failingSince) / 60_000)} minutes: ${failureMessage(error)}`;
+        return { kind: "unreachable", reason, cursor, polls };
+      }
+      continue;
+    }
     polls += 1;
+    failingSince = null;
     if (observed.kind === "gone") return { kind: "gone", cursor, polls };
+    if (observed.kind === "failed") return { kind: "unreachable", reason: `${observed.code}: ${observed.message}`, cursor, polls };
 
     last = observed;
     cursor = observed.cursor;
     previousPhase = observed.state.phase;
     context.df.setCustomStatus({ phase: observed.state.phase, provisioningState: observed.provisioningState, polls });
-    if (FINAL_PHASES.has(observed.state.phase)) return { kind: "finished", observed, cursor, polls };
+    if (isFinal(observed.state)) return { kind: "finished", observed, cursor, polls };
     // Looked once more at the deadline itself, so a container that ended just before it still counts.
     if (now(context) >= input.deadline) return { kind: "timedOut", last, cursor, polls };
   }
 
-  const next: WatchInput = { ...input, cursor, previousPhase, polls };
+  const next: WatchInput = { ...input, cursor, previousPhase, polls, failingSince };
   context.df.continueAsNew(next);
   return undefined;
 }

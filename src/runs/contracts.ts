@@ -38,6 +38,7 @@ export type AttemptReason =
   | "provisioningFailed"
   | "unhealthy"
   | "deletedOutside"
+  | "stoppedOutside"
   | "groupExists"
   | "rejected"
   | "activityFailed"
@@ -56,7 +57,11 @@ export interface PhaseTimings {
   readonly deleteMs?: number;
 }
 
-export type Cleanup = "deleted" | "alreadyGone" | "notCreated" | "failed";
+/**
+ * What happened to the attempt's container group: deleted by the run, already gone, never created,
+ * left alone because it turned out to belong to someone else, or not deletable (see cleanupError).
+ */
+export type Cleanup = "deleted" | "alreadyGone" | "notCreated" | "notOurs" | "failed";
 
 export interface AttemptRecord {
   readonly attempt: number;
@@ -77,6 +82,8 @@ export interface AttemptRecord {
   readonly logLines: number;
   readonly logTail: readonly string[];
   readonly logLinesMissed: boolean;
+  /** The group's last events (newest last), kept for failed attempts: what ACI said went wrong. */
+  readonly events?: readonly string[];
   readonly cleanup: Cleanup;
   readonly cleanupError?: string;
 }

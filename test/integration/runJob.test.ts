@@ -25,9 +25,24 @@ const jobs = [
   { id: "vanishes", container: { image: "test/slow" } },
   { id: "strict", maxActiveRuns: 1, container: { groupName: "shared-group", image: "hello-world", failIfExists: true } },
   { id: "cleanup_fails", container: { image: "hello-world" } },
+  { id: "outage", retries: 0, container: { image: "test/hour" } },
+  { id: "restarted", retries: 0, container: { image: "test/crash" } },
 ];
 
 const h = useHarness(jobs);
+
+/** Calls `act` as soon as a container group of `jobId` is running (the host runs on, in virtual time). */
+function whenRunning(jobId: string, act: (groupName: string) => unknown): Promise<void> {
+  return new Promise((resolve) => {
+    const watcher = setInterval(() => {
+      const group = h.app.emulator!.listGroups().find((g) => g.tags[OWNERSHIP_TAGS.job] === jobId && g.state === "Running");
+      if (group) {
+        clearInterval(watcher);
+        void Promise.resolve(act(group.name)).then(() => resolve());
+      }
+    }, 1);
+  });
+}
 
 describe("a run of the tutorial job", () => {
   it("creates azure-tutorial-container, streams hello-world's output once, deletes the group and succeeds", async () => {
@@ -67,7 +82,7 @@ describe("failures and retries", () => {
     const { runId, result } = await h.run("exits_3");
 
     expect(result).toMatchObject({ status: "failed", exitCode: 3 });
-    expect(result.detail).toMatch(/exited with code 3.*after 2 attempts/u);
+    expect(result.detail).toBe("The container exited with code 3. All 2 attempts failed.");
     expect(result.attempts.map((a) => [a.outcome, a.reason, a.exitCode, a.cleanup])).toEqual([
       ["failed", "exitCode", 3, "deleted"],
       ["failed", "exitCode", 3, "deleted"],
@@ -130,15 +145,7 @@ describe("failures and retries", () => {
 
   it("reports a group deleted outside aci-jobs instead of retrying forever", async () => {
     h.app.emulator!.setBehaviour("test/slow", { runMs: 2 * HOUR, logs: [{ at: 1_000, line: "started" }] });
-    const deleted = new Promise<void>((resolve) => {
-      const watcher = setInterval(() => {
-        const group = h.app.emulator!.listGroups().find((g) => g.tags[OWNERSHIP_TAGS.job] === "vanishes" && g.state === "Running");
-        if (group) {
-          clearInterval(watcher);
-          void h.app.services.aci.delete(group.name).then(() => resolve());
-        }
-      }, 1);
-    });
+    const deleted = whenRunning("vanishes", (name) => h.app.services.aci.delete(name));
     const run = h.run("vanishes");
     await deleted;
     const { result } = await run;
@@ -191,6 +198,37 @@ describe("transient faults", () => {
     expect(result.status).toBe("succeeded");
     expect(h.containerLines(runId)).toEqual(["one", "two", "two", "three"]);
     expect(emulator.requests.filter((r) => r.status === 503)).toHaveLength(5);
+  });
+
+  it("keeps watching a healthy container through an ARM outage longer than an activity's retries", async () => {
+    h.app.emulator!.setBehaviour("test/hour", { runMs: HOUR, logs: [{ at: 0, line: "line-a" }, { at: 30 * MINUTE, line: "line-b" }] });
+    // 72 failing reads once the container runs: three observe activities exhaust 6 attempts x (1 + 3 SDK retries).
+    const outage = whenRunning("outage", () => h.app.emulator!.injectFault({ method: "GET", path: /containerGroups\/[^/]+$/u, times: 72, fault: { status: 503 } }));
+    const { runId, result } = await h.run("outage");
+    await outage;
+    expect(result.status).toBe("succeeded");
+    expect(h.containerLines(runId)).toEqual(["line-a", "line-b"]);
+    expect(result.attempts[0]).toMatchObject({ logLines: 2, cleanup: "deleted" });
+  });
+
+  it("gives up on a group Azure has not answered about for 30 minutes, reads its log once and deletes it", async () => {
+    h.app.emulator!.setBehaviour("test/hour", { runMs: HOUR, logs: [{ at: 0, line: "line-a" }] });
+    const outage = whenRunning("outage", () => h.app.emulator!.injectFault({ method: "GET", path: /containerGroups\/[^/]+$/u, times: 100_000, fault: { status: 503 } }));
+    const { runId, result } = await h.run("outage");
+    await outage;
+    expect(result.attempts[0]).toMatchObject({ outcome: "failed", reason: "activityFailed", cleanup: "deleted", logLines: 1 });
+    expect(result.detail).toMatch(/^Lost track of container group .*: Azure did not answer for 3\d minutes/u);
+    expect(h.containerLines(runId)).toEqual(["line-a"]);
+    h.app.emulator!.reset();
+  });
+
+  it("ends on the first exit when ACI restarts a container despite restart policy Never, and deletes it at once", async () => {
+    h.app.emulator!.setBehaviour("test/crash", { runMs: 20_000, exitCode: 3, platformRestarts: 2, logs: ["hello"] });
+    const { runId, result } = await h.run("restarted");
+    expect(result.attempts[0]).toMatchObject({ outcome: "failed", reason: "exitCode", exitCode: 3, cleanup: "deleted" });
+    expect(result.attempts[0]!.restartCount).toBeGreaterThanOrEqual(1);
+    expect(result.detail).toMatch(/restarted it despite restart policy Never/u);
+    expect(h.containerLines(runId)).toEqual(["hello"]);
   });
 
   it("reports a group it could not delete after every retry, so nobody pays for it unknowingly", async () => {

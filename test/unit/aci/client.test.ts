@@ -87,9 +87,9 @@ describe("toAciError: failures without a status", () => {
     }
   });
 
-  it("treats a credential outage as transient and names the credential error", () => {
+  it("treats no usable credential as terminal (retrying cannot help) and a failed token request as transient", () => {
     const unavailable = Object.assign(new Error("ManagedIdentityCredential: no endpoint"), { name: "CredentialUnavailableError" });
-    expect(toAciError(unavailable)).toMatchObject({ code: "CredentialUnavailableError", transient: true });
+    expect(toAciError(unavailable)).toMatchObject({ code: "CredentialUnavailableError", transient: false });
     const authentication = Object.assign(new Error("token request failed"), { name: "AuthenticationError" });
     expect(toAciError(authentication)).toMatchObject({ code: "AuthenticationError", transient: true });
   });

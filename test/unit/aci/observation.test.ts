@@ -16,6 +16,8 @@ interface GroupShape {
   groupEvents?: AciEvent[];
   /** Leave the container without an instance view (ARM has not reported one yet). */
   noInstanceView?: boolean;
+  groupState?: string;
+  previousState?: { state: string; exitCode?: number; detailStatus?: string; startTime?: Date; finishTime?: Date };
 }
 
 /** A group with one container in the given state, like Airflow's test factory. */
@@ -24,7 +26,7 @@ function group(shape: GroupShape, containerName = NAME): ContainerGroup {
   return {
     osType: "Linux",
     ...(provisioningState ? { provisioningState } : {}),
-    ...(groupEvents ? { instanceView: { events: groupEvents } } : {}),
+    ...(groupEvents || shape.groupState ? { instanceView: { ...(groupEvents ? { events: groupEvents } : {}), ...(shape.groupState ? { state: shape.groupState } : {}) } } : {}),
     containers: [
       {
         name: containerName,
@@ -37,6 +39,7 @@ function group(shape: GroupShape, containerName = NAME): ContainerGroup {
                 ...(restartCount === undefined ? {} : { restartCount }),
                 ...(events ? { events } : {}),
                 currentState: { state, exitCode, detailStatus, startTime, finishTime },
+                ...(shape.previousState ? { previousState: shape.previousState } : {}),
               },
             }),
       },
@@ -161,14 +164,14 @@ describe("observeContainerGroup: provisioning and failures", () => {
       }),
       NAME,
     );
-    expect(state).toEqual({ phase: "provisioningFailed", reason: "provisioning", detail: "FailedMount: mount error(2): Permission denied (x3)" });
+    expect(state).toEqual({ phase: "provisioningFailed", reason: "provisioning", detail: "provisioning state Failed. FailedMount: mount error(2): Permission denied (x3)" });
   });
 
   it("says no events were recorded when a Failed group has none", () => {
     expect(observeContainerGroup(group({ provisioningState: "Failed", noInstanceView: true }), NAME).state).toEqual({
       phase: "provisioningFailed",
       reason: "provisioning",
-      detail: "no events recorded",
+      detail: "provisioning state Failed. no events recorded",
     });
   });
 
@@ -255,5 +258,42 @@ describe("isFinal", () => {
       [{ phase: "unhealthy", detail: "" }, true],
     ];
     for (const [state, final] of phases) expect(isFinal(state), state.phase).toBe(final);
+  });
+});
+
+describe("observeContainerGroup: states changed from outside and platform restarts", () => {
+  it("reads a group stopped before its container finished as stopped, not as still provisioning", () => {
+    const { state } = observeContainerGroup(group({ provisioningState: "Succeeded", groupState: "Stopped", noInstanceView: true }), NAME);
+    expect(state).toEqual({ phase: "stopped", detail: "the container group was stopped before its container finished" });
+    expect(isFinal(state)).toBe(true);
+  });
+
+  it("reads a canceled provisioning as a provisioning failure", () => {
+    expect(observeContainerGroup(group({ provisioningState: "Canceled", noInstanceView: true }), NAME).state).toMatchObject({
+      phase: "provisioningFailed",
+      reason: "provisioning",
+    });
+  });
+
+  it("compares ARM state strings case-insensitively", () => {
+    expect(observeContainerGroup(group({ provisioningState: "failed", noInstanceView: true }), NAME).state.phase).toBe("provisioningFailed");
+    expect(observeContainerGroup(group({ provisioningState: "Succeeded", state: "terminated", exitCode: 0 }), NAME).state.phase).toBe("exited");
+  });
+
+  it("takes the first exit as the outcome when ACI restarted a container despite restart policy Never", () => {
+    const first = { state: "Terminated", exitCode: 3, detailStatus: "Error", startTime: at("2026-01-01T00:00:05Z"), finishTime: at("2026-01-01T00:00:25Z") };
+    const observed = observeContainerGroup(
+      group({ provisioningState: "Succeeded", state: "Running", restartCount: 1, previousState: first, startTime: at("2026-01-01T00:00:35Z") }),
+      NAME,
+    );
+    expect(observed.state).toEqual({
+      phase: "exited",
+      exitCode: 3,
+      detailStatus: "Error",
+      oomKilled: false,
+      startedAt: "2026-01-01T00:00:05.000Z",
+      finishedAt: "2026-01-01T00:00:25.000Z",
+    });
+    expect(observed.restartCount).toBe(1);
   });
 });

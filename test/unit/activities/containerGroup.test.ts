@@ -278,7 +278,7 @@ describe("collectContainerLogs", () => {
     expect(result.tail.at(-1)).toBe("line 1499");
     expect(streamed()).toHaveLength(1_000);
     expect(lines.filter((l) => l.level === "warning")).toEqual([
-      { level: "warning", message: `${LABEL} some log lines were lost: ACI keeps only the last 1,000 lines / 16 KB of a stopped container` },
+      { level: "warning", message: `${LABEL} some log lines may be missing: ACI keeps only the last 1,000 lines / 16 KB of a stopped container's log` },
     ]);
   });
 
@@ -336,5 +336,55 @@ describe("deleteContainerGroup", () => {
     const { context, lines } = contextWithLog();
     expect(await createContainerGroupActivities(aci).deleteContainerGroup(REF, context)).toEqual({ kind: "alreadyGone" });
     expect(lines).toEqual([{ level: "information", message: `${LABEL} container group ${GROUP} was already gone` }]);
+  });
+});
+
+describe("terminal refusals come back as results, not retried throws", () => {
+  const forbidden = () => new AciError("AuthorizationFailed", "The client does not have authorization", false, 403);
+
+  it("observe returns failed for a 403", async () => {
+    const aci = new FakeAci();
+    aci.getError = forbidden();
+    const result = await createContainerGroupActivities(aci).observeContainerGroup({ ...REF, cursor: START_OF_LOG, previousPhase: null }, contextWithLog().context);
+    expect(result).toEqual({ kind: "failed", code: "AuthorizationFailed", message: "The client does not have authorization" });
+  });
+
+  it("collect returns an unavailable log with the reason for a terminal refusal", async () => {
+    const aci = new FakeAci();
+    aci.logs = async () => {
+      throw forbidden();
+    };
+    const result = await createContainerGroupActivities(aci).collectContainerLogs({ ...REF, cursor: START_OF_LOG, stopped: true }, contextWithLog().context);
+    expect(result).toMatchObject({ available: false, tail: [], error: "AuthorizationFailed: The client does not have authorization" });
+  });
+
+  it("delete returns failed for a 403 and still throws a transient fault for the retry policy", async () => {
+    const aci = new FakeAci();
+    aci.delete = async () => {
+      throw forbidden();
+    };
+    expect(await createContainerGroupActivities(aci).deleteContainerGroup(REF, contextWithLog().context)).toMatchObject({ kind: "failed", code: "AuthorizationFailed" });
+    aci.delete = async () => {
+      throw new AciError("ServerBusy", "try later", true, 503);
+    };
+    await expect(createContainerGroupActivities(aci).deleteContainerGroup(REF, contextWithLog().context)).rejects.toMatchObject({ code: "ServerBusy" });
+  });
+});
+
+describe("deleteContainerGroup when the create's fate is unknown (onlyIfOwned)", () => {
+  it("leaves a group of that name that belongs to someone else alone", async () => {
+    const aci = new FakeAci();
+    aci.groups.set(GROUP, existingGroup({ jobId: "other_job", runId: "run-9", attempt: 1 }));
+    const result = await createContainerGroupActivities(aci).deleteContainerGroup({ ...REF, onlyIfOwned: true }, contextWithLog().context);
+    expect(result).toEqual({ kind: "notOurs", owner: "run run-9 of job other_job" });
+    expect(aci.groups.has(GROUP)).toBe(true);
+  });
+
+  it("deletes this attempt's own group, and reports an absent one as already gone", async () => {
+    const aci = new FakeAci();
+    aci.groups.set(GROUP, existingGroup({ jobId: REF.jobId, runId: REF.runId, attempt: REF.attempt }));
+    const activities = createContainerGroupActivities(aci);
+    expect(await activities.deleteContainerGroup({ ...REF, onlyIfOwned: true }, contextWithLog().context)).toEqual({ kind: "deleted" });
+    expect(await activities.deleteContainerGroup({ ...REF, onlyIfOwned: true }, contextWithLog().context)).toEqual({ kind: "alreadyGone" });
   });
 });
