@@ -79,7 +79,7 @@ export class ConfigError extends Error {
 }
 
 const nonEmpty = (name: string) =>
-  z.string({ error: `${name} is not set` }).trim().min(1, { error: `${name} is empty`, abort: true });
+  z.string({ error: `${name} is not set` }).trim().min(1, { error: `${name} is not set`, abort: true });
 
 const httpsUrl = (name: string) =>
   z
@@ -112,30 +112,32 @@ const envSchema = z.object({
 
 /** Parses the settings once; throws {@link ConfigError} listing every problem. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): AppConfig {
-  const parsed = envSchema.safeParse(env);
+  // A blank value (an empty entry in local.settings.json) counts as not set, so defaults apply.
+  const settings = Object.fromEntries(SETTINGS.map(({ name }) => [name, env[name]?.trim() ? env[name] : undefined]));
+  const parsed = envSchema.safeParse(settings);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => issue.message));
   }
-  const settings = parsed.data;
-  const endpoint = settings.ACI_ARM_ENDPOINT.replace(/\/+$/u, "");
+  const values = parsed.data;
+  const endpoint = values.ACI_ARM_ENDPOINT.replace(/\/+$/u, "");
   return Object.freeze({
-    subscriptionId: settings.AZURE_SUBSCRIPTION_ID.toLowerCase(),
-    resourceGroup: settings.ACI_RESOURCE_GROUP,
-    defaultRegion: settings.ACI_REGION,
+    subscriptionId: values.AZURE_SUBSCRIPTION_ID.toLowerCase(),
+    resourceGroup: values.ACI_RESOURCE_GROUP,
+    defaultRegion: values.ACI_REGION,
     arm: Object.freeze({
       endpoint,
-      audience: (settings.ACI_ARM_AUDIENCE ?? new URL(endpoint).origin).replace(/\/+$/u, ""),
+      audience: (values.ACI_ARM_AUDIENCE ?? new URL(endpoint).origin).replace(/\/+$/u, ""),
     }),
-    runStateStorage: runStateStorageFrom(settings),
+    runStateStorage: runStateStorageFrom(values),
   });
 }
 
-function runStateStorageFrom(settings: z.infer<typeof envSchema>): RunStateStorage | undefined {
-  if (settings.AzureWebJobsStorage__blobServiceUri) {
-    return Object.freeze({ kind: "identity", blobServiceUri: settings.AzureWebJobsStorage__blobServiceUri });
+function runStateStorageFrom(values: z.infer<typeof envSchema>): RunStateStorage | undefined {
+  if (values.AzureWebJobsStorage__blobServiceUri) {
+    return Object.freeze({ kind: "identity", blobServiceUri: values.AzureWebJobsStorage__blobServiceUri });
   }
-  if (settings.AzureWebJobsStorage) {
-    return Object.freeze({ kind: "connectionString", connectionString: settings.AzureWebJobsStorage });
+  if (values.AzureWebJobsStorage) {
+    return Object.freeze({ kind: "connectionString", connectionString: values.AzureWebJobsStorage });
   }
   return undefined;
 }

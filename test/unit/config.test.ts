@@ -113,8 +113,16 @@ describe("loadConfig: problems", () => {
     }
   });
 
-  it("reports an empty required setting as empty", () => {
-    expect(problemsOf({ ...VALID, ACI_REGION: " " })).toContain("ACI_REGION is empty");
+  // A blank entry in local.settings.json must not be read as a value: it counts as not set, once.
+  it("reports a blank required setting as not set, and only once", () => {
+    expect(problemsOf({ ...VALID, ACI_REGION: " " })).toEqual(["ACI_REGION is not set"]);
+  });
+
+  it("treats a blank optional setting as absent, so its default applies", () => {
+    expect(loadConfig({ ...VALID, ACI_ARM_ENDPOINT: "", ACI_ARM_AUDIENCE: "" }).arm).toEqual({
+      endpoint: "https://management.azure.com",
+      audience: "https://management.azure.com",
+    });
   });
 
   it("rejects a subscription id that is not a GUID", () => {
