@@ -12,7 +12,11 @@ beforeAll(async () => {
   emulator = await startAciEmulator({ clock });
   client = createSdkClient(emulator);
 });
-afterEach(() => emulator.reset());
+afterEach(() => {
+  // Every test ends with no container group left in the emulator.
+  expect(emulator.listGroups()).toEqual([]);
+  emulator.reset();
+});
 afterAll(async () => {
   await emulator.close();
 });

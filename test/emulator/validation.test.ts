@@ -15,7 +15,11 @@ beforeAll(async () => {
   client = createSdkClient(emulator);
   noRetryClient = createSdkClient(emulator, { retryOptions: { maxRetries: 0 } });
 });
-afterEach(() => emulator.reset());
+afterEach(() => {
+  // Every test ends with no container group left in the emulator.
+  expect(emulator.listGroups()).toEqual([]);
+  emulator.reset();
+});
 afterAll(async () => {
   await emulator.close();
 });
