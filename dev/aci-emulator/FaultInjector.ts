@@ -1,6 +1,8 @@
 export type Fault =
   | { readonly status: 429; readonly retryAfterSeconds: number }
   | { readonly status: 500 | 503; readonly code?: string; readonly message?: string; readonly retryAfterSeconds?: number }
+  /** Any other ARM error, e.g. 403 AuthorizationFailed (a missing role) or 404 ResourceGroupNotFound. */
+  | { readonly status: 400 | 401 | 403 | 404 | 409; readonly code: string; readonly message: string }
   | { readonly kind: "reset" };
 
 export interface FaultRule {

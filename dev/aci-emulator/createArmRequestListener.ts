@@ -110,6 +110,7 @@ function dispatch(state: EmulatorState, request: IncomingMessage, url: URL, path
     if (!handler) throw new ArmError(405, "MethodNotAllowed", `The HTTP method '${method}' is not supported for the path '${path}'.`);
     const apiVersion = requireApiVersion(url.searchParams.get("api-version"), apiVersions);
     const params = match.slice(1).map((segment) => decodeURIComponent(segment));
+    requireResourceGroup(state, path);
     const body = parseBody(bodyText);
     return handler(state, { method, query: url.searchParams, apiVersion, body, now: state.clock.now() }, params);
   }
@@ -117,6 +118,16 @@ function dispatch(state: EmulatorState, request: IncomingMessage, url: URL, path
 }
 
 /** ARM's codes and wording for a missing or malformed bearer token and for a token issued for another audience. */
+/** ARM answers requests under a resource group that does not exist with 404 ResourceGroupNotFound (§8). */
+function requireResourceGroup(state: EmulatorState, path: string): void {
+  const name = /\/resourceGroups\/([^/]+)/iu.exec(path)?.[1];
+  if (name === undefined || state.resourceGroups === undefined) return;
+  const resourceGroup = decodeURIComponent(name);
+  if (!state.resourceGroups.has(resourceGroup.toLowerCase())) {
+    throw new ArmError(404, "ResourceGroupNotFound", `Resource group '${resourceGroup}' could not be found.`);
+  }
+}
+
 function checkAuthorization(header: string | undefined): void {
   if (header === undefined || header === "") {
     throw new ArmError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
@@ -164,6 +175,7 @@ function faultError(fault: Exclude<Fault, { kind: "reset" }>): ArmError {
       "Retry-After": String(fault.retryAfterSeconds),
     });
   }
+  if (isClientError(fault)) return new ArmError(fault.status, fault.code, fault.message);
   const defaults = fault.status === 503 ? { code: "ServiceUnavailable", message: "The service is unavailable (injected fault)." } : { code: "InternalServerError", message: "An internal server error occurred (injected fault)." };
   return new ArmError(
     fault.status,
@@ -171,6 +183,10 @@ function faultError(fault: Exclude<Fault, { kind: "reset" }>): ArmError {
     fault.message ?? defaults.message,
     fault.retryAfterSeconds === undefined ? {} : { "Retry-After": String(fault.retryAfterSeconds) },
   );
+}
+
+function isClientError(fault: Exclude<Fault, { kind: "reset" }>): fault is Extract<Fault, { status: 400 | 401 | 403 | 404 | 409 }> {
+  return fault.status < 500 && fault.status !== 429;
 }
 
 function toErrorResponse(error: unknown): ArmResponse {

@@ -29,6 +29,8 @@ export interface EmulatorState {
   /** `https://127.0.0.1:<port>`: async-operation URLs must point back here (aci-rest-api.md §4.2). */
   origin: string;
   readonly provisioning: ProvisioningTimings;
+  /** Resource groups that exist (lower case); undefined: any name is taken to exist. */
+  readonly resourceGroups: ReadonlySet<string> | undefined;
   readonly behaviours: BehaviourRegistry;
   readonly faults: FaultInjector;
   readonly groups: ContainerGroupStore;

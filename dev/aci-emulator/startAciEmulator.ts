@@ -32,6 +32,11 @@ export interface AciEmulatorOptions {
   readonly identityHeader?: string;
   /** Default provisioning phases for images whose behaviour does not set them. Default 2 s Pending, 3 s Creating. */
   readonly provisioning?: { readonly pendingMs?: number; readonly creatingMs?: number };
+  /**
+   * Resource groups that exist. Requests under any other answer 404 ResourceGroupNotFound, as ARM does
+   * (aci-rest-api.md §8, §15.8). Default: every name exists.
+   */
+  readonly resourceGroups?: readonly string[];
 }
 
 export interface ContainerSummary {
@@ -84,6 +89,7 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
     clock,
     origin: "",
     provisioning: { ...DEFAULT_PROVISIONING, ...options.provisioning },
+    resourceGroups: options.resourceGroups ? new Set(options.resourceGroups.map((name) => name.toLowerCase())) : undefined,
     behaviours: new BehaviourRegistry(),
     faults: new FaultInjector(),
     groups: new ContainerGroupStore(),

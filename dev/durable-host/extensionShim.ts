@@ -100,6 +100,12 @@ export class ExecutionShim {
       outcome: { kind: "failed", reason: this.failureReason(error.message), details: `Message: ${error.message}, StackTrace: ${error.stack ?? ""}` },
     });
 
+    // OutOfProcOrchestrationShim sets the custom status before it replays any action, through
+    // MessagePayloadDataConverter.Serialize(status, 16): over 16 KB of UTF-16 JSON it throws and the
+    // orchestration fails, having scheduled nothing in this episode.
+    const customStatusProblem = customStatusTooLarge(answer.state?.customStatus);
+    if (customStatusProblem) return fail(new Error(customStatusProblem));
+
     if (answer.state === undefined && answer.kind === "error") {
       // The function threw before producing a state (e.g. a replay error inside the library).
       return {
@@ -234,4 +240,13 @@ export class ExecutionShim {
   allocateCompletionEventId(): number {
     return this.#nextEventId++;
   }
+}
+
+/** The extension's message when a custom status exceeds 16 KB of UTF-16 JSON, or undefined when it fits. */
+export function customStatusTooLarge(customStatus: unknown): string | undefined {
+  if (customStatus === undefined || customStatus === null) return undefined;
+  const kilobytes = Math.trunc(Buffer.byteLength(JSON.stringify(customStatus), "utf16le") / 1024);
+  return kilobytes > 16
+    ? `The UTF-16 size of the JSON-serialized payload must not exceed 16 KB. The current payload size is ${kilobytes} KB.`
+    : undefined;
 }

@@ -43,7 +43,7 @@ export const EMULATOR_RESOURCE_GROUP = "rg-aci-jobs-local";
  */
 export async function startEmulatedApp(options: LocalAppOptions & { clock?: VirtualClock } = {}): Promise<LocalApp> {
   const clock = options.clock ?? new VirtualClock(Date.now());
-  const emulator = await startAciEmulator({ clock });
+  const emulator = await startAciEmulator({ clock, resourceGroups: [EMULATOR_RESOURCE_GROUP] });
   // DefaultAzureCredential reads these when it is built: the emulator plays App Service's managed identity.
   process.env.IDENTITY_ENDPOINT = emulator.identityEndpoint;
   process.env.IDENTITY_HEADER = emulator.identityHeader;

@@ -59,12 +59,12 @@ export class AciClient {
     });
   }
 
-  /** The group, or undefined when ARM says 404. */
+  /** The group, or undefined when ARM says it does not exist (404 ResourceNotFound). */
   async get(name: string): Promise<ContainerGroup | undefined> {
     try {
       return await this.#sdk.containerGroups.get(this.resourceGroup, name);
     } catch (error) {
-      if (statusOf(error) === 404) return undefined;
+      if (isGroupNotFound(error)) return undefined;
       throw toAciError(error);
     }
   }
@@ -124,10 +124,19 @@ export class AciClient {
       });
       return firstStatus === 204 ? "notFound" : "deleted";
     } catch (error) {
-      if (statusOf(error) === 404) return "notFound";
+      if (isGroupNotFound(error)) return "notFound";
       throw toAciError(error);
     }
   }
+}
+
+/**
+ * Only a 404 that says the group itself does not exist means "absent". A 404 ResourceGroupNotFound or
+ * SubscriptionNotFound is a wrong setting, and reading it as "already deleted" would hide it.
+ */
+function isGroupNotFound(error: unknown): boolean {
+  const code = codeOf(error);
+  return statusOf(error) === 404 && (code === undefined || code === "ResourceNotFound");
 }
 
 const TRANSIENT_NETWORK_CODES = new Set([

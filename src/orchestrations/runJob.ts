@@ -335,7 +335,13 @@ function report(
     attempt,
     groupName,
     ...(nextAttemptAt ? { nextAttemptAt } : {}),
-    attempts: attempts.map(({ logTail: _tail, ...summary }) => summary),
+    attempts: attempts.map(({ attempt: number, outcome, reason, exitCode, cleanup }) => ({
+      attempt: number,
+      outcome,
+      ...(reason ? { reason } : {}),
+      ...(exitCode === undefined ? {} : { exitCode }),
+      cleanup,
+    })),
   };
   context.df.setCustomStatus(progress);
   if (!context.df.isReplaying && phase !== "finished") {

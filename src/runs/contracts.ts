@@ -104,14 +104,20 @@ export interface RunResult {
 
 export type RunPhase = "creating" | "watching" | "collectingLogs" | "deleting" | "waitingToRetry" | "finished";
 
-/** The run's custom status: small (the 16 KB limit), so attempts appear without their log tails. */
+/**
+ * The run's custom status. The extension fails an orchestration whose custom status exceeds 16 KB of
+ * UTF-16 JSON (about 8,000 characters), so finished attempts appear as one-line summaries; their full
+ * records (detail, events, log tail) are in the result.
+ */
 export interface RunProgress {
   readonly phase: RunPhase;
   readonly attempt: number;
   readonly groupName: string;
   readonly nextAttemptAt?: string;
-  readonly attempts: readonly Omit<AttemptRecord, "logTail">[];
+  readonly attempts: readonly AttemptSummary[];
 }
+
+export type AttemptSummary = Pick<AttemptRecord, "attempt" | "outcome" | "reason" | "exitCode" | "cleanup">;
 
 /** Instance id of the sub-orchestration that watches one attempt's container group. */
 export function watchInstanceId(runId: string, attempt: number): string {

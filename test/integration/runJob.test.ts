@@ -27,6 +27,8 @@ const jobs = [
   { id: "cleanup_fails", container: { image: "hello-world" } },
   { id: "outage", retries: 0, container: { image: "test/hour" } },
   { id: "restarted", retries: 0, container: { image: "test/crash" } },
+  { id: "persistent", retries: 20, retryDelay: "1m", container: { image: "test/exit:3" } },
+  { id: "slow_start", timeout: "1m", retries: 0, container: { image: "test/slow-start" } },
 ];
 
 const h = useHarness(jobs);
@@ -97,6 +99,13 @@ describe("failures and retries", () => {
     expect(writes).toEqual([`PUT ${first!.groupName}`, `DELETE ${first!.groupName}`, `PUT ${second!.groupName}`, `DELETE ${second!.groupName}`]);
   });
 
+  it("keeps the run's custom status within the extension's 16 KB limit through 21 failed attempts", async () => {
+    h.app.emulator!.setBehaviour("test/exit:3", { runMs: 5_000, exitCode: 3, logs: ["x".repeat(400)] });
+    const { result } = await h.run("persistent");
+    expect(result.attempts).toHaveLength(21);
+    expect(result.attempts.every((a) => a.cleanup === "deleted")).toBe(true);
+  });
+
   it("reports a provisioning failure with ACI's message and deletes the failed group", async () => {
     h.app.emulator!.setBehaviour("test/no-capacity", {
       provisioningFailure: { code: "ResourceUnavailable", message: "The requested resource is not available in the location 'eastus' at this moment." },
@@ -151,6 +160,40 @@ describe("failures and retries", () => {
     const { result } = await run;
     expect(result.attempts).toHaveLength(1);
     expect(result.attempts[0]).toMatchObject({ reason: "deletedOutside", retryable: false, cleanup: "alreadyGone" });
+  });
+});
+
+describe("Azure refusing for good (a missing role, a wrong setting)", () => {
+  const forbidden = { status: 403, code: "AuthorizationFailed", message: "The client does not have authorization to perform action 'Microsoft.ContainerInstance/containerGroups/write'." } as const;
+
+  it("reports a 403 on create as rejected, without retrying it", async () => {
+    h.app.emulator!.injectFault({ method: "PUT", times: 100, fault: forbidden });
+    const { result } = await h.run("azure_container_instances");
+    expect(result.attempts).toHaveLength(1);
+    expect(result.attempts[0]).toMatchObject({ reason: "rejected", retryable: false, cleanup: "notCreated" });
+    expect(result.detail).toMatch(/AuthorizationFailed/u);
+    expect(h.app.emulator!.requests.filter((r) => r.method === "PUT")).toHaveLength(1);
+    h.app.emulator!.reset();
+  });
+
+  it("ends an attempt on a 403 while watching without waiting out the outage limit, and still deletes the group", async () => {
+    h.app.emulator!.setBehaviour("test/hour", { runMs: HOUR });
+    const refused = whenRunning("outage", () => h.app.emulator!.injectFault({ method: "GET", path: /containerGroups\/[^/]+$/u, times: 1, fault: { ...forbidden, message: "read denied" } }));
+    const { result } = await h.run("outage");
+    await refused;
+    expect(result.attempts[0]).toMatchObject({ reason: "activityFailed", cleanup: "deleted" });
+    expect(result.detail).toMatch(/AuthorizationFailed: read denied/u);
+    expect(Date.parse(result.finishedAt) - Date.parse(result.startedAt)).toBeLessThan(10 * MINUTE);
+  });
+
+  it("does not take a missing resource group for an already deleted container group", async () => {
+    h.app.emulator!.setBehaviour("test/hour", { runMs: HOUR });
+    const missing = { status: 404, code: "ResourceGroupNotFound", message: "Resource group 'rg-aci-jobs-local' could not be found." } as const;
+    const refused = whenRunning("outage", () => h.app.emulator!.injectFault({ method: "GET", path: /containerGroups\/[^/]+$/u, times: 1, fault: missing }));
+    const { result } = await h.run("outage");
+    await refused;
+    expect(result.attempts[0]).toMatchObject({ reason: "activityFailed", cleanup: "deleted" });
+    expect(result.detail).toMatch(/ResourceGroupNotFound/u);
   });
 });
 
@@ -229,6 +272,27 @@ describe("transient faults", () => {
     expect(result.attempts[0]!.restartCount).toBeGreaterThanOrEqual(1);
     expect(result.detail).toMatch(/restarted it despite restart policy Never/u);
     expect(h.containerLines(runId)).toEqual(["hello"]);
+  });
+
+  it("retries a delete ACI refuses with 409 ContainerGroupTransitioning until provisioning settles", async () => {
+    // Times out while the group is still provisioning: ACI answers DELETE with 409 while the create is in flight.
+    h.app.emulator!.setBehaviour("test/slow-start", { pendingMs: 2 * MINUTE, creatingMs: MINUTE, transitioningMs: 3 * MINUTE, runMs: MINUTE });
+    const { result } = await h.run("slow_start");
+    expect(result.attempts[0]).toMatchObject({ outcome: "timedOut", cleanup: "deleted" });
+    expect(h.app.emulator!.requests.filter((r) => r.method === "DELETE" && r.status === 409).length).toBeGreaterThan(0);
+  });
+
+  it("replaces a namesake group that is still provisioning once ACI lets it be deleted", async () => {
+    h.app.emulator!.setBehaviour("hello-world", { transitioningMs: 30_000 });
+    await h.app.services.aci.create("azure-tutorial-container", {
+      location: "eastus",
+      osType: "Linux",
+      tags: { owner: "someone-else" },
+      containers: [{ name: "azure-tutorial-container", image: "hello-world", resources: { requests: { cpu: 1, memoryInGB: 1 } } }],
+    });
+    const { result } = await h.run("azure_container_instances");
+    expect(result.status).toBe("succeeded");
+    expect(h.app.emulator!.requests.some((r) => r.method === "DELETE" && r.status === 409)).toBe(true);
   });
 
   it("reports a group it could not delete after every retry, so nobody pays for it unknowingly", async () => {
