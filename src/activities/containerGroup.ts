@@ -66,7 +66,16 @@ export function createContainerGroupActivities(aci: ContainerGroupApi) {
         // Stream while running; the final read after the container stops belongs to collectContainerLogs.
         let cursor = input.cursor;
         if (observation.state.phase === "running") {
-          cursor = (await streamNewLines(aci, input, input.cursor, false, context)).cursor;
+          try {
+            cursor = (await streamNewLines(aci, input, input.cursor, false, context)).cursor;
+          } catch (error) {
+            // Deleted between the GET and the log read: the group is gone, not refusing us.
+            if (error instanceof AciError && error.code === "ResourceNotFound") {
+              context.warn(`${label(input)} container group ${input.groupName} no longer exists: deleted outside aci-jobs`);
+              return { kind: "gone" } as const;
+            }
+            throw error;
+          }
         }
         return { kind: "observed", ...observation, cursor } as const;
       });

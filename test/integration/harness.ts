@@ -15,10 +15,13 @@ export interface Harness {
   run(jobId: string): Promise<{ runId: string; result: RunResult }>;
   /** Container output lines written to the function log for `runId`, in order. */
   containerLines(runId: string): string[];
+  /** Calls `listener` for every log record as it is written (synchronously, inside the writing function). */
+  onLog(listener: (record: HostLogRecord) => void): () => void;
 }
 
 export function useHarness(jobDefinitions: readonly unknown[], options: { storage?: boolean } = {}): Harness {
   const logs: HostLogRecord[] = [];
+  const listeners = new Set<(record: HostLogRecord) => void>();
   let app: LocalApp | undefined;
 
   beforeAll(async () => {
@@ -26,7 +29,10 @@ export function useHarness(jobDefinitions: readonly unknown[], options: { storag
     if (options.storage && !storageConnectionString) throw new Error("AZURITE_CONNECTION_STRING is not set: the global setup starts Azurite");
     app = await startEmulatedApp({
       jobDefinitions,
-      log: (record) => logs.push(record),
+      log: (record) => {
+        logs.push(record);
+        for (const listener of listeners) listener(record);
+      },
       ...(storageConnectionString ? { storageConnectionString } : {}),
       // The SDK's own retry waits real time; keep its backoff short (Retry-After is still honoured).
       serviceOptions: { aci: { retry: { retryDelayInMs: 20, maxRetryDelayInMs: 100 }, lroPollIntervalMs: 10 } },
@@ -58,6 +64,10 @@ export function useHarness(jobDefinitions: readonly unknown[], options: { storag
       const status = await harness.app.host.waitForCompletion(runId);
       expect(String(status.runtimeStatus), `run ${runId} output: ${JSON.stringify(status.output)}`).toBe("Completed");
       return { runId, result: status.output as RunResult };
+    },
+    onLog(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     containerLines(runId) {
       const prefix = new RegExp(`^\\[[^\\]]* run ${runId.replace(/[.*+?^${}()|[\]\\]/gu, "\\$&")} attempt \\d+\\] \\| `, "u");

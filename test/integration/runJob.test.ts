@@ -5,7 +5,6 @@
  */
 import { describe, expect, it } from "vitest";
 import { HELLO_WORLD_LINES } from "../../dev/aci-emulator";
-import { OWNERSHIP_TAGS } from "../../src/aci/containerGroup";
 import tutorial from "../../src/jobs/azure_container_instances";
 import { useHarness } from "./harness";
 
@@ -33,16 +32,19 @@ const jobs = [
 
 const h = useHarness(jobs);
 
-/** Calls `act` as soon as a container group of `jobId` is running (the host runs on, in virtual time). */
+/**
+ * Calls `act` when the run's watch first sees a container group of `jobId` running: inside that
+ * observation, before the host moves virtual time on, so what `act` does is seen by the next look.
+ */
 function whenRunning(jobId: string, act: (groupName: string) => unknown): Promise<void> {
   return new Promise((resolve) => {
-    const watcher = setInterval(() => {
-      const group = h.app.emulator!.listGroups().find((g) => g.tags[OWNERSHIP_TAGS.job] === jobId && g.state === "Running");
-      if (group) {
-        clearInterval(watcher);
-        void Promise.resolve(act(group.name)).then(() => resolve());
-      }
-    }, 1);
+    const seen = new RegExp(`^\\[${jobId} run [^\\]]+\\] container group ([a-z0-9-]+): running$`, "u");
+    const stop = h.onLog((record) => {
+      const match = seen.exec(record.message);
+      if (!match) return;
+      stop();
+      void Promise.resolve(act(match[1]!)).then(() => resolve());
+    });
   });
 }
 

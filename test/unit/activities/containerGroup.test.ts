@@ -371,6 +371,18 @@ describe("terminal refusals come back as results, not retried throws", () => {
   });
 });
 
+describe("observeContainerGroup racing a delete from outside", () => {
+  it("reports gone when the group disappears between the GET and the log read", async () => {
+    const aci = new FakeAci();
+    aci.groups.set(GROUP, groupInState("Running"));
+    aci.logs = async () => {
+      throw new AciError("ResourceNotFound", "The Resource 'Microsoft.ContainerInstance/containerGroups/x' was not found.", false, 404);
+    };
+    const result = await createContainerGroupActivities(aci).observeContainerGroup({ ...REF, cursor: START_OF_LOG, previousPhase: null }, contextWithLog().context);
+    expect(result).toEqual({ kind: "gone" });
+  });
+});
+
 describe("deleteContainerGroup when the create's fate is unknown (onlyIfOwned)", () => {
   it("leaves a group of that name that belongs to someone else alone", async () => {
     const aci = new FakeAci();
