@@ -14,6 +14,12 @@ export default tseslint.config(
     },
   },
   {
+    // Plain CommonJS scripts run by bare node (dev/infra/loadStagedApp.cjs): require is their import.
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs" },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
     files: ["src/orchestrations/**/*.ts"],
     rules: {
       "no-restricted-imports": [

@@ -210,46 +210,20 @@ smoke="$(
   cd "$work" && env -u NODE_PATH -u NODE_OPTIONS \
     AZURE_SUBSCRIPTION_ID=00000000-0000-0000-0000-000000000000 ACI_RESOURCE_GROUP=rg-package-check \
     ACI_REGION=eastus AzureWebJobsStorage=UseDevelopmentStorage=true \
-    node -e '
-      const Module = require("node:module"), path = require("node:path"), fs = require("node:fs");
-      const stage = fs.realpathSync(process.cwd());
-      const standIn = path.join(stage, "__functions-core-stand-in__.js");
-      const names = [], blocked = new Set();
-      const core = {
-        setProgrammingModel() {},
-        registerFunction(metadata) { names.push(metadata.name); return { dispose() {} }; },
-        registerHook() { return { dispose() {} }; },
-        log() {},
-      };
-      const resolve = Module._resolveFilename;
-      Module._resolveFilename = function (request, ...rest) {
-        if (request === "@azure/functions-core") return standIn;
-        const file = resolve.call(this, request, ...rest);
-        if (path.isAbsolute(file) && !file.startsWith(stage + path.sep)) {
-          blocked.add(request);
-          const error = new Error(`Cannot find module '\''${request}'\'' in the staged folder`);
-          error.code = "MODULE_NOT_FOUND";
-          throw error;
-        }
-        return file;
-      };
-      Module._cache[standIn] = { id: standIn, filename: standIn, loaded: true, exports: core, children: [], paths: [] };
-      require(path.join(stage, require("./package.json").main));
-      setImmediate(() => process.stdout.write("\n@@package-check " + JSON.stringify({ names, blocked: [...blocked] }) + "\n"));
-    ' 2>&1
+    node "$root/dev/infra/loadStagedApp.cjs" --block-outside 2>&1
 )" || {
   printf '%s\n' "$smoke" >&2
   log "the staged app failed to load"
   exit 1
 }
-result="$(printf '%s\n' "$smoke" | sed -n 's/^@@package-check //p' | tail -n 1)"
+result="$(printf '%s\n' "$smoke" | sed -n 's/^@@staged-app //p' | tail -n 1)"
 if [[ -z "$result" ]]; then
   printf '%s\n' "$smoke" >&2
   log "the staged app did not finish loading"
   exit 1
 fi
 check="$(node -e '
-  const { names, blocked } = JSON.parse(process.argv[1]);
+  const { registered: names, outside: blocked } = JSON.parse(process.argv[1]);
   if (names.length === 0) { console.log("no function registered"); process.exit(1); }
   const note = blocked.length > 0 ? ` (optional modules absent, as in Azure: ${blocked.join(", ")})` : "";
   console.log(`${names.length} functions registered: ${names.join(", ")}${note}`);

@@ -1,24 +1,16 @@
 import type { ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { VirtualClock } from "../../dev/clock";
-import { startAciEmulator, type AciEmulator } from "../../dev/aci-emulator";
-import { armFetch, createSdkClient, groupPath, jobGroup, LOCATION, RESOURCE_GROUP, SUBSCRIPTION_ID } from "./sdkClient";
+import type { AciEmulator } from "../../dev/aci-emulator";
+import { armFetch, groupPath, jobGroup, LOCATION, RESOURCE_GROUP, SUBSCRIPTION_ID, useEmulator } from "./sdkClient";
 
 const clock = new VirtualClock(Date.parse("2026-11-28T02:00:00.000Z"));
 let emulator: AciEmulator;
 let client: ContainerInstanceManagementClient;
 
-beforeAll(async () => {
-  emulator = await startAciEmulator({ clock });
-  client = createSdkClient(emulator);
-});
-afterEach(() => {
-  // Every test ends with no container group left in the emulator.
-  expect(emulator.listGroups()).toEqual([]);
-  emulator.reset();
-});
-afterAll(async () => {
-  await emulator.close();
+useEmulator(clock, (started, sdk) => {
+  emulator = started;
+  client = sdk;
 });
 
 /** The JSON the SDK puts on the wire (properties not flattened). */

@@ -1,8 +1,8 @@
 import type { ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { VirtualClock } from "../../dev/clock";
-import { startAciEmulator, type AciEmulator } from "../../dev/aci-emulator";
-import { createSdkClient, jobGroup, RESOURCE_GROUP } from "./sdkClient";
+import type { AciEmulator } from "../../dev/aci-emulator";
+import { jobGroup, RESOURCE_GROUP, useEmulator } from "./sdkClient";
 
 const START = Date.parse("2026-11-28T05:00:00.000Z");
 const clock = new VirtualClock(START);
@@ -11,17 +11,9 @@ let client: ContainerInstanceManagementClient;
 /** Default provisioning: the container starts 5 s after the PUT. */
 const STARTS_AFTER_MS = 5_000;
 
-beforeAll(async () => {
-  emulator = await startAciEmulator({ clock });
-  client = createSdkClient(emulator);
-});
-afterEach(() => {
-  // Every test ends with no container group left in the emulator.
-  expect(emulator.listGroups()).toEqual([]);
-  emulator.reset();
-});
-afterAll(async () => {
-  await emulator.close();
+useEmulator(clock, (started, sdk) => {
+  emulator = started;
+  client = sdk;
 });
 
 async function run(name: string, image: string, command?: string[]): Promise<number> {

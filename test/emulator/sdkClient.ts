@@ -3,7 +3,9 @@
  */
 import { ContainerInstanceManagementClient, type ContainerGroup, type ContainerInstanceManagementClientOptionalParams } from "@azure/arm-containerinstance";
 import { DefaultAzureCredential } from "@azure/identity";
-import type { AciEmulator } from "../../dev/aci-emulator";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
+import { startAciEmulator, type AciEmulator } from "../../dev/aci-emulator";
+import type { Clock } from "../../dev/clock";
 
 export const SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000001";
 export const RESOURCE_GROUP = "jobs-rg";
@@ -58,4 +60,23 @@ export async function armFetch(emulator: AciEmulator, path: string, init: Reques
 
 export function groupPath(name: string, resourceGroup = RESOURCE_GROUP): string {
   return `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerInstance/containerGroups/${name}`;
+}
+
+/**
+ * One emulator for a test file on `clock`, with the production SDK client; `started` receives both
+ * once it runs. Every test must end with no container group left, and the emulator is reset after it.
+ */
+export function useEmulator(clock: Clock, started: (emulator: AciEmulator, client: ContainerInstanceManagementClient) => void): void {
+  let emulator: AciEmulator | undefined;
+  beforeAll(async () => {
+    emulator = await startAciEmulator({ clock });
+    started(emulator, createSdkClient(emulator));
+  });
+  afterEach(() => {
+    expect(emulator!.listGroups()).toEqual([]);
+    emulator!.reset();
+  });
+  afterAll(async () => {
+    await emulator?.close();
+  });
 }

@@ -1,8 +1,8 @@
 import type { ContainerGroup, ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { VirtualClock } from "../../dev/clock";
-import { startAciEmulator, type AciEmulator } from "../../dev/aci-emulator";
-import { armFetch, createSdkClient, groupPath, jobGroup, LOCATION, RESOURCE_GROUP } from "./sdkClient";
+import type { AciEmulator } from "../../dev/aci-emulator";
+import { armFetch, createSdkClient, groupPath, jobGroup, LOCATION, RESOURCE_GROUP, useEmulator } from "./sdkClient";
 
 const clock = new VirtualClock(Date.parse("2026-11-28T03:00:00.000Z"));
 let emulator: AciEmulator;
@@ -10,18 +10,10 @@ let client: ContainerInstanceManagementClient;
 /** No retries: these tests look at the 429 itself, and its Retry-After is minutes of real time. */
 let noRetryClient: ContainerInstanceManagementClient;
 
-beforeAll(async () => {
-  emulator = await startAciEmulator({ clock });
-  client = createSdkClient(emulator);
-  noRetryClient = createSdkClient(emulator, { retryOptions: { maxRetries: 0 } });
-});
-afterEach(() => {
-  // Every test ends with no container group left in the emulator.
-  expect(emulator.listGroups()).toEqual([]);
-  emulator.reset();
-});
-afterAll(async () => {
-  await emulator.close();
+useEmulator(clock, (started, sdk) => {
+  emulator = started;
+  client = sdk;
+  noRetryClient = createSdkClient(started, { retryOptions: { maxRetries: 0 } });
 });
 
 async function deleteAndExpectNoGroups(names: readonly string[]): Promise<void> {

@@ -14,59 +14,17 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, sta
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { APP_FUNCTIONS } from "../support/appFunctions";
 
 const ROOT = path.resolve(__dirname, "../..");
 const STAGE = path.join(ROOT, ".tools/publish");
 const SCRIPT = "dev/infra/package.sh";
 
 /** The functions the host must receive (as in test/integration/registration.test.ts). */
-const FUNCTIONS = [
-  "collectContainerLogs",
-  "createContainerGroup",
-  "deleteContainerGroup",
-  "getJobRun",
-  "listJobs",
-  "observeContainerGroup",
-  "releaseRunSlot",
-  "runJob",
-  "schedule_azure_container_instances",
-  "startJobRun",
-  "watchContainerGroup",
-];
+const FUNCTIONS = APP_FUNCTIONS;
 
-/**
- * Run by the child in the copy (CommonJS, like the compiled app). `@azure/functions` requires the worker's
- * "@azure/functions-core", which only the Functions worker provides: resolve that one name to a stand-in
- * that records registerFunction calls (as dev/durable-host/captureRegistrations.ts does), and nothing else.
- */
-const LOAD_STAGED_APP = String.raw`
-const Module = require("node:module");
-const path = require("node:path");
-const fs = require("node:fs");
-const app = fs.realpathSync(process.cwd());
-const standIn = path.join(app, "__functions-core-stand-in__.js");
-const registered = [];
-const outside = new Set();
-const core = {
-  setProgrammingModel() {},
-  registerFunction(metadata) { registered.push(metadata.name); return { dispose() {} }; },
-  registerHook() { return { dispose() {} }; },
-  log() {},
-};
-const resolve = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  if (request === "@azure/functions-core") return standIn;
-  const file = resolve.call(this, request, ...rest);
-  if (path.isAbsolute(file) && !file.startsWith(app + path.sep)) outside.add(file);
-  return file;
-};
-Module._cache[standIn] = { id: standIn, filename: standIn, loaded: true, exports: core, children: [], paths: [] };
-require(path.join(app, require("./package.json").main));
-setImmediate(() => {
-  const loadedOutside = Object.keys(Module._cache).filter((file) => file !== standIn && !file.startsWith(app + path.sep));
-  process.stdout.write("\n@@staged-app " + JSON.stringify({ registered, outside: [...outside, ...loadedOutside] }) + "\n");
-});
-`;
+/** Loads a package folder as the Functions worker would, reporting registrations and outside modules. */
+const LOAD_STAGED_APP = path.join(ROOT, "dev/infra/loadStagedApp.cjs");
 
 interface LoadResult {
   registered: string[];
@@ -133,7 +91,7 @@ beforeAll(() => {
   const app = path.join(copyDir, "app");
   cpSync(STAGE, app, { recursive: true, verbatimSymlinks: true });
 
-  const child = spawnSync(process.execPath, ["-e", LOAD_STAGED_APP], {
+  const child = spawnSync(process.execPath, [LOAD_STAGED_APP], {
     cwd: app,
     encoding: "utf8",
     timeout: 60_000,

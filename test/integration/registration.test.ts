@@ -6,6 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { captureRegistrations, type CapturedBinding, type CapturedFunction } from "../../dev/durable-host";
+import { APP_FUNCTIONS } from "../support/appFunctions";
 
 let functions: CapturedFunction[] = [];
 
@@ -37,21 +38,7 @@ function binding(name: string, type: string): CapturedBinding {
 
 describe("the app's registrations", () => {
   it("registers exactly the app's functions", () => {
-    expect(functions.map((f) => f.name).sort()).toEqual(
-      [
-        "collectContainerLogs",
-        "createContainerGroup",
-        "deleteContainerGroup",
-        "getJobRun",
-        "listJobs",
-        "observeContainerGroup",
-        "releaseRunSlot",
-        "runJob",
-        "schedule_azure_container_instances",
-        "startJobRun",
-        "watchContainerGroup",
-      ].sort(),
-    );
+    expect(functions.map((f) => f.name).sort()).toEqual([...APP_FUNCTIONS].sort());
   });
 
   it("starts runs with POST /api/jobs/{job}/runs behind a function key, with a durable client", () => {
