@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { START_OF_LOG, boundedTail, parseTimestampedLog, takeNewLines, type LogCursor, type LogLine } from "../../../src/aci/logs";
+import { prng } from "../../support/prng";
 
 const T1 = "2026-01-01T00:00:01.000000000Z";
 const T2 = "2026-01-01T00:00:02.000000000Z";
@@ -104,16 +105,6 @@ describe("takeNewLines", () => {
 });
 
 describe("takeNewLines, property: exactly once over random growing and truncated snapshots", () => {
-  /** Seeded PRNG (mulberry32), so a failing seed can be replayed. */
-  function prng(seed: number): () => number {
-    let state = seed;
-    return () => {
-      state = (state + 0x6d2b79f5) | 0;
-      let t = Math.imul(state ^ (state >>> 15), 1 | state);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const between = (rand: () => number, low: number, high: number) => low + Math.floor(rand() * (high - low + 1));
 
   const BASE_MS = Date.parse("2026-01-01T00:00:00Z");

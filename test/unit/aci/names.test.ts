@@ -5,17 +5,7 @@ import {
   derivedContainerGroupName,
   environmentVariableNameProblem,
 } from "../../../src/aci/names";
-
-/** Seeded PRNG (mulberry32), so a failing case can be replayed. */
-function prng(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../../support/prng";
 
 describe("containerGroupNameProblem (Airflow test_name_checker, adapted)", () => {
   it("accepts a name with a dash and a name of exactly 63 characters", () => {
