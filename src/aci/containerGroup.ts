@@ -5,6 +5,7 @@
  */
 import type { ContainerGroup, EnvironmentVariable } from "@azure/arm-containerinstance";
 import type { ContainerSpec } from "../jobs/definition";
+import { secretKey, type SecretReference } from "../jobs/secretReference";
 
 /** Tags on every group aci-jobs creates, so a person (or a clean-up sweep) can tell whose it is. */
 export const OWNERSHIP_TAGS = { job: "aci-jobs-job", runId: "aci-jobs-run-id", attempt: "aci-jobs-attempt" } as const;
@@ -20,16 +21,15 @@ export interface ContainerGroupRequest {
   readonly region: string;
   readonly container: ContainerSpec;
   readonly owner: GroupOwner;
-  /** Secret environment values, resolved inside the create activity; sent as secureValue, never echoed. */
-  readonly secureEnvironment?: Readonly<Record<string, string>>;
+  /** Values of the container's Key Vault references, by `secretKey`; resolved inside the create activity. */
+  readonly secrets?: ReadonlyMap<string, string>;
 }
 
 export function toContainerGroup(request: ContainerGroupRequest): ContainerGroup {
   const { container, owner } = request;
-  const environmentVariables: EnvironmentVariable[] = [
-    ...Object.entries(container.environment).map(([name, value]) => ({ name, value })),
-    ...Object.entries(request.secureEnvironment ?? {}).map(([name, secureValue]) => ({ name, secureValue })),
-  ];
+  const environmentVariables: EnvironmentVariable[] = Object.entries(container.environment).map(([name, value]) =>
+    typeof value === "string" ? { name, value } : { name, secureValue: secretValue(request, value) },
+  );
   return {
     location: request.region,
     tags: {
@@ -49,6 +49,12 @@ export function toContainerGroup(request: ContainerGroupRequest): ContainerGroup
       },
     ],
   };
+}
+
+function secretValue(request: ContainerGroupRequest, reference: SecretReference): string {
+  const value = request.secrets?.get(secretKey(reference));
+  if (value === undefined) throw new Error(`secret ${secretKey(reference)} was not resolved before building the container group`);
+  return value;
 }
 
 /** The single container carries the group's name (group names are valid container names). */

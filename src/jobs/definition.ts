@@ -5,7 +5,8 @@
  * Defaults follow Airflow's AzureContainerInstancesOperator unless docs/jobs.md argues otherwise.
  */
 import { z } from "zod";
-import { containerGroupNameProblem, environmentVariableNameProblem } from "../aci/names";
+import { environmentVariableNameProblem } from "../aci/names";
+import { containerSchema, type ContainerSpec } from "./container";
 import { parseDuration } from "./duration";
 import { toNcrontab } from "./schedule";
 
@@ -32,41 +33,64 @@ const schedule = z
     return { expression, ncrontab: parsed.ncrontab };
   });
 
-const containerGroupName = z.string().superRefine((name, ctx) => {
-  const problem = containerGroupNameProblem(name);
-  if (problem) ctx.addIssue({ code: "custom", message: `container group name "${name}" ${problem}` });
-});
+/**
+ * Failure classes a job's retry policy can name (`retryOn`). Outcomes that retrying cannot fix are not
+ * in the list and never retry: a definition ACI refuses, a missing secret, a group deleted or stopped
+ * outside aci-jobs, the run's own timeout. docs/jobs.md has the table of reasons and their classes.
+ */
+export const FAILURE_CLASSES = [
+  /** The container exited with a nonzero code (other than an out-of-memory kill). */
+  "exitCode",
+  /** Killed for running out of memory (exit code 137). */
+  "oomKilled",
+  /** The image could not be pulled (registry error, rate limit, missing image). */
+  "imagePull",
+  /** Provisioning failed or the group became unhealthy (including Spot groups that cycle Unhealthy/Repairing). */
+  "provisioning",
+  /** A Spot group was evicted, or Spot capacity was not available. */
+  "spotEvicted",
+  /** Quota or regional capacity was exhausted (ContainerGroupQuotaReached, ServiceUnavailable, 429). */
+  "capacity",
+  /** Azure did not answer for long enough that the attempt was given up. */
+  "azureUnavailable",
+  /** The attempt ran longer than the job's containerTimeout. */
+  "containerTimeout",
+  /** fail_if_exists: a group of that name belonged to someone else. */
+  "groupExists",
+] as const;
 
-const environment = z.record(
-  z.string().superRefine((name, ctx) => {
-    const problem = environmentVariableNameProblem(name);
-    if (problem) ctx.addIssue({ code: "custom", message: `environment variable "${name}" ${problem}` });
-  }),
-  z.string(),
-);
+export type FailureClass = (typeof FAILURE_CLASSES)[number];
 
-/** The container a run starts; every field here may also be overridden for one `npm run job` run. */
-export const containerSchema = z
+// Docker tag grammar: up to 128 word characters, dots and dashes, not starting with either.
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/u;
+
+/**
+ * What a caller of POST /api/jobs/{job}/runs may change for one run. Everything else is fixed by the
+ * definition; a request that touches another field is refused with 400 naming it.
+ */
+const overridesSchema = z
   .object({
-    /** Fixed container group name (Airflow's `name`). Omit it to get a unique name per run attempt. */
-    groupName: containerGroupName.optional(),
-    /** Region (Airflow's `region`); defaults to the ACI_REGION setting. */
-    region: z
-      .string()
-      .regex(/^[a-z0-9]+$/u, { message: "region must be a region name such as eastus" })
-      .optional(),
-    image: z.string().trim().min(1, { message: "image is required" }),
-    /** vCPUs requested; Airflow's default 1.0. ACI allows up to 31 per Standard group (aci-rest-api.md §10). */
-    cpu: z.number().positive().max(31).default(1),
-    /** Memory in GB; Airflow's default 2.0. Up to 240 GB per Standard group. */
-    memoryInGB: z.number().positive().max(240).default(2),
-    /** Exec-form command; omit to run the image's entrypoint. */
-    command: z.array(z.string()).min(1).optional(),
-    environment: environment.default({}),
-    /** Airflow's fail_if_exists (default true): refuse to start when a group of that name exists. */
-    failIfExists: z.boolean().default(true),
+    /** The caller may replace the command. */
+    command: z.boolean().default(false),
+    /** Environment variables the caller may set or replace (plain values only, never secrets). */
+    environment: z
+      .array(
+        z.string().superRefine((name, ctx) => {
+          const problem = environmentVariableNameProblem(name);
+          if (problem) ctx.addIssue({ code: "custom", message: `environment variable "${name}" ${problem}` });
+        }),
+      )
+      .default([]),
+    /** Tags of the job's image repository the caller may choose from. */
+    imageTags: z.array(z.string().regex(IMAGE_TAG, { message: "an image tag is up to 128 letters, digits, '_', '.' and '-'" })).default([]),
+    /** The caller may choose the vCPUs up to this many. */
+    cpu: z.object({ max: z.number().positive().max(31) }).strict().optional(),
+    /** The caller may choose the memory in GB up to this much. */
+    memoryInGB: z.object({ max: z.number().positive().max(240) }).strict().optional(),
   })
   .strict();
+
+export type OverridesSpec = z.output<typeof overridesSchema>;
 
 export const jobDefinitionSchema = z
   .object({
@@ -85,11 +109,32 @@ export const jobDefinitionSchema = z
     retries: z.number().int().min(0).max(20).default(0),
     /** Wait between attempts (Airflow's retry_delay, default 5 minutes). */
     retryDelay: duration("retryDelay").default(300_000),
+    /** Double the wait after each failed attempt (Airflow's retry_exponential_backoff). */
+    retryExponentialBackoff: z.boolean().default(false),
+    /** Upper bound of the wait between attempts (Airflow's max_retry_delay; Airflow's own cap is 24h). */
+    maxRetryDelay: duration("maxRetryDelay").default(86_400_000),
+    /** Which failure classes use up a retry; the rest end the run at once. Default: all of them, as Airflow retries any failure. */
+    retryOn: z.array(z.enum(FAILURE_CLASSES)).default([...FAILURE_CLASSES]),
+    /** After a Spot eviction or a Spot capacity refusal, run the next attempt at Regular priority. */
+    spotFallback: z.boolean().default(false),
     /**
      * Budget for the whole run, all attempts included (Airflow's execution_timeout). When it runs out the
      * container group is deleted and the run ends as timed out.
      */
     timeout: duration("timeout").default(86_400_000),
+    /**
+     * Longest one attempt's container group may exist, from create to exit (the `container_timeout` Airflow
+     * documents but never implemented). Past it the group is deleted and the attempt fails as containerTimeout.
+     */
+    containerTimeout: duration("containerTimeout").optional(),
+    /** Delete the group after a successful attempt (Airflow's remove_on_success). Kept, its log stays readable in ACI. */
+    removeOnSuccess: z.boolean().default(true),
+    /** Delete the group after a failed attempt (Airflow's remove_on_error). */
+    removeOnError: z.boolean().default(true),
+    /** Log lines in the run result (Airflow's xcom_all): "all", "last" (the last line) or "none" (only the bounded tail). */
+    resultLogs: z.enum(["none", "last", "all"]).default("none"),
+    /** What a caller may change for one HTTP-triggered run. */
+    overrides: overridesSchema.default({ command: false, environment: [], imageTags: [] }),
     container: containerSchema,
   })
   .strict()
@@ -107,6 +152,25 @@ export const jobDefinitionSchema = z
       if (typeof timeout === "number" && timeout < 60_000) {
         ctx.addIssue({ code: "custom", path: ["timeout"], message: "timeout must be at least 1m" });
       }
+      const { containerTimeout, spotFallback, overrides } = job as Partial<typeof job>;
+      if (typeof containerTimeout === "number") {
+        if (containerTimeout < 60_000) ctx.addIssue({ code: "custom", path: ["containerTimeout"], message: "containerTimeout must be at least 1m" });
+        if (typeof timeout === "number" && containerTimeout > timeout) {
+          ctx.addIssue({ code: "custom", path: ["containerTimeout"], message: "containerTimeout must not be longer than the run's timeout" });
+        }
+      }
+      if (spotFallback === true && container && container.priority !== "Spot") {
+        ctx.addIssue({ code: "custom", path: ["spotFallback"], message: "spotFallback needs container.priority Spot" });
+      }
+      if (overrides?.cpu && container?.priority === "Spot" && overrides.cpu.max > 4) {
+        ctx.addIssue({ code: "custom", path: ["overrides", "cpu", "max"], message: "Spot container groups get at most 4 vCPU" });
+      }
+      if (overrides?.memoryInGB && container?.priority === "Spot" && overrides.memoryInGB.max > 16) {
+        ctx.addIssue({ code: "custom", path: ["overrides", "memoryInGB", "max"], message: "Spot container groups get at most 16 GB" });
+      }
+      if (overrides && overrides.imageTags.length > 0 && container && /@sha256:/u.test(container.image)) {
+        ctx.addIssue({ code: "custom", path: ["overrides", "imageTags"], message: "an image pinned by digest has no tag to override" });
+      }
     },
     { when: (payload) => typeof payload.value === "object" && payload.value !== null },
   );
@@ -115,7 +179,7 @@ export const jobDefinitionSchema = z
 export type JobDefinition = z.input<typeof jobDefinitionSchema>;
 /** A validated job with every default filled in; plain JSON, so it can travel in orchestration input. */
 export type JobSpec = z.output<typeof jobDefinitionSchema>;
-export type ContainerSpec = JobSpec["container"];
+export type { ContainerSpec };
 
 /** Types a job module's export; validation happens at startup, where all jobs are checked together. */
 export function defineJob(definition: JobDefinition): JobDefinition {

@@ -8,6 +8,7 @@ import {
   type GroupOwner,
 } from "../../../src/aci/containerGroup";
 import { parseJobDefinition, type ContainerSpec } from "../../../src/jobs/definition";
+import { keyVaultSecret } from "../../../src/jobs/secretReference";
 
 function containerSpec(container: Record<string, unknown>): ContainerSpec {
   const parsed = parseJobDefinition({ id: "job", maxActiveRuns: 1, container }, "job");
@@ -66,8 +67,8 @@ describe("toContainerGroup (Airflow test_execute, adapted)", () => {
   });
 
   it("sends plain environment values as value and secret ones as secureValue only", () => {
-    const spec = containerSpec({ image: "busybox", environment: { MODE: "test" } });
-    const built = toContainerGroup({ groupName: "g", region: "eastus", container: spec, owner, secureEnvironment: { TOKEN: "s3cret" } });
+    const spec = containerSpec({ image: "busybox", environment: { MODE: "test", TOKEN: keyVaultSecret("api-token") } });
+    const built = toContainerGroup({ groupName: "g", region: "eastus", container: spec, owner, secrets: new Map([["api-token", "s3cret"]]) });
     expect(built.containers[0]?.environmentVariables).toEqual([
       { name: "MODE", value: "test" },
       { name: "TOKEN", secureValue: "s3cret" },

@@ -16,11 +16,30 @@ function problems(definition: unknown, label = "nightly_export"): string[] {
 }
 
 describe("parseJobDefinition: defaults", () => {
-  it("fills in Airflow's operator defaults: 1 CPU, 2 GB, fail_if_exists true, no retries, 5 minutes between attempts", () => {
+  it("fills in Airflow's operator defaults: 1 CPU, 2 GB, Linux, restart policy Never, Regular priority, fail_if_exists true, no retries, 5 minutes between attempts", () => {
     const job = parsed(minimal);
-    expect(job.container).toEqual({ image: "busybox:1.36", cpu: 1, memoryInGB: 2, environment: {}, failIfExists: true });
+    expect(job.container).toEqual({
+      image: "busybox:1.36",
+      cpu: 1,
+      memoryInGB: 2,
+      environment: {},
+      failIfExists: true,
+      osType: "Linux",
+      restartPolicy: "Never",
+      priority: "Regular",
+      registryCredentials: [],
+      volumes: [],
+      volumeMounts: [],
+      ports: [],
+      subnetIds: [],
+      tags: {},
+    });
     expect(job.retries).toBe(0);
     expect(job.retryDelay).toBe(300_000);
+    expect(job.retryExponentialBackoff).toBe(false);
+    expect(job.removeOnSuccess).toBe(true);
+    expect(job.removeOnError).toBe(true);
+    expect(job.resultLogs).toBe("none");
   });
 
   it("defaults to no schedule, no catchup, 16 active runs and a 24-hour run budget", () => {

@@ -41,6 +41,15 @@ describe("loadJobs: the tutorial job, value for value as the Airflow DAG", () =>
       memoryInGB: 1.5,
       environment: {},
       failIfExists: false,
+      osType: "Linux",
+      restartPolicy: "Never",
+      priority: "Regular",
+      registryCredentials: [],
+      volumes: [],
+      volumeMounts: [],
+      ports: [],
+      subnetIds: [],
+      tags: {},
     });
   });
 
