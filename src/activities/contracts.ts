@@ -8,6 +8,7 @@
 import type { ContainerPhase } from "../aci/observation";
 import type { LogCursor } from "../aci/logs";
 import type { ContainerSpec } from "../jobs/definition";
+import type { SecretReference } from "../jobs/secretReference";
 
 export const Activities = {
   createContainerGroup: "createContainerGroup",
@@ -42,9 +43,19 @@ export type CreateContainerGroupResult =
   /** fail_if_exists: a group of that name exists and belongs to someone else; it was left alone. */
   | { readonly kind: "exists"; readonly owner: string }
   /** ARM refused the request for a reason retrying now will not fix (bad definition, quota, auth). */
-  | { readonly kind: "rejected"; readonly code: string; readonly message: string };
+  | { readonly kind: "rejected"; readonly code: string; readonly message: string }
+  /**
+   * A Key Vault reference of the definition could not be resolved (missing, disabled, or the app may
+   * not read it). Nothing was sent to ACI. `secret` is the reference's name, never a value.
+   */
+  | { readonly kind: "secretUnavailable"; readonly secret: string; readonly code: string; readonly message: string };
 
-export interface ObserveContainerGroupInput extends AttemptRef {
+/** The Key Vault references whose values must never reach a log or a result (names only). */
+export interface Redaction {
+  readonly redact: readonly SecretReference[];
+}
+
+export interface ObserveContainerGroupInput extends AttemptRef, Redaction {
   readonly cursor: LogCursor;
   /** The phase seen last time, so a change can be logged once. */
   readonly previousPhase: ContainerPhase["phase"] | null;
@@ -64,8 +75,10 @@ export type ObserveContainerGroupResult =
   /** ARM refused to answer for a reason retrying will not fix (e.g. 403 after a role was removed). */
   | { readonly kind: "failed"; readonly code: string; readonly message: string };
 
-export interface CollectContainerLogsInput extends AttemptRef {
+export interface CollectContainerLogsInput extends AttemptRef, Redaction {
   readonly cursor: LogCursor;
+  /** The job's resultLogs: "all" returns every line ACI still holds, "last" the last one. */
+  readonly resultLogs: "none" | "last" | "all";
   /** Whether the container has stopped, so ACI may have cut the log to 16 KB / 1,000 lines. */
   readonly stopped: boolean;
   /**
@@ -79,6 +92,8 @@ export interface CollectContainerLogsResult {
   readonly cursor: LogCursor;
   /** The last lines of the log (bounded), for the run result. */
   readonly tail: readonly string[];
+  /** Per resultLogs: every line ACI still had (at most its 1,000 lines / 16 KB after stop), or the last one. */
+  readonly lines?: readonly string[];
   /** ACI no longer had some lines when they were read (its 16 KB / 1,000-line cap after stop). */
   readonly linesMissed: boolean;
   /** False when ACI had no log (the container never started) or refused to give it (`error`). */

@@ -9,6 +9,8 @@ import type * as df from "durable-functions";
 import { Activities, type AttemptRef, type CollectContainerLogsResult } from "../activities/contracts";
 import { START_OF_LOG, type LogCursor } from "../aci/logs";
 import { derivedContainerGroupName } from "../aci/names";
+import { secretReferencesOf } from "../jobs/container";
+import type { JobSpec } from "../jobs/definition";
 import { formatDuration } from "../jobs/duration";
 import {
   Orchestrations,
@@ -110,7 +112,7 @@ function* runAttempt(
   if (state.createSent) {
     if (state.created && state.logs === undefined) {
       // Read what the container printed before deleting it: after delete, nothing is left to read.
-      state.logs = yield* tryCollectLogs(context, ref, state, false);
+      state.logs = yield* tryCollectLogs(context, input.job, ref, state, false);
     }
     phase("deleting");
     const deleteStart = now(context);
@@ -141,6 +143,7 @@ function* runAttempt(
     logLines: state.logs?.cursor.emitted ?? state.cursor.emitted,
     logTail: state.logs?.tail ?? [],
     logLinesMissed: state.logs?.linesMissed ?? false,
+    priority: job.container.priority,
     cleanup,
     ...(cleanupError ? { cleanupError } : {}),
   };
@@ -190,6 +193,7 @@ function* createAndWatch(
   phase("watching");
   const watchInput: WatchInput = {
     ref,
+    redact: secretReferencesOf(job.container),
     createdAt: state.createdAt,
     deadline,
     cursor: START_OF_LOG,
@@ -222,7 +226,7 @@ function* createAndWatch(
   const notAfter = exit && watched.kind === "finished" && watched.observed.restartCount > 0 ? exit.finishedAt : undefined;
   phase("collectingLogs");
   const logsStart = now(context);
-  state.logs = yield* tryCollectLogs(context, ref, state, exit !== undefined, notAfter);
+  state.logs = yield* tryCollectLogs(context, input.job, ref, state, exit !== undefined, notAfter);
   state.timings.logsMs = now(context) - logsStart;
 
   if (watched.kind === "timedOut") {
@@ -239,12 +243,20 @@ function* createAndWatch(
 
 function* tryCollectLogs(
   context: df.OrchestrationContext,
+  job: JobSpec,
   ref: AttemptRef,
   state: AttemptState,
   stopped: boolean,
   notAfter?: string,
 ): Generator<df.Task, CollectContainerLogsResult | null, unknown> {
-  const input = { ...ref, cursor: state.cursor, stopped, ...(notAfter ? { notAfter } : {}) };
+  const input = {
+    ...ref,
+    redact: secretReferencesOf(job.container),
+    resultLogs: job.resultLogs,
+    cursor: state.cursor,
+    stopped,
+    ...(notAfter ? { notAfter } : {}),
+  };
   try {
     return yield* callActivityWithRetry(context, Activities.collectContainerLogs, input, armCallRetry);
   } catch (error) {

@@ -8,6 +8,7 @@
 import type * as df from "durable-functions";
 import { Activities, type AttemptRef, type ObserveContainerGroupResult } from "../activities/contracts";
 import type { LogCursor } from "../aci/logs";
+import type { SecretReference } from "../jobs/secretReference";
 import { isFinal, type ContainerPhase } from "../aci/observation";
 import { callActivityWithRetry, failureMessage, now, sleepUntil } from "./calls";
 import { POLLS_PER_GENERATION, pollDelayMs } from "./pollSchedule";
@@ -15,6 +16,8 @@ import { armCallRetry } from "./retryPolicies";
 
 export interface WatchInput {
   readonly ref: AttemptRef;
+  /** Key Vault references (names) whose values are redacted from streamed log lines. */
+  readonly redact: readonly SecretReference[];
   /** When ARM accepted the group (ms since epoch, orchestration time): the poll schedule counts from it. */
   readonly createdAt: number;
   /** The run's deadline (ms since epoch). */
@@ -59,7 +62,7 @@ export function* watchContainerGroup(
       observed = yield* callActivityWithRetry(
         context,
         Activities.observeContainerGroup,
-        { ...input.ref, cursor, previousPhase },
+        { ...input.ref, redact: input.redact, cursor, previousPhase },
         armCallRetry,
       );
     } catch (error) {

@@ -3,7 +3,7 @@
  * What a run is, as data: the orchestration's input, its progress (custom status) and its result.
  * Plain JSON without secrets: all of it is stored in Durable history and shown to API callers.
  */
-import type { JobSpec } from "../jobs/definition";
+import type { FailureClass, JobSpec } from "../jobs/definition";
 
 export const Orchestrations = {
   runJob: "runJob",
@@ -26,6 +26,17 @@ export interface RunInput {
   readonly trigger: RunTrigger;
   /** Whether the run holds one of the job's active-run slots, to be released when it ends. */
   readonly holdsRunSlot: boolean;
+  /** What an HTTP caller changed for this run (already merged into `job`), kept for the record. */
+  readonly overrides?: RunOverrides;
+}
+
+/** A run request's changes to the job, as validated against the job's `overrides` allow-list. */
+export interface RunOverrides {
+  readonly command?: readonly string[];
+  readonly environment?: Readonly<Record<string, string>>;
+  readonly imageTag?: string;
+  readonly cpu?: number;
+  readonly memoryInGB?: number;
 }
 
 export type AttemptOutcome = "succeeded" | "failed" | "timedOut";
@@ -41,7 +52,15 @@ export type AttemptReason =
   | "stoppedOutside"
   | "groupExists"
   | "rejected"
+  /** Quota or regional capacity (ContainerGroupQuotaReached, ServiceUnavailable, 429 after the SDK's retries). */
+  | "capacity"
+  /** A Spot group was evicted (Unhealthy / Repairing) or Spot capacity was refused. */
+  | "spotEvicted"
+  /** A Key Vault reference could not be resolved; nothing was created. */
+  | "secretUnavailable"
   | "activityFailed"
+  /** The attempt ran past the job's containerTimeout. */
+  | "containerTimeout"
   | "timedOut";
 
 export interface PhaseTimings {
@@ -61,7 +80,7 @@ export interface PhaseTimings {
  * What happened to the attempt's container group: deleted by the run, already gone, never created,
  * left alone because it turned out to belong to someone else, or not deletable (see cleanupError).
  */
-export type Cleanup = "deleted" | "alreadyGone" | "notCreated" | "notOurs" | "failed";
+export type Cleanup = "deleted" | "alreadyGone" | "notCreated" | "notOurs" | "kept" | "failed";
 
 export interface AttemptRecord {
   readonly attempt: number;
@@ -74,8 +93,12 @@ export interface AttemptRecord {
   /** The container's detail status or the group's provisioning state at the end. */
   readonly finalState?: string;
   readonly restartCount?: number;
+  /** The retry policy's class of this failure (`retryOn`); absent for success and never-retried reasons. */
+  readonly failureClass?: FailureClass;
   /** Whether the job's retry policy may run another attempt after this one. */
   readonly retryable: boolean;
+  /** The priority the group ran at (Spot, or Regular after a Spot fallback). */
+  readonly priority: "Regular" | "Spot";
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly timings: PhaseTimings;
@@ -100,6 +123,9 @@ export interface RunResult {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly attempts: readonly AttemptRecord[];
+  /** The last attempt's log per the job's resultLogs (Airflow's xcom_all): all lines ACI held, or the last. */
+  readonly logs?: readonly string[];
+  readonly overrides?: RunOverrides;
 }
 
 export type RunPhase = "creating" | "watching" | "collectingLogs" | "deleting" | "waitingToRetry" | "finished";

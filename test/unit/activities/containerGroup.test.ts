@@ -191,7 +191,7 @@ describe("createContainerGroup", () => {
 });
 
 describe("observeContainerGroup", () => {
-  const observeInput = (cursor: LogCursor, previousPhase: "running" | null) => ({ ...REF, cursor, previousPhase });
+  const observeInput = (cursor: LogCursor, previousPhase: "running" | null) => ({ ...REF, redact: [], cursor, previousPhase });
 
   it("reports gone when the group was deleted outside aci-jobs", async () => {
     const aci = new FakeAci();
@@ -269,7 +269,7 @@ describe("collectContainerLogs", () => {
     aci.logSnapshots = [numbered(500, 1_000)];
     const cursor: LogCursor = { lastTimestamp: "2026-01-01T01:00:00.000000009Z", linesAtLastTimestamp: 1, textsAtLastTimestamp: ["earlier line"], emitted: 10 };
     const { context, lines, streamed } = contextWithLog();
-    const result = await createContainerGroupActivities(aci).collectContainerLogs({ ...REF, cursor, stopped: true }, context);
+    const result = await createContainerGroupActivities(aci).collectContainerLogs({ ...REF, redact: [], resultLogs: "none" as const, cursor, stopped: true }, context);
 
     expect(result.linesMissed).toBe(true);
     expect(result.available).toBe(true);
@@ -287,7 +287,7 @@ describe("collectContainerLogs", () => {
     aci.logSnapshots = [numbered(100, 200, 60)];
     const cursor: LogCursor = { lastTimestamp: "2026-01-01T01:00:00.000000009Z", linesAtLastTimestamp: 1, textsAtLastTimestamp: ["earlier line"], emitted: 10 };
     const { context } = contextWithLog();
-    const result = await createContainerGroupActivities(aci).collectContainerLogs({ ...REF, cursor, stopped: true }, context);
+    const result = await createContainerGroupActivities(aci).collectContainerLogs({ ...REF, redact: [], resultLogs: "none" as const, cursor, stopped: true }, context);
     expect(result.linesMissed).toBe(true);
   });
 
@@ -296,7 +296,7 @@ describe("collectContainerLogs", () => {
     aci.logSnapshots = [numbered(100, 5)];
     const cursor: LogCursor = { lastTimestamp: "2026-01-01T01:00:00.000000009Z", linesAtLastTimestamp: 1, textsAtLastTimestamp: ["earlier line"], emitted: 10 };
     const { context, lines, streamed } = contextWithLog();
-    const result = await createContainerGroupActivities(aci).collectContainerLogs({ ...REF, cursor, stopped: true }, context);
+    const result = await createContainerGroupActivities(aci).collectContainerLogs({ ...REF, redact: [], resultLogs: "none" as const, cursor, stopped: true }, context);
     expect(result).toMatchObject({ linesMissed: false, available: true, tail: ["line 100", "line 101", "line 102", "line 103", "line 104"] });
     expect(streamed()).toEqual(["line 100", "line 101", "line 102", "line 103", "line 104"]);
     expect(lines.filter((l) => l.level === "warning")).toEqual([]);
@@ -307,7 +307,7 @@ describe("collectContainerLogs", () => {
     aci.logSnapshots = [numbered(0, 4)];
     const cursor: LogCursor = { lastTimestamp: "2026-01-01T01:00:00.000000001Z", linesAtLastTimestamp: 1, textsAtLastTimestamp: ["earlier line"], emitted: 2 };
     const { context, streamed } = contextWithLog();
-    const result = await createContainerGroupActivities(aci).collectContainerLogs({ ...REF, cursor, stopped: true }, context);
+    const result = await createContainerGroupActivities(aci).collectContainerLogs({ ...REF, redact: [], resultLogs: "none" as const, cursor, stopped: true }, context);
     expect(streamed()).toEqual(["line 2", "line 3"]);
     expect(result.tail).toEqual(["line 0", "line 1", "line 2", "line 3"]);
     expect(result.cursor.emitted).toBe(4);
@@ -317,7 +317,7 @@ describe("collectContainerLogs", () => {
     const aci = new FakeAci();
     aci.logSnapshots = [undefined];
     const { context } = contextWithLog();
-    const result = await createContainerGroupActivities(aci).collectContainerLogs({ ...REF, cursor: START_OF_LOG, stopped: true }, context);
+    const result = await createContainerGroupActivities(aci).collectContainerLogs({ ...REF, redact: [], resultLogs: "none" as const, cursor: START_OF_LOG, stopped: true }, context);
     expect(result).toEqual({ cursor: START_OF_LOG, tail: [], linesMissed: false, available: false });
   });
 });
@@ -345,7 +345,7 @@ describe("terminal refusals come back as results, not retried throws", () => {
   it("observe returns failed for a 403", async () => {
     const aci = new FakeAci();
     aci.getError = forbidden();
-    const result = await createContainerGroupActivities(aci).observeContainerGroup({ ...REF, cursor: START_OF_LOG, previousPhase: null }, contextWithLog().context);
+    const result = await createContainerGroupActivities(aci).observeContainerGroup({ ...REF, redact: [], cursor: START_OF_LOG, previousPhase: null }, contextWithLog().context);
     expect(result).toEqual({ kind: "failed", code: "AuthorizationFailed", message: "The client does not have authorization" });
   });
 
@@ -354,7 +354,7 @@ describe("terminal refusals come back as results, not retried throws", () => {
     aci.logs = async () => {
       throw forbidden();
     };
-    const result = await createContainerGroupActivities(aci).collectContainerLogs({ ...REF, cursor: START_OF_LOG, stopped: true }, contextWithLog().context);
+    const result = await createContainerGroupActivities(aci).collectContainerLogs({ ...REF, redact: [], resultLogs: "none" as const, cursor: START_OF_LOG, stopped: true }, contextWithLog().context);
     expect(result).toMatchObject({ available: false, tail: [], error: "AuthorizationFailed: The client does not have authorization" });
   });
 
@@ -378,7 +378,7 @@ describe("observeContainerGroup racing a delete from outside", () => {
     aci.logs = async () => {
       throw new AciError("ResourceNotFound", "The Resource 'Microsoft.ContainerInstance/containerGroups/x' was not found.", false, 404);
     };
-    const result = await createContainerGroupActivities(aci).observeContainerGroup({ ...REF, cursor: START_OF_LOG, previousPhase: null }, contextWithLog().context);
+    const result = await createContainerGroupActivities(aci).observeContainerGroup({ ...REF, redact: [], cursor: START_OF_LOG, previousPhase: null }, contextWithLog().context);
     expect(result).toEqual({ kind: "gone" });
   });
 });
