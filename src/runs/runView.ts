@@ -3,7 +3,7 @@
  * Durable status (input, custom status, output) and, while it watches a container, the watch's status.
  */
 import type * as df from "durable-functions";
-import type { RunInput, RunProgress, RunResult, RunTrigger } from "./contracts";
+import type { RunInput, RunOverrides, RunProgress, RunResult, RunTrigger } from "./contracts";
 
 export type RunState = "pending" | "running" | "succeeded" | "failed" | "timedOut" | "terminated" | "error";
 
@@ -12,6 +12,8 @@ export interface RunView {
   readonly job: string;
   readonly state: RunState;
   readonly trigger?: RunTrigger;
+  /** What the caller who started the run changed (POST /api/jobs/{job}/runs with a body). */
+  readonly overrides?: RunOverrides;
   readonly createdAt: string;
   readonly lastUpdatedAt: string;
   /** While running: the current attempt's phase and the attempts so far. */
@@ -28,6 +30,7 @@ export function toRunView(status: df.DurableOrchestrationStatus, containerStatus
     runId: status.instanceId,
     job: input?.job.id ?? "",
     ...(input ? { trigger: input.trigger } : {}),
+    ...(input?.overrides ? { overrides: input.overrides } : {}),
     createdAt: new Date(status.createdTime).toISOString(),
     lastUpdatedAt: new Date(status.lastUpdatedTime).toISOString(),
   };

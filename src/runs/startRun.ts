@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import type * as df from "durable-functions";
 import type { JobSpec } from "../jobs/definition";
-import { Orchestrations, type RunInput, type RunTrigger } from "./contracts";
+import { Orchestrations, type RunInput, type RunOverrides, type RunTrigger } from "./contracts";
 import type { RunSlots } from "./runSlots";
 
 /** The part of the Durable client that starting and reading runs needs (the in-process host provides it too). */
@@ -21,12 +21,15 @@ export type StartOutcome =
 
 export interface StartRunRequest {
   readonly client: RunClient;
+  /** The job as this run uses it: with a caller's overrides already merged in. */
   readonly job: JobSpec;
   readonly runId: string;
   readonly trigger: RunTrigger;
   readonly defaultRegion: string;
   /** Omitted only by the one-off command-line runner, which like `airflow dags test` ignores the limit. */
   readonly slots?: RunSlots;
+  /** What an HTTP caller changed (already merged into `job`), recorded in the run's input. */
+  readonly overrides?: RunOverrides;
 }
 
 export async function startRun(request: StartRunRequest): Promise<StartOutcome> {
@@ -42,6 +45,7 @@ export async function startRun(request: StartRunRequest): Promise<StartOutcome> 
     region: job.container.region ?? request.defaultRegion,
     trigger: request.trigger,
     holdsRunSlot: request.slots !== undefined,
+    ...(request.overrides ? { overrides: request.overrides } : {}),
   };
   try {
     await client.startNew(Orchestrations.runJob, { instanceId: runId, input });

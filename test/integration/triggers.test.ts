@@ -7,6 +7,7 @@ import { HttpRequest, InvocationContext, type HttpResponseInit, type Timer } fro
 import { describe, expect, it } from "vitest";
 import { createGetRunHandler, createListJobsHandler, createStartRunHandler, type RunsApiDeps } from "../../src/functions/runsApi";
 import { createScheduledRunHandler } from "../../src/functions/scheduledRuns";
+import type { ContainerGroup } from "@azure/arm-containerinstance";
 import type { JobSpec } from "../../src/jobs/definition";
 import tutorial from "../../src/jobs/azure_container_instances";
 import type { RunView } from "../../src/runs/runView";
@@ -15,6 +16,11 @@ import { useHarness } from "./harness";
 const jobs = [
   tutorial,
   { id: "parallel", maxActiveRuns: 2, container: { image: "busybox", command: ["sh", "-c", "sleep 60"] } },
+  {
+    id: "report",
+    overrides: { command: true, environment: ["DAY"], imageTags: ["1.37"], cpu: { max: 2 }, memoryInGB: { max: 4 } },
+    container: { image: "busybox:1.36", command: ["sh", "-c", "echo full report"], environment: { DAY: "today", MODE: "full" } },
+  },
 ];
 
 const h = useHarness(jobs, { storage: true });
@@ -35,6 +41,19 @@ const get = (job: string, runId: string) =>
 
 function body<T>(response: HttpResponseInit): T {
   return response.jsonBody as T;
+}
+
+/** Calls `act` inside the watch's first look that sees a group of `jobId` running, before virtual time moves on. */
+function whenRunning(jobId: string, act: (groupName: string) => unknown): Promise<void> {
+  return new Promise((resolve) => {
+    const seen = new RegExp(`^\\[${jobId} run [^\\]]+\\] container group ([a-z0-9-]+): running$`, "u");
+    const stop = h.onLog((record) => {
+      const match = seen.exec(record.message);
+      if (!match) return;
+      stop();
+      void Promise.resolve(act(match[1]!)).then(() => resolve());
+    });
+  });
 }
 
 function timer(isPastDue = false): Timer {
@@ -94,6 +113,49 @@ describe("POST and GET /api/jobs/{job}/runs", () => {
       expect((response.headers as Record<string, string>)["content-type"]).toBe("application/problem+json");
       expect(JSON.stringify(response.jsonBody)).not.toMatch(/at .*\.ts:\d+/u);
     }
+  });
+
+  it("runs with a caller's overrides: the group ACI receives has the command, environment, image tag and resources asked for", async () => {
+    const overrides = { command: ["sh", "-c", "echo report for 2026-02-28; sleep 30"], environment: { DAY: "2026-02-28" }, imageTag: "1.37", cpu: 2, memoryInGB: 3.5 };
+    let group: ContainerGroup | undefined;
+    const running = whenRunning("report", async (groupName) => {
+      group = await h.app.services.aci.get(groupName);
+    });
+    const response = await createStartRunHandler(deps())(post("report", JSON.stringify(overrides)), h.app.host.client, context());
+    expect(response.status).toBe(202);
+    const { runId } = body<{ runId: string }>(response);
+    await running;
+    await h.app.host.waitForCompletion(runId);
+
+    // What the emulator holds, read back through the SDK: the job's definition with the overrides merged in.
+    const [container] = group?.containers ?? [];
+    expect(container).toMatchObject({
+      image: "busybox:1.37",
+      command: ["sh", "-c", "echo report for 2026-02-28; sleep 30"],
+      resources: { requests: { cpu: 2, memoryInGB: 3.5 } },
+    });
+    expect(container?.environmentVariables).toEqual(
+      expect.arrayContaining([
+        { name: "DAY", value: "2026-02-28" },
+        { name: "MODE", value: "full" },
+      ]),
+    );
+    expect(container?.environmentVariables).toHaveLength(2);
+    expect(h.containerLines(runId)).toEqual(["report for 2026-02-28"]);
+
+    const view = body<RunView>(await createGetRunHandler(deps())(get("report", runId), h.app.host.client, context()));
+    expect(view).toMatchObject({ runId, state: "succeeded", trigger: { kind: "http" }, overrides, result: { exitCode: 0 } });
+  });
+
+  it("refuses an override the job does not allow with 400 naming the field, and starts nothing", async () => {
+    const before = h.app.emulator!.requests.length;
+    const response = await createStartRunHandler(deps())(post("report", JSON.stringify({ environment: { MODE: "quick" } })), h.app.host.client, context());
+    expect(response.status).toBe(400);
+    expect((response.headers as Record<string, string>)["content-type"]).toBe("application/problem+json");
+    expect(body<{ errors: unknown[] }>(response).errors).toEqual([
+      { field: "environment.MODE", message: "environment.MODE is not overridable for job report; overridable: DAY" },
+    ]);
+    expect(h.app.emulator!.requests.length).toBe(before);
   });
 
   it("lists the jobs with their next fire times in UTC", async () => {

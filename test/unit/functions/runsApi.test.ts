@@ -3,7 +3,7 @@ import * as df from "durable-functions";
 import { describe, expect, it } from "vitest";
 import { createGetRunHandler, createListJobsHandler, createStartRunHandler, type RunsApiDeps } from "../../../src/functions/runsApi";
 import { loadJobs } from "../../../src/jobs";
-import type { RunInput, RunProgress, RunResult } from "../../../src/runs/contracts";
+import type { RunInput, RunOverrides, RunProgress, RunResult } from "../../../src/runs/contracts";
 import type { RunSlots, SlotClaim } from "../../../src/runs/runSlots";
 import type { RunClient } from "../../../src/runs/startRun";
 
@@ -12,6 +12,12 @@ const NOW = new Date("2026-03-01T12:34:56.789Z");
 const BASE = "http://localhost:7071";
 const jobs = loadJobs();
 const tutorial = jobs.get(JOB)!;
+/** A job whose caller may choose the command, DAY, the tag 1.3 and up to 2 vCPU. */
+const report = {
+  id: "report",
+  overrides: { command: true, environment: ["DAY"], imageTags: ["1.3"], cpu: { max: 2 } },
+  container: { image: "myregistry.azurecr.io:5000/team/report:1.2", command: ["report"], environment: { DAY: "today", MODE: "full" } },
+};
 
 class FakeRunClient implements RunClient {
   readonly instances = new Map<string, df.DurableOrchestrationStatus>();
@@ -75,7 +81,7 @@ function get(job: string, runId: string): HttpRequest {
 function runStatus(
   instanceId: string,
   runtimeStatus: df.OrchestrationRuntimeStatus,
-  fields: { jobId?: string; name?: string; output?: unknown; customStatus?: unknown } = {},
+  fields: { jobId?: string; name?: string; output?: unknown; customStatus?: unknown; overrides?: RunOverrides } = {},
 ): df.DurableOrchestrationStatus {
   const input: RunInput = {
     runId: instanceId,
@@ -83,6 +89,7 @@ function runStatus(
     region: "eastus",
     trigger: { kind: "http" },
     holdsRunSlot: true,
+    ...(fields.overrides ? { overrides: fields.overrides } : {}),
   };
   return {
     name: fields.name ?? "runJob",
@@ -128,6 +135,24 @@ describe("POST /api/jobs/{job}/runs", () => {
     const detail = expectProblem(response, 400).detail as string;
     expect(detail).toMatch(/^The request body is not a valid run request: .*"image"/u);
     expect(detail.match(/"image"/gu)).toHaveLength(1);
+    expect(client.started).toEqual([]);
+  });
+
+  it("answers 400 naming every field the job does not let a caller override, with the problems in errors", async () => {
+    const client = new FakeRunClient();
+    const body = JSON.stringify({ command: ["sh"], environment: { FOO: "1" }, cpu: 4 });
+    const response = await createStartRunHandler(deps())(post(JOB, body), client, contextWithLog().context);
+    const problem = expectProblem(response, 400);
+    expect(problem.detail).toBe(
+      "The request body is not a valid run request: command is not overridable for job azure_container_instances; " +
+        "environment.FOO is not overridable for job azure_container_instances; overridable: none; " +
+        "cpu is not overridable for job azure_container_instances.",
+    );
+    expect(problem.errors).toEqual([
+      { field: "command", message: "command is not overridable for job azure_container_instances" },
+      { field: "environment.FOO", message: "environment.FOO is not overridable for job azure_container_instances; overridable: none" },
+      { field: "cpu", message: "cpu is not overridable for job azure_container_instances" },
+    ]);
     expect(client.started).toEqual([]);
   });
 
@@ -177,6 +202,45 @@ describe("POST /api/jobs/{job}/runs", () => {
     expect(response.status).toBe(202);
   });
 
+  it("starts a run of the job with the caller's overrides merged in, and records them in the input", async () => {
+    const client = new FakeRunClient();
+    const { context, lines } = contextWithLog();
+    const overrides = { command: ["report", "--day", "2026-02-28"], environment: { DAY: "2026-02-28" }, imageTag: "1.3", cpu: 2 };
+    const response = await createStartRunHandler({ ...deps(), jobs: loadJobs([report]) })(post("report", JSON.stringify(overrides)), client, context);
+
+    expect(response.status).toBe(202);
+    const input = client.started[0]?.options?.input as RunInput;
+    expect(input.overrides).toEqual(overrides);
+    expect(input.job.container).toMatchObject({
+      image: "myregistry.azurecr.io:5000/team/report:1.3",
+      command: ["report", "--day", "2026-02-28"],
+      environment: { DAY: "2026-02-28", MODE: "full" },
+      cpu: 2,
+    });
+    // The log names what was overridden, never the values.
+    expect(lines.map((l) => l.message)).toEqual([
+      `started run ${input.runId} of report on request overriding command, environment.DAY, imageTag, cpu`,
+    ]);
+  });
+
+  it("answers 400 for an override above the job's bound and for a tag outside its list, naming the field", async () => {
+    const handler = createStartRunHandler({ ...deps(), jobs: loadJobs([report]) });
+    const tooBig = expectProblem(await handler(post("report", '{"cpu": 3}'), new FakeRunClient(), contextWithLog().context), 400);
+    expect(tooBig.errors).toEqual([{ field: "cpu", message: "cpu 3 is more than job report allows (at most 2)" }]);
+    const wrongTag = expectProblem(await handler(post("report", '{"imageTag": "latest"}'), new FakeRunClient(), contextWithLog().context), 400);
+    expect(wrongTag.errors).toEqual([{ field: "imageTag", message: 'imageTag "latest" is not allowed for job report; allowed: 1.3' }]);
+  });
+
+  it("records no overrides for an empty body or {}: a plain run of the job as defined", async () => {
+    for (const body of [undefined, "{}"]) {
+      const client = new FakeRunClient();
+      await createStartRunHandler({ ...deps(), jobs: loadJobs([report]) })(post("report", body), client, contextWithLog().context);
+      const input = client.started[0]?.options?.input as RunInput;
+      expect(input).not.toHaveProperty("overrides");
+      expect(input.job).toEqual(loadJobs([report]).get("report"));
+    }
+  });
+
   it("finds the job whatever the case of its id in the URL", async () => {
     const response = await createStartRunHandler(deps())(post("Azure_Container_Instances"), new FakeRunClient(), contextWithLog().context);
     expect((response.jsonBody as { job: string }).job).toBe(JOB);
@@ -219,6 +283,21 @@ describe("GET /api/jobs/{job}/runs/{runId}", () => {
       createdAt: "2026-03-01T12:00:00.000Z",
       lastUpdatedAt: "2026-03-01T12:00:30.000Z",
     });
+  });
+
+  it("shows the overrides the run was started with", async () => {
+    const overrides: RunOverrides = { environment: { DAY: "2026-02-28" }, cpu: 2 };
+    const client = new FakeRunClient();
+    client.instances.set("r5", runStatus("r5", df.OrchestrationRuntimeStatus.Running, { overrides }));
+    const response = await createGetRunHandler(deps())(get(JOB, "r5"), client, contextWithLog().context);
+    expect(response.jsonBody).toMatchObject({ state: "running", overrides });
+  });
+
+  it("shows no overrides for a plain run", async () => {
+    const client = new FakeRunClient();
+    client.instances.set("r6", runStatus("r6", df.OrchestrationRuntimeStatus.Running));
+    const response = await createGetRunHandler(deps())(get(JOB, "r6"), client, contextWithLog().context);
+    expect(response.jsonBody).not.toHaveProperty("overrides");
   });
 
   it("adds the watch's status to a running run's progress while it watches the container", async () => {
@@ -273,7 +352,17 @@ describe("GET /api/jobs", () => {
       retryDelay: "1m",
       timeout: "1d",
       container: { image: "hello-world:latest", region: "eastus", cpu: 1, memoryInGB: 1.5, groupName: "azure-tutorial-container" },
+      overrides: { command: false, environment: [], imageTags: [] },
     });
+  });
+
+  it("shows what a caller may override for each job", async () => {
+    const response = await createListJobsHandler({ ...deps(), jobs: loadJobs([report]) })(
+      new HttpRequest({ method: "GET", url: `${BASE}/api/jobs` }),
+      contextWithLog().context,
+    );
+    const [job] = (response.jsonBody as { jobs: Array<Record<string, unknown>> }).jobs;
+    expect(job?.overrides).toEqual({ command: true, environment: ["DAY"], imageTags: ["1.3"], cpu: { max: 2 } });
   });
 
   it("shows the default region and no schedule for an on-request job without a region", async () => {

@@ -116,6 +116,16 @@ describe("startRun", () => {
     expect(input.holdsRunSlot).toBe(true);
   });
 
+  it("records a caller's overrides in the input, and none when there are none", async () => {
+    const client = new FakeRunClient();
+    const overrides = { environment: { DAY: "2026-02-28" }, cpu: 2 };
+    await startRun({ client, job: tutorial, runId: "run-o", trigger: { kind: "http" }, defaultRegion: "westus", slots: new FakeRunSlots(), overrides });
+    await startRun({ client, job: tutorial, runId: "run-p", trigger: { kind: "http" }, defaultRegion: "westus", slots: new FakeRunSlots() });
+    const [withOverrides, plain] = client.started.map((s) => s.options?.input as RunInput);
+    expect(withOverrides?.overrides).toEqual(overrides);
+    expect(plain).not.toHaveProperty("overrides");
+  });
+
   it("falls back to the default region for a job that names none", async () => {
     const client = new FakeRunClient();
     await startRun({ client, job: jobWithoutRegion(), runId: "run-2", trigger: { kind: "http" }, defaultRegion: "westus", slots: new FakeRunSlots() });
