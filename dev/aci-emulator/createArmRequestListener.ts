@@ -84,8 +84,9 @@ async function serve(state: EmulatorState, request: IncomingMessage, response: S
   const method = (request.method ?? "GET").toUpperCase();
   const bodyText = await readBody(request);
   const fault = state.faults.take(method, path);
+  const recordedBody = bodyText.trim() === "" ? {} : { body: parseOrText(bodyText) };
   if (fault && "kind" in fault) {
-    state.requests.push({ method, path, status: 0, at: state.clock.now() });
+    state.requests.push({ method, path, status: 0, at: state.clock.now(), ...recordedBody });
     request.socket.destroy(); // the client sees ECONNRESET / socket hang up
     return;
   }
@@ -97,7 +98,7 @@ async function serve(state: EmulatorState, request: IncomingMessage, response: S
   } catch (error) {
     result = toErrorResponse(error);
   }
-  state.requests.push({ method, path, status: result.status, at: state.clock.now() });
+  state.requests.push({ method, path, status: result.status, at: state.clock.now(), ...recordedBody });
   writeResponse(request, response, method, result);
 }
 
@@ -166,6 +167,14 @@ function parseBody(text: string): unknown {
     return JSON.parse(text) as unknown;
   } catch (error) {
     throw invalidRequestContent(error instanceof Error ? error.message : "The request body is not valid JSON.");
+  }
+}
+
+function parseOrText(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
   }
 }
 
