@@ -3,7 +3,9 @@ export type Fault =
   | { readonly status: 500 | 503; readonly code?: string; readonly message?: string; readonly retryAfterSeconds?: number }
   /** Any other ARM error, e.g. 403 AuthorizationFailed (a missing role) or 404 ResourceGroupNotFound. */
   | { readonly status: 400 | 401 | 403 | 404 | 409; readonly code: string; readonly message: string }
-  | { readonly kind: "reset" };
+  | { readonly kind: "reset" }
+  /** A 200 with this body instead of the real answer, e.g. logs whose `content` is null (aci-rest-api.md §7 allows it). */
+  | { readonly kind: "body"; readonly body: unknown };
 
 export interface FaultRule {
   /** HTTP method to match (any when omitted). */

@@ -14,7 +14,7 @@ import type { ContainerPlan, Deployment } from "./planDeployment";
 import { formatIsoMillis, formatIsoSeconds } from "./formatTime";
 import type { RestartPolicy } from "./validateContainerGroup";
 
-export type ProvisioningState = "Pending" | "Creating" | "Succeeded" | "Failed" | "Unhealthy";
+export type ProvisioningState = "Pending" | "Creating" | "Succeeded" | "Failed" | "Unhealthy" | "Repairing";
 export type GroupState = "Pending" | "Running" | "Succeeded" | "Failed" | "Stopped";
 export type OperationStatus = "Pending" | "Creating" | "Succeeded" | "Failed" | "Canceled";
 
@@ -74,6 +74,8 @@ export interface DeploymentView {
 
 /** aci-rest-api.md §6: provisioning fails after 30 minutes. */
 export const CREATE_TIMEOUT_MS = 30 * 60_000;
+/** An evicted Spot group alternates Unhealthy and Repairing this often (the emulator's pace; ACI's is not documented). */
+export const SPOT_REPAIR_CYCLE_MS = 60_000;
 const FIRST_BACK_OFF_MS = 10_000;
 const MAX_BACK_OFF_MS = 300_000;
 
@@ -136,6 +138,23 @@ export function computeDeploymentView(deployment: Deployment, now: number): Depl
     };
   }
 
+  if (failure?.kind === "mount" && now >= startAt) {
+    // Shape of ContainerGroupsGet_Failed.json: provisioning Failed, the group Pending with a FailedMount event
+    // (type Normal), the containers Waiting after their images were pulled.
+    const events = new EventLog();
+    events.add("FailedMount", "Normal", failure.message, startAt);
+    return {
+      provisioningState: "Failed",
+      groupState: "Pending",
+      groupEvents: events.toViews(),
+      initContainers: deployment.initContainers.map((plan) => waitingBeforeStart(plan, true)),
+      containers: deployment.containers.map((plan) => waitingBeforeStart(plan, true)),
+      operationStatus: "Failed",
+      // The operation's error code is the emulator's choice; the message is the mount's output.
+      operationError: { code: "FailedMount", message: failure.message },
+    };
+  }
+
   if (now < startAt) {
     return {
       provisioningState: "Creating",
@@ -186,6 +205,14 @@ export function computeDeploymentView(deployment: Deployment, now: number): Depl
   }
 
   const mainStart = nextStart;
+  const evictedAt = deployment.spotEvictionAfterMs === undefined ? undefined : mainStart + deployment.spotEvictionAfterMs;
+  if (evictedAt !== undefined && now >= evictedAt) {
+    const atEviction = deployment.containers.map((plan) =>
+      runContainer(plan, mainStart, deployment.restartPolicy, evictedAt, pullEventsBefore(plan, creatingAt, pulledAt)),
+    );
+    // A group whose containers all finished before the eviction time was never evicted.
+    if (atEviction.some((container) => container.finalExitCode === undefined)) return evictedGroup(deployment, initContainers, atEviction, evictedAt, now);
+  }
   const containers = deployment.containers.map((plan) =>
     runContainer(plan, mainStart, deployment.restartPolicy, now, pullEventsBefore(plan, creatingAt, pulledAt)),
   );
@@ -202,6 +229,33 @@ export function computeDeploymentView(deployment: Deployment, now: number): Depl
     ...(unhealthy && {
       operationError: { code: "ContainerGroupUnhealthy", message: `The container group '${deployment.groupName}' is unhealthy.` },
     }),
+  };
+}
+
+/**
+ * A Spot group taken back by Azure (Airflow issue #47023: groups "stuck" cycling Unhealthy ↔ Repairing without
+ * running). The containers stop where they were and wait; the event's name and wording are the emulator's.
+ */
+function evictedGroup(deployment: Deployment, initContainers: ContainerView[], atEviction: readonly ContainerView[], evictedAt: number, now: number): DeploymentView {
+  const events = new EventLog();
+  events.add("SpotEvicted", "Warning", `The Spot container group '${deployment.groupName}' was evicted because Azure needed the capacity back.`, evictedAt);
+  const cycle = Math.floor((now - evictedAt) / SPOT_REPAIR_CYCLE_MS);
+  const containers = atEviction.map((view): ContainerView => {
+    if (view.finalExitCode !== undefined || !view.instanceView) return view;
+    return {
+      name: view.name,
+      instanceView: { ...view.instanceView, currentState: waitingSince(evictedAt) },
+      ...(view.logWindow && { logWindow: { startedAt: view.logWindow.startedAt, endsAt: Math.min(view.logWindow.endsAt, evictedAt), running: false } }),
+    };
+  });
+  return {
+    provisioningState: cycle % 2 === 0 ? "Unhealthy" : "Repairing",
+    groupState: "Pending",
+    groupEvents: events.toViews(),
+    initContainers,
+    containers,
+    // The create finished before the eviction, so its operation stays Succeeded.
+    operationStatus: "Succeeded",
   };
 }
 

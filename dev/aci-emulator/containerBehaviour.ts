@@ -35,6 +35,13 @@ export interface ContainerBehaviour {
   readonly unhealthy?: boolean;
   /** Provisioning never finishes; it fails after ACI's 30-minute create timeout (aci-rest-api.md §6). */
   readonly createTimeout?: boolean;
+  /**
+   * Spot groups only: `afterMs` after the containers started, the group is evicted; its containers stop and
+   * provisioning cycles Unhealthy ↔ Repairing without running again (Airflow issue #47023). Regular groups ignore it.
+   */
+  readonly spotEviction?: { readonly afterMs: number };
+  /** Spot groups only: no Spot capacity, so provisioning fails after Pending with `SkuNotAvailable`. Regular groups ignore it. */
+  readonly spotCapacityUnavailable?: boolean;
 }
 
 /** One run of a container, as resolved from its image, command and behaviour. */

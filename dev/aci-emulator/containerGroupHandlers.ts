@@ -14,8 +14,9 @@ import type { EmulatorState, OperationRecord } from "./emulatorState";
 import { formatIsoTicks } from "./formatTime";
 import { isJsonObject, toCanonicalJson, type JsonObject } from "./json";
 import { readContainerLogs } from "./readContainerLogs";
+import { parseImageReference } from "./parseImageReference";
 import { renderContainerGroup } from "./renderContainerGroup";
-import { normalizeLocation, validateContainerGroup, type ContainerSpec, type ValidatedGroup } from "./validateContainerGroup";
+import { normalizeLocation, validateContainerGroup, type ContainerSpec, type GpuSku, type ValidatedGroup } from "./validateContainerGroup";
 
 export interface ArmRequest {
   readonly method: string;
@@ -62,7 +63,7 @@ export const putGroup: Handler = (state, request, [subscriptionId = "", resource
   if (!existing) throwIfRateLimited(state.createLimiter.retryAfterMs(quotaKey, now), "create", subscriptionId, requestedLocation);
   if (existing && isTransitioning(existing, now)) throw containerGroupTransitioning(existing.name);
 
-  const validation = validateContainerGroup(name, request.body);
+  const validation = validateContainerGroup(name, request.body, state.service);
   if (!validation.ok) throw validation.error;
   const spec = validation.group;
   if (existing && existing.spec.location !== spec.location) {
@@ -84,7 +85,7 @@ export const putGroup: Handler = (state, request, [subscriptionId = "", resource
       spec,
       tags: { ...spec.tags },
       ...(spec.identity && { identity: withIdentityIds(spec.identity, undefined) }),
-      deployment: planDeployment(name, spec, resolve, state.provisioning, now),
+      deployment: planDeployment(name, spec, resolve, state.provisioning, now, mountFailureOf(state, spec)),
       ...(isJsonObject(spec.properties["ipAddress"]) && { ip: ipAddressFor(resourceIdOf({ subscriptionId, resourceGroup, name }), spec.properties["ipAddress"]) }),
     };
     state.groups.set(group);
@@ -103,7 +104,7 @@ export const putGroup: Handler = (state, request, [subscriptionId = "", resource
   existing.spec = spec;
   if (redeploys) {
     existing.deployment.end ??= { at: now, reason: "superseded" };
-    existing.deployment = planDeployment(existing.name, spec, resolve, state.provisioning, now);
+    existing.deployment = planDeployment(existing.name, spec, resolve, state.provisioning, now, mountFailureOf(state, spec));
     delete existing.stoppedAt;
   }
   return acceptLongRunning(state, existing, request, 200, quotaKey);
@@ -223,7 +224,8 @@ export const listUsages: Handler = (state, _request, [subscriptionId = "", locat
     body: {
       value: [
         usage("ContainerGroups", "Container Groups", groups.length, GROUP_QUOTA),
-        usage("StandardCores", "Standard Cores", Math.ceil(coresOf(groups)), CORE_QUOTA),
+        usage("StandardCores", "Standard Cores", Math.ceil(coresOf(groups.filter((group) => group.spec.priority !== "Spot"))), CORE_QUOTA),
+        usage("StandardSpotCores", "Standard Spot Cores", Math.ceil(coresOf(groups.filter((group) => group.spec.priority === "Spot"))), state.quotas.spotCores),
       ],
     },
     region,
@@ -270,7 +272,7 @@ function createOperation(state: EmulatorState, group: ContainerGroupRecord, now:
 function redeploy(state: EmulatorState, group: ContainerGroupRecord, now: number): void {
   const resolve = resolveImages(state, group.name, group.spec);
   group.deployment.end ??= { at: now, reason: "superseded" };
-  group.deployment = planDeployment(group.name, group.spec, resolve, state.provisioning, now);
+  group.deployment = planDeployment(group.name, group.spec, resolve, state.provisioning, now, mountFailureOf(state, group.spec));
   delete group.stoppedAt;
 }
 
@@ -306,7 +308,7 @@ function throwIfRateLimited(retryAfterMs: number, kind: "create" | "delete", sub
 
 function checkQuota(state: EmulatorState, subscriptionId: string, spec: ValidatedGroup): void {
   const groups = state.groups.inRegion(subscriptionId, spec.location);
-  // §8: synchronous 400 ContainerGroupQuotaReached with this message shape.
+  // §8: synchronous 400 ContainerGroupQuotaReached with this message shape; quota names from §8 and §10.
   const exceeded = (quotaName: string, limit: number, usage: number, requested: number): ArmError =>
     new ArmError(
       400,
@@ -314,20 +316,76 @@ function checkQuota(state: EmulatorState, subscriptionId: string, spec: Validate
       `Resource type 'Microsoft.ContainerInstance/containerGroups' container group quota '${quotaName}' exceeded in region '${spec.location}'. Limit: '${limit}', Usage: '${usage}' Requested: '${requested}'.`,
     );
   if (groups.length + 1 > GROUP_QUOTA) throw exceeded("ContainerGroups", GROUP_QUOTA, groups.length, 1);
-  const cores = coresOf(groups);
-  if (cores + spec.cpu > CORE_QUOTA) throw exceeded("StandardCores", CORE_QUOTA, cores, spec.cpu);
+  if (spec.priority === "Spot") {
+    const spotCores = coresOf(groups.filter((group) => group.spec.priority === "Spot"));
+    if (spotCores + spec.cpu > state.quotas.spotCores) throw exceeded("StandardSpotCores", state.quotas.spotCores, spotCores, spec.cpu);
+  } else {
+    const cores = coresOf(groups.filter((group) => group.spec.priority !== "Spot"));
+    if (cores + spec.cpu > CORE_QUOTA) throw exceeded("StandardCores", CORE_QUOTA, cores, spec.cpu);
+  }
+  // GPU SKUs were retired on 14 July 2025 (§10): with the default quota of 0 every GPU request ends here, on the
+  // `<SKU>Cores` quota §8 saw for P100. The emulator counts GPUs against it.
+  for (const [sku, requested] of gpusBySku([spec])) {
+    const used = gpusBySku(groups.map((group) => group.spec)).get(sku) ?? 0;
+    const limit = state.quotas.gpus[sku];
+    if (used + requested > limit) throw exceeded(`${sku}Cores`, limit, used, requested);
+  }
 }
 
 function coresOf(groups: readonly ContainerGroupRecord[]): number {
   return groups.reduce((sum, group) => sum + group.spec.cpu, 0);
 }
 
-/** Every image must be known (scripted or built in); otherwise the PUT fails synchronously (§8 InaccessibleImage). */
+function gpusBySku(specs: readonly ValidatedGroup[]): Map<GpuSku, number> {
+  const counts = new Map<GpuSku, number>();
+  for (const { gpu } of specs.flatMap((spec) => spec.containers)) if (gpu) counts.set(gpu.sku, (counts.get(gpu.sku) ?? 0) + gpu.count);
+  return counts;
+}
+
+/** Registries anyone can pull from without credentials. */
+const PUBLIC_REGISTRIES = new Set(["index.docker.io", "mcr.microsoft.com"]);
+
+/**
+ * Whether ACI could pull `image` with the group's credentials. Docker Hub, mcr.microsoft.com and registries declared
+ * with anonymous pull need none; any other registry needs an `imageRegistryCredentials` entry for its server, which a
+ * declared registry checks (login or identity) and an undeclared one takes on trust.
+ */
+function canPull(state: EmulatorState, spec: ValidatedGroup, image: string): boolean {
+  const server = parseImageReference(image).registry.toLowerCase();
+  const registry = state.registries.get(server);
+  if (PUBLIC_REGISTRIES.has(server) || registry?.anonymousPull) return true;
+  const credentials = spec.registryCredentials.filter((credential) => credential.server.toLowerCase() === server);
+  if (registry === undefined) return credentials.length > 0;
+  return credentials.some((credential) =>
+    credential.identity !== undefined
+      ? (registry.identities ?? []).some((id) => id.toLowerCase() === credential.identity?.toLowerCase())
+      : (registry.logins ?? []).some((login) => login.username === credential.username && login.password === credential.password),
+  );
+}
+
+/**
+ * The first Azure Files volume of a declared storage account that would not mount, as the mount's output; the
+ * wrong-key text is ContainerGroupsGet_Failed.json's, the missing-share text the Linux CIFS client's.
+ */
+function mountFailureOf(state: EmulatorState, spec: ValidatedGroup): string | undefined {
+  for (const volume of spec.azureFiles) {
+    const account = state.storageAccounts.get(volume.storageAccountName.toLowerCase());
+    if (account === undefined) continue;
+    if (volume.storageAccountKey !== account.key) return "Output: mount error(2): Permission denied";
+    if (!account.shares.includes(volume.shareName)) return "Output: mount error(2): No such file or directory";
+  }
+  return undefined;
+}
+
+/**
+ * Every image must be pullable with the group's credentials and known (scripted or built in); otherwise the PUT
+ * fails synchronously (§8 InaccessibleImage, whose message blames "the image and registry credential" either way).
+ */
 function resolveImages(state: EmulatorState, groupName: string, spec: ValidatedGroup): (container: ContainerSpec) => ResolvedBehaviour {
   const resolved = new Map<string, ResolvedBehaviour>();
   const inaccessible: string[] = [];
   for (const container of [...spec.initContainers, ...spec.containers]) {
-    const behaviour = state.behaviours.resolve(container.image, container.command);
+    const behaviour = canPull(state, spec, container.image) ? state.behaviours.resolve(container.image, container.command) : undefined;
     if (behaviour) resolved.set(container.name, behaviour);
     else if (!inaccessible.includes(container.image)) inaccessible.push(container.image);
   }

@@ -84,20 +84,22 @@ async function serve(state: EmulatorState, request: IncomingMessage, response: S
   const method = (request.method ?? "GET").toUpperCase();
   const bodyText = await readBody(request);
   const fault = state.faults.take(method, path);
-  if (fault && "kind" in fault) {
-    state.requests.push({ method, path, status: 0, at: state.clock.now() });
+  const recordedBody = bodyText.trim() === "" ? {} : { body: parseOrText(bodyText) };
+  if (fault && "kind" in fault && fault.kind === "reset") {
+    state.requests.push({ method, path, status: 0, at: state.clock.now(), ...recordedBody });
     request.socket.destroy(); // the client sees ECONNRESET / socket hang up
     return;
   }
 
   let result: ArmResponse;
   try {
-    if (fault) throw faultError(fault);
-    result = dispatch(state, request, url, path, method, bodyText);
+    if (fault && "kind" in fault) result = { status: 200, body: fault.body };
+    else if (fault) throw faultError(fault);
+    else result = dispatch(state, request, url, path, method, bodyText);
   } catch (error) {
     result = toErrorResponse(error);
   }
-  state.requests.push({ method, path, status: result.status, at: state.clock.now() });
+  state.requests.push({ method, path, status: result.status, at: state.clock.now(), ...recordedBody });
   writeResponse(request, response, method, result);
 }
 
@@ -169,7 +171,15 @@ function parseBody(text: string): unknown {
   }
 }
 
-function faultError(fault: Exclude<Fault, { kind: "reset" }>): ArmError {
+function parseOrText(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function faultError(fault: Exclude<Fault, { kind: string }>): ArmError {
   if (fault.status === 429) {
     return new ArmError(429, "TooManyRequests", `Too many requests (injected fault). Please retry after ${fault.retryAfterSeconds} seconds.`, {
       "Retry-After": String(fault.retryAfterSeconds),
@@ -185,7 +195,7 @@ function faultError(fault: Exclude<Fault, { kind: "reset" }>): ArmError {
   );
 }
 
-function isClientError(fault: Exclude<Fault, { kind: "reset" }>): fault is Extract<Fault, { status: 400 | 401 | 403 | 404 | 409 }> {
+function isClientError(fault: Exclude<Fault, { kind: string }>): fault is Extract<Fault, { status: 400 | 401 | 403 | 404 | 409 }> {
   return fault.status < 500 && fault.status !== 429;
 }
 

@@ -7,7 +7,7 @@ export { startAciEmulator, type AciEmulator, type AciEmulatorOptions, type Conta
 export { ensureEmulatorCertificate, DEFAULT_CERT_DIR, type EmulatorCertificate } from "./ensureEmulatorCertificate";
 export type { ContainerBehaviour, TimedLogLine } from "./containerBehaviour";
 export type { Fault, FaultRule } from "./FaultInjector";
-export type { RecordedRequest } from "./emulatorState";
+export type { RecordedRequest, RegistryOptions, StorageAccountOptions } from "./emulatorState";
 export type { GroupState, ProvisioningState } from "./computeDeploymentView";
 export { DEFAULT_PROVISIONING } from "./planDeployment";
 export { HELLO_WORLD_LINES } from "./builtInImages";

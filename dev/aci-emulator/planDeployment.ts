@@ -33,7 +33,16 @@ export type GroupFailure =
       readonly eventDetail: string;
       readonly error: { readonly code: string; readonly message: string };
     }
-  | { readonly kind: "unhealthy" };
+  | { readonly kind: "unhealthy" }
+  /** An Azure Files volume did not mount (wrong key, missing share): provisioning Failed, a FailedMount event. */
+  | { readonly kind: "mount"; readonly message: string };
+
+/**
+ * The emulator's code for "no Spot capacity": ACI's real code is undocumented; `SkuNotAvailable` is what Azure
+ * answers when Spot VM capacity runs out (virtual-machines/error-codes-spot), and the message is ACI's own
+ * capacity message (aci-rest-api.md §8).
+ */
+export const SPOT_CAPACITY_ERROR_CODE = "SkuNotAvailable";
 
 export interface Deployment {
   readonly groupName: string;
@@ -45,6 +54,8 @@ export interface Deployment {
   readonly initContainers: readonly ContainerPlan[];
   readonly containers: readonly ContainerPlan[];
   readonly failure?: GroupFailure;
+  /** Spot groups scripted to be evicted: how long after the containers start. */
+  readonly spotEvictionAfterMs?: number;
   /** Set when the deployment stops being the group's current one before or after it finished. */
   end?: { readonly at: number; readonly reason: "superseded" | "deleted" | "stopped" };
 }
@@ -55,6 +66,7 @@ export function planDeployment(
   resolve: (container: ContainerSpec) => ResolvedBehaviour,
   defaults: ProvisioningTimings,
   acceptedAt: number,
+  mountFailure?: string,
 ): Deployment {
   const resolved = [...group.initContainers, ...group.containers].map((container) => ({ container, ...resolve(container) }));
   const behaviours = resolved.map((entry) => entry.behaviour);
@@ -66,7 +78,9 @@ export function planDeployment(
     script,
     platformRestarts: behaviour.platformRestarts ?? 0,
   });
-  const failure = findFailure(groupName, resolved);
+  const failure = findFailure(groupName, group, resolved, mountFailure);
+  const isSpot = group.priority === "Spot";
+  const evictions = isSpot ? behaviours.flatMap((b) => (b.spotEviction ? [b.spotEviction.afterMs] : [])) : [];
   return {
     groupName,
     acceptedAt,
@@ -78,14 +92,29 @@ export function planDeployment(
     initContainers: resolved.slice(0, group.initContainers.length).map(toPlan),
     containers: resolved.slice(group.initContainers.length).map(toPlan),
     ...(failure && { failure }),
+    ...(evictions.length > 0 && { spotEvictionAfterMs: Math.min(...evictions) }),
   };
 }
 
-function findFailure(groupName: string, resolved: readonly ({ container: ContainerSpec } & ResolvedBehaviour)[]): GroupFailure | undefined {
+function findFailure(
+  groupName: string,
+  group: ValidatedGroup,
+  resolved: readonly ({ container: ContainerSpec } & ResolvedBehaviour)[],
+  mountFailure: string | undefined,
+): GroupFailure | undefined {
+  if (group.priority === "Spot" && resolved.some(({ behaviour }) => behaviour.spotCapacityUnavailable)) {
+    return {
+      kind: "provisioning",
+      code: SPOT_CAPACITY_ERROR_CODE,
+      message: `The requested resource with '${group.cpu}' CPU and '${group.memoryInGB}' GB memory is not available in the location '${group.location}' at this moment. Please retry with a different resource request or in another location.`,
+    };
+  }
   for (const { behaviour } of resolved) {
     if (behaviour.provisioningFailure) return { kind: "provisioning", ...behaviour.provisioningFailure };
   }
   if (resolved.some(({ behaviour }) => behaviour.createTimeout)) return { kind: "createTimeout" };
+  // Before a pull failure: ContainerGroupsGet_Failed.json shows the image pulled and then the mount failing.
+  if (mountFailure !== undefined) return { kind: "mount", message: mountFailure };
   for (const { container, behaviour } of resolved) {
     if (behaviour.pullFailure) {
       const code = behaviour.pullFailure.code ?? "RegistryErrorResponse";

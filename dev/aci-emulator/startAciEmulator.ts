@@ -12,12 +12,13 @@ import type { ProvisioningState, GroupState } from "./computeDeploymentView";
 import type { ContainerBehaviour } from "./containerBehaviour";
 import { ContainerGroupStore, viewGroup } from "./ContainerGroupStore";
 import { DEFAULT_PROVISIONING } from "./planDeployment";
-import type { EmulatorState, RecordedRequest } from "./emulatorState";
+import type { EmulatorState, QuotaOptions, RecordedRequest, RegistryOptions, StorageAccountOptions } from "./emulatorState";
 import { ensureEmulatorCertificate } from "./ensureEmulatorCertificate";
 import { FaultInjector, type FaultRule } from "./FaultInjector";
 import { createArmRequestListener } from "./createArmRequestListener";
 import { ACI_RESOURCE_REQUEST_WINDOWS, SlidingWindowLimiter } from "./SlidingWindowLimiter";
 import { startTokenServer } from "./startTokenServer";
+import { ACI_REGIONS, SPOT_REGIONS, normalizeLocation, type GpuSku } from "./validateContainerGroup";
 
 export interface AciEmulatorOptions {
   /** Time source of the state machine, rate limits and request log. Default: the system clock. */
@@ -37,6 +38,18 @@ export interface AciEmulatorOptions {
    * (aci-rest-api.md §8, §15.8). Default: every name exists.
    */
   readonly resourceGroups?: readonly string[];
+  /** Regions that offer ACI; a PUT elsewhere gets 400 LocationNotAvailableForResourceType. Default: the public regions. */
+  readonly regions?: readonly string[];
+  /** Regions that offer Spot groups. Default East US 2, West Europe and West US (aci-rest-api.md §10). */
+  readonly spotRegions?: readonly string[];
+  /** Private registries and the logins and identities they accept (see {@link RegistryOptions}). */
+  readonly registries?: readonly RegistryOptions[];
+  /** Storage accounts with their key and shares; mounting a declared account with a wrong key or share fails. */
+  readonly storageAccounts?: readonly StorageAccountOptions[];
+  /** `StandardSpotCores` per region. Default 10. */
+  readonly spotCoreQuota?: number;
+  /** GPUs per region and SKU. Default 0: GPU SKUs are retired, so every GPU request hits `<SKU>Cores` quota. */
+  readonly gpuQuota?: Partial<Record<GpuSku, number>>;
 }
 
 export interface ContainerSummary {
@@ -72,10 +85,14 @@ export interface AciEmulator {
   readonly requests: readonly RecordedRequest[];
   /** Scripts what containers of `image` do (`repo:tag`; `:latest` implied). Applies to deployments accepted afterwards. */
   setBehaviour(image: string, behaviour: ContainerBehaviour): void;
+  /** Declares (or replaces) a private registry for the rest of the emulator's life; `reset` keeps the start options only. */
+  addRegistry(registry: RegistryOptions): void;
+  /** Declares (or replaces) a storage account; `reset` keeps the start options only. */
+  addStorageAccount(account: StorageAccountOptions): void;
   /** Makes the next matching ARM request(s) fail. */
   injectFault(rule: FaultRule): void;
   listGroups(): GroupSummary[];
-  /** Forgets groups, operations, scripted behaviours, pending faults, rate-limit history and the request log. */
+  /** Forgets groups, operations, scripted behaviours, pending faults, rate-limit history, the request log and added registries and accounts. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -85,12 +102,25 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
   const host = options.host ?? "127.0.0.1";
   const identityHeader = options.identityHeader ?? randomUUID();
   const certificate = ensureEmulatorCertificate(options.certDir);
+  const declaredRegistries = (): Map<string, RegistryOptions> => new Map((options.registries ?? []).map((registry) => [registry.server.toLowerCase(), registry]));
+  const declaredAccounts = (): Map<string, StorageAccountOptions> => new Map((options.storageAccounts ?? []).map((account) => [account.name.toLowerCase(), account]));
+  const quotas: QuotaOptions = {
+    spotCores: options.spotCoreQuota ?? 10,
+    gpus: { K80: 0, P100: 0, V100: 0, ...options.gpuQuota },
+  };
   const state: EmulatorState = {
     clock,
     origin: "",
     provisioning: { ...DEFAULT_PROVISIONING, ...options.provisioning },
     resourceGroups: options.resourceGroups ? new Set(options.resourceGroups.map((name) => name.toLowerCase())) : undefined,
     behaviours: new BehaviourRegistry(),
+    service: {
+      regions: new Set((options.regions ?? ACI_REGIONS).map(normalizeLocation)),
+      spotRegions: new Set((options.spotRegions ?? SPOT_REGIONS).map(normalizeLocation)),
+    },
+    registries: declaredRegistries(),
+    storageAccounts: declaredAccounts(),
+    quotas,
     faults: new FaultInjector(),
     groups: new ContainerGroupStore(),
     operations: new Map(),
@@ -117,6 +147,8 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
     clock,
     requests: state.requests,
     setBehaviour: (image, behaviour) => state.behaviours.set(image, behaviour),
+    addRegistry: (registry) => state.registries.set(registry.server.toLowerCase(), registry),
+    addStorageAccount: (account) => state.storageAccounts.set(account.name.toLowerCase(), account),
     injectFault: (rule) => state.faults.inject(rule),
     listGroups: () => summarizeGroups(state),
     reset: () => {
@@ -127,6 +159,10 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
       state.createLimiter.clear();
       state.deleteLimiter.clear();
       state.requests.length = 0;
+      state.registries.clear();
+      for (const [server, registry] of declaredRegistries()) state.registries.set(server, registry);
+      state.storageAccounts.clear();
+      for (const [name, account] of declaredAccounts()) state.storageAccounts.set(name, account);
     },
     close: async () => {
       await Promise.all([closeServer(server), tokenServer.close()]);

@@ -8,6 +8,7 @@ import { ArmError, invalidRequestContent } from "./ArmError";
 import { cloneJson, isJsonObject, type JsonObject, type JsonValue } from "./json";
 
 export type RestartPolicy = "Always" | "OnFailure" | "Never";
+export type GpuSku = "K80" | "P100" | "V100";
 
 export interface ContainerSpec {
   readonly name: string;
@@ -15,6 +16,27 @@ export interface ContainerSpec {
   readonly command: readonly string[];
   readonly cpu: number;
   readonly memoryInGB: number;
+  readonly gpu?: { readonly count: number; readonly sku: GpuSku };
+}
+
+export interface RegistryCredentialSpec {
+  readonly server: string;
+  readonly username?: string;
+  readonly password?: string;
+  readonly identity?: string;
+}
+
+export interface AzureFileSpec {
+  readonly volumeName: string;
+  readonly shareName: string;
+  readonly storageAccountName: string;
+  readonly storageAccountKey?: string;
+}
+
+/** What the emulator knows about the service it imitates: where ACI (and ACI Spot) can run. */
+export interface ServiceRules {
+  readonly regions: ReadonlySet<string>;
+  readonly spotRegions: ReadonlySet<string>;
 }
 
 export interface ValidatedGroup {
@@ -24,10 +46,15 @@ export interface ValidatedGroup {
   readonly zones?: readonly string[];
   readonly identity?: JsonObject;
   readonly restartPolicy: RestartPolicy;
+  readonly osType: "Linux" | "Windows";
+  readonly sku: string;
+  readonly priority: "Regular" | "Spot";
   readonly containers: readonly ContainerSpec[];
   readonly initContainers: readonly ContainerSpec[];
   readonly cpu: number;
   readonly memoryInGB: number;
+  readonly registryCredentials: readonly RegistryCredentialSpec[];
+  readonly azureFiles: readonly AzureFileSpec[];
   /** The request's `properties` without read-only fields, defaults filled in, secrets still present. */
   readonly properties: JsonObject;
 }
@@ -54,6 +81,28 @@ const IP_ADDRESS_TYPES = ["Public", "Private"];
 const PROTOCOLS = ["TCP", "UDP"];
 const SKUS = ["Standard", "Dedicated", "Confidential"];
 const PRIORITIES = ["Regular", "Spot"];
+const GPU_SKUS: readonly GpuSku[] = ["K80", "P100", "V100"];
+/** The GPU counts ACI offered per container (container-instances-gpu.md, before the July 2025 retirement). */
+const GPU_COUNTS = [1, 2, 4];
+/** aci-rest-api.md §10: a Spot group gets at most 4 vCPU and 16 GB. */
+const MAX_SPOT_CPU = 4;
+const MAX_SPOT_MEMORY_GB = 16;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/u;
+
+/**
+ * Regions that offer Microsoft.ContainerInstance/containerGroups (the region-availability article, public
+ * cloud, Linux; the emulator's snapshot, configurable with the `regions` option).
+ */
+export const ACI_REGIONS: readonly string[] = [
+  "australiaeast", "australiasoutheast", "brazilsouth", "canadacentral", "canadaeast", "centralindia", "centralus",
+  "eastasia", "eastus", "eastus2", "francecentral", "germanywestcentral", "israelcentral", "italynorth", "japaneast",
+  "japanwest", "koreacentral", "mexicocentral", "northcentralus", "northeurope", "norwayeast", "polandcentral",
+  "qatarcentral", "southafricanorth", "southcentralus", "southeastasia", "southindia", "spaincentral", "swedencentral",
+  "switzerlandnorth", "uaenorth", "uksouth", "ukwest", "westcentralus", "westeurope", "westus", "westus2", "westus3",
+];
+/** aci-rest-api.md §10: Spot container groups (preview) run only in East US 2, West Europe and West US. */
+export const SPOT_REGIONS: readonly string[] = ["eastus2", "westeurope", "westus"];
+export const DEFAULT_SERVICE_RULES: ServiceRules = { regions: new Set(ACI_REGIONS), spotRegions: new Set(SPOT_REGIONS) };
 
 export function isValidGroupName(name: string): boolean {
   return GROUP_NAME.test(name);
@@ -72,22 +121,32 @@ export function normalizeLocation(location: string): string {
   return location.replace(/\s+/gu, "").toLowerCase();
 }
 
-export function validateContainerGroup(groupName: string, body: unknown): GroupValidation {
+export function validateContainerGroup(groupName: string, body: unknown, rules: ServiceRules = DEFAULT_SERVICE_RULES): GroupValidation {
   try {
-    return { ok: true, group: readGroup(groupName, body) };
+    const group = readGroup(groupName, body, rules);
+    checkServiceRules(groupName, group, rules);
+    return { ok: true, group };
   } catch (error) {
     if (error instanceof ArmError) return { ok: false, error };
     throw error;
   }
 }
 
-function readGroup(groupName: string, body: unknown): ValidatedGroup {
+function readGroup(groupName: string, body: unknown, rules: ServiceRules): ValidatedGroup {
   if (!isValidGroupName(groupName)) throw invalidGroupName(groupName);
   if (!isJsonObject(body)) throw invalidRequestContent("The request body must be a JSON object. Path ''");
   const location = body["location"];
   // ARM's own code and message for a tracked resource without a location.
   if (typeof location !== "string" || location.trim() === "") {
     throw new ArmError(400, "LocationRequired", "The location property is required for this definition.");
+  }
+  if (!rules.regions.has(normalizeLocation(location))) {
+    // ARM's code and wording for a region the resource type is not offered in (seen for ACI in Azure/acr#406).
+    throw new ArmError(
+      400,
+      "LocationNotAvailableForResourceType",
+      `The provided location '${location}' is not available for resource type 'Microsoft.ContainerInstance/containerGroups'. List of available regions for the resource type is '${[...rules.regions].join(",")}'.`,
+    );
   }
   const tags = readTags(body["tags"]);
   const zones = optionalStringArray(body["zones"], "zones");
@@ -102,10 +161,14 @@ function readGroup(groupName: string, body: unknown): ValidatedGroup {
   if (osType === undefined) throw requiredProperty("osType", "properties"); // required in 2023-05-01 (§5)
   requireEnum(osType, OS_TYPES, "properties.osType");
   const restartPolicy = properties["restartPolicy"] === undefined ? "Always" : requireEnum(properties["restartPolicy"], RESTART_POLICIES, "properties.restartPolicy");
-  if (properties["sku"] !== undefined) requireEnum(properties["sku"], SKUS, "properties.sku");
-  if (properties["priority"] !== undefined) requireEnum(properties["priority"], PRIORITIES, "properties.priority");
+  const sku = properties["sku"] === undefined ? "Standard" : requireEnum(properties["sku"], SKUS, "properties.sku");
+  const priority = properties["priority"];
+  if (priority !== undefined && (typeof priority !== "string" || !PRIORITIES.includes(priority))) {
+    // "Error codes for Spot container creation" (Microsoft troubleshooting article): code and message.
+    throw new ArmError(400, "PriorityNotSpecified", `The 'Priority' must be one of 'Regular,Spot' for container group '${groupName}'.`);
+  }
 
-  const volumeNames = readVolumes(properties["volumes"]);
+  const { names: volumeNames, azureFiles } = readVolumes(properties["volumes"]);
   const containerList = properties["containers"];
   if (containerList === undefined) throw requiredProperty("containers", "properties");
   if (!Array.isArray(containerList) || containerList.length === 0) {
@@ -120,8 +183,9 @@ function readGroup(groupName: string, body: unknown): ValidatedGroup {
   const initContainers = initList.map((entry, index) => readContainer(entry, `properties.initContainers[${index}]`, volumeNames, false));
   requireUniqueNames(groupName, [...containers, ...initContainers]);
 
-  readImageRegistryCredentials(properties["imageRegistryCredentials"]);
+  const registryCredentials = readImageRegistryCredentials(properties["imageRegistryCredentials"]);
   readIpAddress(groupName, properties["ipAddress"], containerList);
+  readDiagnostics(properties["diagnostics"]);
 
   const cpu = containers.reduce((sum, container) => sum + container.cpu, 0);
   const memoryInGB = containers.reduce((sum, container) => sum + container.memoryInGB, 0);
@@ -142,12 +206,68 @@ function readGroup(groupName: string, body: unknown): ValidatedGroup {
     ...(zones && { zones }),
     ...(identity !== undefined && { identity: cloneJson(identity) }),
     restartPolicy,
+    osType: osType as "Linux" | "Windows",
+    sku,
+    priority: priority === "Spot" ? "Spot" : "Regular",
     containers,
     initContainers,
     cpu,
     memoryInGB,
+    registryCredentials,
+    azureFiles,
     properties,
   };
+}
+
+/**
+ * Rules the service applies to a well-formed group: GPU, Spot (codes and messages from Microsoft's "Error codes
+ * for Spot container creation" article) and registry identities. Quota and image checks need the emulator's
+ * state and live in the PUT handler.
+ */
+function checkServiceRules(groupName: string, group: ValidatedGroup, rules: ServiceRules): void {
+  const gpuContainers = group.containers.filter((container) => container.gpu !== undefined);
+  if (gpuContainers.length > 0 && group.osType === "Windows") {
+    // GPU resources were offered for Linux groups only (container-instances-gpu.md); the code is the emulator's choice.
+    throw new ArmError(400, "GpuNotSupportedForOsType", `GPU resources are not supported for container group '${groupName}' with OS type 'Windows'. Only Linux container groups can request GPU resources.`);
+  }
+  if (group.priority === "Spot") {
+    if (group.properties["ipAddress"] !== undefined || group.properties["subnetIds"] !== undefined) {
+      throw new ArmError(400, "SpotPriorityContainerGroupNotSupportedForInboundConnectivity", "Spot Priority is not supported for container groups with inbound connectivity.");
+    }
+    if (group.sku !== "Standard") {
+      throw new ArmError(400, "SpotPriorityContainerGroupNotSupportedInSku", `Spot Priority Container Group is not supported in '${group.sku}' Sku.`);
+    }
+    if (gpuContainers.length > 0) {
+      throw new ArmError(400, "SpotPriorityContainerGroupWithGPUResourcesNotSupported", "Spot Priority Container Groups that include containers requesting GPU resources are not supported.");
+    }
+    if (!rules.spotRegions.has(group.location)) {
+      // §10 names the regions; the real code for another region is not documented, so this one is the emulator's.
+      throw new ArmError(
+        400,
+        "SpotPriorityContainerGroupNotSupportedInLocation",
+        `Spot Priority Container Group is not supported in location '${group.location}'. Supported locations are '${[...rules.spotRegions].join(",")}'.`,
+      );
+    }
+    if (group.cpu > MAX_SPOT_CPU || group.memoryInGB > MAX_SPOT_MEMORY_GB) {
+      throw new ArmError(
+        400,
+        "ResourceRequestsExceedLimit",
+        `The requested resource with '${group.cpu}' CPU and '${group.memoryInGB}' GB memory in container group '${groupName}' exceeds the maximum allowed for a Spot container group: '${MAX_SPOT_CPU}' CPU and '${MAX_SPOT_MEMORY_GB}' GB memory.`,
+      );
+    }
+  }
+  const identity = group.identity;
+  const assigned = isJsonObject(identity?.["userAssignedIdentities"]) ? Object.keys(identity["userAssignedIdentities"]).map((id) => id.toLowerCase()) : [];
+  for (const credential of group.registryCredentials) {
+    if (credential.identity !== undefined && !assigned.includes(credential.identity.toLowerCase())) {
+      // §8 lists the code (ACI standby-pool troubleshooting guide); the message is the emulator's.
+      throw new ArmError(
+        400,
+        "InvalidImageRegistryIdentity",
+        `The identity '${credential.identity}' of the image registry credential for server '${credential.server}' is not a user-assigned identity of container group '${groupName}'.`,
+      );
+    }
+  }
 }
 
 function readContainer(entry: JsonValue | undefined, path: string, volumeNames: ReadonlySet<string>, isMain: boolean): ContainerSpec {
@@ -178,7 +298,22 @@ function readContainer(entry: JsonValue | undefined, path: string, volumeNames: 
   if (!isJsonObject(requests)) throw requiredProperty("requests", `${path}.properties.resources`);
   const cpu = requirePositiveNumber(requests["cpu"], "cpu", `${path}.properties.resources.requests`, name);
   const memoryInGB = requirePositiveNumber(requests["memoryInGB"], "memoryInGB", `${path}.properties.resources.requests`, name);
-  return { name, image, command, cpu, memoryInGB };
+  const gpu = readGpu(requests["gpu"], `${path}.properties.resources.requests.gpu`, name);
+  return { name, image, command, cpu, memoryInGB, ...(gpu && { gpu }) };
+}
+
+function readGpu(gpu: JsonValue | undefined, path: string, containerName: string): ContainerSpec["gpu"] {
+  if (gpu === undefined) return undefined;
+  if (!isJsonObject(gpu)) throw invalidRequestContent(`Unexpected value for 'gpu'. Path '${path}'`);
+  const count = gpu["count"];
+  if (count === undefined) throw requiredProperty("count", path); // both required in 2023-05-01 (§5)
+  if (gpu["sku"] === undefined) throw requiredProperty("sku", path);
+  const sku = requireEnum(gpu["sku"], GPU_SKUS, `${path}.sku`);
+  if (typeof count !== "number" || !Number.isInteger(count)) throw invalidRequestContent(`Could not convert '${String(count)}' to integer. Path '${path}.count'`);
+  if (!GPU_COUNTS.includes(count)) {
+    throw new ArmError(400, "InvalidGpuCount", `The GPU count '${count}' of container '${containerName}' is invalid. A container can request ${GPU_COUNTS.join(", ")} GPUs.`); // emulator's code
+  }
+  return { count, sku };
 }
 
 function readEnvironmentVariables(properties: JsonObject, path: string): void {
@@ -215,9 +350,10 @@ function readVolumeMounts(containerName: string, mounts: JsonValue | undefined, 
   }
 }
 
-function readVolumes(volumes: JsonValue | undefined): Set<string> {
+function readVolumes(volumes: JsonValue | undefined): { names: Set<string>; azureFiles: AzureFileSpec[] } {
   const names = new Set<string>();
-  if (volumes === undefined) return names;
+  const azureFiles: AzureFileSpec[] = [];
+  if (volumes === undefined) return { names, azureFiles };
   if (!Array.isArray(volumes)) throw invalidRequestContent("Unexpected value for 'volumes'. Path 'properties.volumes'");
   if (volumes.length > MAX_VOLUMES) throw new ArmError(400, "TooManyVolumes", `The container group has ${volumes.length} volumes. The maximum is ${MAX_VOLUMES}.`);
   for (const [index, volume] of volumes.entries()) {
@@ -237,11 +373,45 @@ function readVolumes(volumes: JsonValue | undefined): Set<string> {
     if (azureFile !== undefined) {
       if (!isJsonObject(azureFile) || typeof azureFile["shareName"] !== "string") throw requiredProperty("shareName", `${path}.azureFile`);
       if (typeof azureFile["storageAccountName"] !== "string") throw requiredProperty("storageAccountName", `${path}.azureFile`);
+      const key = azureFile["storageAccountKey"];
+      azureFiles.push({
+        volumeName: name,
+        shareName: azureFile["shareName"],
+        storageAccountName: azureFile["storageAccountName"],
+        ...(typeof key === "string" && { storageAccountKey: key }),
+      });
     }
     const gitRepo = volume["gitRepo"];
     if (gitRepo !== undefined && (!isJsonObject(gitRepo) || typeof gitRepo["repository"] !== "string")) throw requiredProperty("repository", `${path}.gitRepo`);
+    readSecretVolume(name, volume["secret"], `${path}.secret`);
   }
-  return names;
+  return { names, azureFiles };
+}
+
+/** §5: a secret volume maps file names to base64 contents; ACI decodes them into the files. */
+function readSecretVolume(volumeName: string, secret: JsonValue | undefined, path: string): void {
+  if (secret === undefined) return;
+  if (!isJsonObject(secret)) throw invalidRequestContent(`Unexpected value for 'secret'. Path '${path}'`);
+  for (const [file, content] of Object.entries(secret)) {
+    if (typeof content !== "string") throw invalidRequestContent(`Unexpected value for secret file '${file}'. Path '${path}.${file}'`);
+    if (!BASE64.test(content)) {
+      // The code and message are the emulator's: the documented rule is only that the values are base64.
+      throw new ArmError(400, "InvalidSecretVolumeValue", `The value of secret file '${file}' in volume '${volumeName}' must be a base64-encoded string.`);
+    }
+  }
+}
+
+function readDiagnostics(diagnostics: JsonValue | undefined): void {
+  if (diagnostics === undefined) return;
+  if (!isJsonObject(diagnostics)) throw invalidRequestContent("Unexpected value for 'diagnostics'. Path 'properties.diagnostics'");
+  const logAnalytics = diagnostics["logAnalytics"];
+  if (logAnalytics === undefined) return;
+  const path = "properties.diagnostics.logAnalytics";
+  if (!isJsonObject(logAnalytics)) throw invalidRequestContent(`Unexpected value for 'logAnalytics'. Path '${path}'`);
+  // §5: workspaceId and workspaceKey are both required.
+  if (typeof logAnalytics["workspaceId"] !== "string") throw requiredProperty("workspaceId", path);
+  if (typeof logAnalytics["workspaceKey"] !== "string") throw requiredProperty("workspaceKey", path);
+  if (logAnalytics["logType"] !== undefined) requireEnum(logAnalytics["logType"], ["ContainerInsights", "ContainerInstanceLogs"], `${path}.logType`);
 }
 
 function readIpAddress(groupName: string, ipAddress: JsonValue | undefined, containers: readonly JsonValue[]): void {
@@ -296,12 +466,14 @@ function readPorts(ports: JsonValue | undefined, path: string): JsonObject[] {
   });
 }
 
-function readImageRegistryCredentials(credentials: JsonValue | undefined): void {
-  if (credentials === undefined) return;
+function readImageRegistryCredentials(credentials: JsonValue | undefined): RegistryCredentialSpec[] {
+  if (credentials === undefined) return [];
   if (!Array.isArray(credentials)) throw invalidRequestContent("Unexpected value for 'imageRegistryCredentials'. Path 'properties.imageRegistryCredentials'");
-  for (const [index, credential] of credentials.entries()) {
+  return credentials.map((credential, index) => {
     if (!isJsonObject(credential) || typeof credential["server"] !== "string") throw requiredProperty("server", `properties.imageRegistryCredentials[${index}]`);
-  }
+    const text = (key: string): Record<string, string> => (typeof credential[key] === "string" ? { [key]: credential[key] } : {});
+    return { server: credential["server"], ...text("username"), ...text("password"), ...text("identity") };
+  });
 }
 
 function readTags(tags: JsonValue | undefined): Record<string, string> {

@@ -2,7 +2,7 @@ import type { ContainerInstanceManagementClient } from "@azure/arm-containerinst
 import { describe, expect, it } from "vitest";
 import { VirtualClock } from "../../dev/clock";
 import type { AciEmulator } from "../../dev/aci-emulator";
-import { jobGroup, RESOURCE_GROUP, useEmulator } from "./sdkClient";
+import { jobGroup, RESOURCE_GROUP, useEmulator, ANONYMOUS_TEST_REGISTRY } from "./sdkClient";
 
 const clock = new VirtualClock(Date.parse("2026-11-28T04:00:00.000Z"));
 let emulator: AciEmulator;
@@ -11,7 +11,7 @@ let client: ContainerInstanceManagementClient;
 useEmulator(clock, (started, sdk) => {
   emulator = started;
   client = sdk;
-});
+}, { registries: [ANONYMOUS_TEST_REGISTRY] });
 
 async function deleteAndExpectNoGroups(name: string): Promise<void> {
   await client.containerGroups.beginDeleteAndWait(RESOURCE_GROUP, name);

@@ -2,7 +2,7 @@ import type { ContainerInstanceManagementClient } from "@azure/arm-containerinst
 import { describe, expect, it } from "vitest";
 import { VirtualClock } from "../../dev/clock";
 import type { AciEmulator } from "../../dev/aci-emulator";
-import { jobGroup, RESOURCE_GROUP, useEmulator } from "./sdkClient";
+import { jobGroup, RESOURCE_GROUP, useEmulator, ANONYMOUS_TEST_REGISTRY } from "./sdkClient";
 
 const START = Date.parse("2026-11-28T05:00:00.000Z");
 const clock = new VirtualClock(START);
@@ -14,7 +14,7 @@ const STARTS_AFTER_MS = 5_000;
 useEmulator(clock, (started, sdk) => {
   emulator = started;
   client = sdk;
-});
+}, { registries: [ANONYMOUS_TEST_REGISTRY] });
 
 async function run(name: string, image: string, command?: string[]): Promise<number> {
   await client.containerGroups.beginCreateOrUpdate(RESOURCE_GROUP, name, jobGroup(image, command ? { command } : {}));

@@ -4,7 +4,7 @@
 import { ContainerInstanceManagementClient, type ContainerGroup, type ContainerInstanceManagementClientOptionalParams } from "@azure/arm-containerinstance";
 import { DefaultAzureCredential } from "@azure/identity";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
-import { startAciEmulator, type AciEmulator } from "../../dev/aci-emulator";
+import { startAciEmulator, type AciEmulator, type AciEmulatorOptions } from "../../dev/aci-emulator";
 import type { Clock } from "../../dev/clock";
 
 export const SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000001";
@@ -63,13 +63,23 @@ export function groupPath(name: string, resourceGroup = RESOURCE_GROUP): string 
 }
 
 /**
+ * The private registry the scripted test images live on. ACR allows anonymous pull, so the files that are not
+ * about registries declare it that way instead of sending credentials with every group.
+ */
+export const ANONYMOUS_TEST_REGISTRY = { server: "contoso.azurecr.io", anonymousPull: true } as const;
+
+/**
  * One emulator for a test file on `clock`, with the production SDK client; `started` receives both
  * once it runs. Every test must end with no container group left, and the emulator is reset after it.
  */
-export function useEmulator(clock: Clock, started: (emulator: AciEmulator, client: ContainerInstanceManagementClient) => void): void {
+export function useEmulator(
+  clock: Clock,
+  started: (emulator: AciEmulator, client: ContainerInstanceManagementClient) => void,
+  options: Omit<AciEmulatorOptions, "clock"> = {},
+): void {
   let emulator: AciEmulator | undefined;
   beforeAll(async () => {
-    emulator = await startAciEmulator({ clock });
+    emulator = await startAciEmulator({ ...options, clock });
     started(emulator, createSdkClient(emulator));
   });
   afterEach(() => {

@@ -2,7 +2,7 @@ import type { ContainerGroup, ContainerInstanceManagementClient } from "@azure/a
 import { describe, expect, it } from "vitest";
 import { VirtualClock } from "../../dev/clock";
 import type { AciEmulator } from "../../dev/aci-emulator";
-import { armFetch, createSdkClient, groupPath, jobGroup, LOCATION, RESOURCE_GROUP, useEmulator } from "./sdkClient";
+import { armFetch, createSdkClient, groupPath, jobGroup, LOCATION, RESOURCE_GROUP, useEmulator, ANONYMOUS_TEST_REGISTRY } from "./sdkClient";
 
 const clock = new VirtualClock(Date.parse("2026-11-28T03:00:00.000Z"));
 let emulator: AciEmulator;
@@ -14,7 +14,7 @@ useEmulator(clock, (started, sdk) => {
   emulator = started;
   client = sdk;
   noRetryClient = createSdkClient(started, { retryOptions: { maxRetries: 0 } });
-});
+}, { registries: [ANONYMOUS_TEST_REGISTRY] });
 
 async function deleteAndExpectNoGroups(names: readonly string[]): Promise<void> {
   for (const name of names) await client.containerGroups.beginDeleteAndWait(RESOURCE_GROUP, name);
