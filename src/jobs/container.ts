@@ -174,7 +174,13 @@ const identity = z
 
 // GPU SKUs of api-version 2023-05-01 (aci-rest-api.md §5). ACI retired its GPU SKUs on 14 July 2025
 // (§10); the field exists for parity and for subscriptions that still have GPU quota.
-const gpu = z.object({ count: z.number().int().min(1).max(4), sku: z.enum(["K80", "P100", "V100"]) }).strict();
+// ACI offered 1, 2 or 4 GPUs per container (the GPU resources article of the ACI docs).
+const gpu = z
+  .object({
+    count: z.union([z.literal(1), z.literal(2), z.literal(4)], { message: "gpu.count must be 1, 2 or 4" }),
+    sku: z.enum(["K80", "P100", "V100"], { message: "gpu.sku must be K80, P100 or V100" }),
+  })
+  .strict();
 
 /** Spot limits (aci-rest-api.md §10): 4 vCPU / 16 GB per group. */
 const SPOT_MAX_CPU = 4;
