@@ -14,7 +14,7 @@ import type { ContainerPlan, Deployment } from "./planDeployment";
 import { formatIsoMillis, formatIsoSeconds } from "./formatTime";
 import type { RestartPolicy } from "./validateContainerGroup";
 
-export type ProvisioningState = "Pending" | "Creating" | "Succeeded" | "Failed" | "Unhealthy";
+export type ProvisioningState = "Pending" | "Creating" | "Succeeded" | "Failed" | "Unhealthy" | "Repairing";
 export type GroupState = "Pending" | "Running" | "Succeeded" | "Failed" | "Stopped";
 export type OperationStatus = "Pending" | "Creating" | "Succeeded" | "Failed" | "Canceled";
 
@@ -71,6 +71,9 @@ export interface DeploymentView {
   readonly operationStatus: Exclude<OperationStatus, "Canceled">;
   readonly operationError?: OperationError;
 }
+
+/** How long an evicted Spot group stays in each of Unhealthy and Repairing before switching (emulator's choice). */
+const SPOT_REPAIR_CYCLE_MS = 60_000;
 
 /** aci-rest-api.md §6: provisioning fails after 30 minutes. */
 export const CREATE_TIMEOUT_MS = 30 * 60_000;
@@ -186,6 +189,21 @@ export function computeDeploymentView(deployment: Deployment, now: number): Depl
   }
 
   const mainStart = nextStart;
+  if (failure?.kind === "spotEviction" && now >= mainStart + failure.afterMs) {
+    // Evicted: the containers are gone and the group cycles Unhealthy ↔ Repairing without running again.
+    const evictedAt = mainStart + failure.afterMs;
+    const events = new EventLog();
+    events.add("SpotEvicted", "Warning", `The Spot container group '${deployment.groupName}' was evicted to reclaim capacity.`, evictedAt);
+    const repairing = Math.floor((now - evictedAt) / SPOT_REPAIR_CYCLE_MS) % 2 === 1;
+    return {
+      provisioningState: repairing ? "Repairing" : "Unhealthy",
+      groupState: "Pending",
+      groupEvents: events.toViews(),
+      initContainers,
+      containers: deployment.containers.map((plan) => waitingBeforeStart(plan, true)),
+      operationStatus: "Succeeded",
+    };
+  }
   const containers = deployment.containers.map((plan) =>
     runContainer(plan, mainStart, deployment.restartPolicy, now, pullEventsBefore(plan, creatingAt, pulledAt)),
   );

@@ -31,6 +31,12 @@ export interface ContainerBehaviour {
   readonly oomKilled?: boolean;
   /** After a nonzero exit the platform restarts the container this many times even under restart policy Never (aci-rest-api.md §6). */
   readonly platformRestarts?: number;
+  /**
+   * Spot groups only (priority Spot; Regular groups of the image run normally): `afterMs` after the
+   * containers start, ACI evicts the group, which then cycles Unhealthy ↔ Repairing without running, as
+   * Airflow issue #47023 reports (airflow-operator.md §9). The event name and message are the emulator's.
+   */
+  readonly spotEviction?: { readonly afterMs: number };
   /** Provisioning ends `Unhealthy` instead of `Succeeded`; the containers still run. */
   readonly unhealthy?: boolean;
   /** Provisioning never finishes; it fails after ACI's 30-minute create timeout (aci-rest-api.md §6). */

@@ -33,7 +33,8 @@ export type GroupFailure =
       readonly eventDetail: string;
       readonly error: { readonly code: string; readonly message: string };
     }
-  | { readonly kind: "unhealthy" };
+  | { readonly kind: "unhealthy" }
+  | { readonly kind: "spotEviction"; readonly afterMs: number };
 
 export interface Deployment {
   readonly groupName: string;
@@ -66,7 +67,7 @@ export function planDeployment(
     script,
     platformRestarts: behaviour.platformRestarts ?? 0,
   });
-  const failure = findFailure(groupName, resolved);
+  const failure = findFailure(groupName, resolved, group.properties["priority"] === "Spot");
   return {
     groupName,
     acceptedAt,
@@ -81,7 +82,7 @@ export function planDeployment(
   };
 }
 
-function findFailure(groupName: string, resolved: readonly ({ container: ContainerSpec } & ResolvedBehaviour)[]): GroupFailure | undefined {
+function findFailure(groupName: string, resolved: readonly ({ container: ContainerSpec } & ResolvedBehaviour)[], spot: boolean): GroupFailure | undefined {
   for (const { behaviour } of resolved) {
     if (behaviour.provisioningFailure) return { kind: "provisioning", ...behaviour.provisioningFailure };
   }
@@ -106,5 +107,7 @@ function findFailure(groupName: string, resolved: readonly ({ container: Contain
     }
   }
   if (resolved.some(({ behaviour }) => behaviour.unhealthy)) return { kind: "unhealthy" };
+  const eviction = spot ? resolved.find(({ behaviour }) => behaviour.spotEviction)?.behaviour.spotEviction : undefined;
+  if (eviction) return { kind: "spotEviction", afterMs: eviction.afterMs };
   return undefined;
 }

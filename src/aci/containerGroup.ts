@@ -38,7 +38,8 @@ export function toContainerGroup(request: ContainerGroupRequest): ContainerGroup
       [OWNERSHIP_TAGS.attempt]: String(owner.attempt),
     },
     osType: "Linux",
-    restartPolicy: "Never",
+    restartPolicy: container.restartPolicy,
+    ...(container.priority === "Spot" ? { priority: "Spot" } : {}),
     containers: [
       {
         name: containerNameFor(request.groupName),
