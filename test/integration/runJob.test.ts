@@ -134,10 +134,13 @@ describe("failures and retries", () => {
     expect(result.detail).toMatch(/out of memory/u);
   });
 
-  it("does not retry a group ARM rejects as invalid, and has nothing to delete", async () => {
+  it("does not retry an image ACI refuses as inaccessible at PUT (an invalid definition), and has nothing to delete", async () => {
     const { result } = await h.run("unknown_image");
     expect(result.attempts).toHaveLength(1);
-    expect(result.attempts[0]).toMatchObject({ reason: "rejected", retryable: false, cleanup: "notCreated" });
+    // Issue 4: InaccessibleImage is named as an image-pull failure, but the image or its credential is wrong,
+    // so no failure class applies and it is never retried.
+    expect(result.attempts[0]).toMatchObject({ reason: "imagePull", retryable: false, cleanup: "notCreated" });
+    expect(result.attempts[0]!.failureClass).toBeUndefined();
     expect(result.detail).toMatch(/InaccessibleImage/u);
   });
 
