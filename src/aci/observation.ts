@@ -48,12 +48,26 @@ export function observeContainerGroup(group: ContainerGroup, containerName: stri
     .map(describeEvent);
   const restartCount = view?.restartCount ?? 0;
   const base = { provisioningState, restartCount, events: eventLines };
-  // aci-jobs creates every group with restart policy Never, so the first termination is the job's
-  // outcome. ACI may still restart a container after a non-zero exit (aci-rest-api.md §6); that rerun
-  // is not the job's, and the group is deleted as soon as the termination is seen.
+  // ARM's default restart policy is Always (aci-rest-api.md §6).
+  const restartPolicy = group.restartPolicy ?? "Always";
+  const current = view?.currentState;
+  if (is(restartPolicy, "OnFailure")) {
+    // OnFailure: ACI reruns a failing container in place until it exits 0, so a nonzero exit (or the
+    // back-off before the rerun) is not the end; only exit 0, a failed group or the deadline is.
+    const rerunning = restartCount > 0 && !is(current?.state, "Terminated") && !is(current?.state, "Running");
+    const failedExit = is(current?.state, "Terminated") && (current?.exitCode ?? -1) !== 0;
+    if (rerunning || failedExit) {
+      const failure = phaseOf(provisioningState, group.instanceView?.state, undefined, events);
+      return { ...base, state: isFinal(failure) ? failure : { phase: "running" } };
+    }
+    return { ...base, state: phaseOf(provisioningState, group.instanceView?.state, current, events) };
+  }
+  // Never: the first termination is the job's outcome. ACI may still restart a container after a nonzero
+  // exit (aci-rest-api.md §6); that rerun is not the job's. Always: ACI restarts after every exit, and the
+  // attempt ends at the first termination seen, as Airflow's operator does. Either way, once a restart has
+  // happened the termination is in previousState while the container waits or runs again.
   const firstTermination = restartCount > 0 && is(view?.previousState?.state, "Terminated") ? view?.previousState : undefined;
-  const current = firstTermination ?? view?.currentState;
-  return { ...base, state: phaseOf(provisioningState, group.instanceView?.state, current, events) };
+  return { ...base, state: phaseOf(provisioningState, group.instanceView?.state, firstTermination ?? current, events) };
 }
 
 interface ContainerStateView {

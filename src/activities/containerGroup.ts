@@ -91,7 +91,15 @@ export function createContainerGroupActivities(aci: ContainerGroupApi) {
         if (streamed.linesMissed) {
           context.warn(`${label(input)} some log lines may be missing: ACI keeps only the last 1,000 lines / 16 KB of a stopped container's log`);
         }
-        return { cursor: streamed.cursor, tail: boundedTail(streamed.snapshot), linesMissed: streamed.linesMissed, available: streamed.available };
+        // resultLogs (Airflow's xcom_all): every line ACI still holds, or the last one.
+        const lines = input.resultLogs === "all" ? streamed.snapshot : input.resultLogs === "last" ? streamed.snapshot.slice(-1) : undefined;
+        return {
+          cursor: streamed.cursor,
+          tail: boundedTail(streamed.snapshot),
+          ...(lines ? { lines } : {}),
+          linesMissed: streamed.linesMissed,
+          available: streamed.available,
+        };
       } catch (error) {
         if (error instanceof AciError && !error.transient) {
           context.warn(`${label(input)} ARM refused the container's log: ${error.code}: ${error.message}`);

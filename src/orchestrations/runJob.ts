@@ -2,15 +2,16 @@
  * @module
  * One run of a job: attempts until one succeeds, the retry policy is spent, or the run's time budget
  * runs out. Each attempt creates the container group, watches it (a sub-orchestration), reads the rest
- * of its log, and deletes it on every path. Deterministic: time comes from the history, waiting is by
- * durable timers, and all I/O happens in activities.
+ * of its log, and deletes it (unless the job keeps it: removeOnSuccess / removeOnError). Failures are
+ * classified and retried as failurePolicy.ts decides. Deterministic: time comes from the history,
+ * waiting is by durable timers, and all I/O happens in activities.
  */
 import type * as df from "durable-functions";
 import { Activities, type AttemptRef, type CollectContainerLogsResult } from "../activities/contracts";
 import { START_OF_LOG, type LogCursor } from "../aci/logs";
 import { derivedContainerGroupName } from "../aci/names";
 import { secretReferencesOf } from "../jobs/container";
-import type { JobSpec } from "../jobs/definition";
+import type { ContainerSpec, JobSpec } from "../jobs/definition";
 import { formatDuration } from "../jobs/duration";
 import {
   Orchestrations,
@@ -25,11 +26,9 @@ import {
   type RunResult,
 } from "../runs/contracts";
 import { callActivityWithRetry, callSubOrchestrator, failureMessage, now, sleepUntil } from "./calls";
+import { classify, isSpotCapacityMessage, planNextAttempt, reasonOfCreateFailure, reasonOfRejection, type Priority } from "./failurePolicy";
 import { armCallRetry, deleteRetry } from "./retryPolicies";
 import type { Observed, WatchInput, WatchResult } from "./watchContainerGroup";
-
-/** ARM codes after which another attempt may succeed: capacity and quota come and go. */
-const RETRYABLE_REJECTIONS = new Set(["ContainerGroupQuotaReached", "ServiceUnavailable", "TooManyRequests"]);
 
 export function* runJob(context: df.OrchestrationContext): Generator<df.Task, RunResult, unknown> {
   const input = context.df.getInput<RunInput>();
@@ -38,19 +37,29 @@ export function* runJob(context: df.OrchestrationContext): Generator<df.Task, Ru
   const deadline = startedAt + job.timeout;
   const attempts: AttemptRecord[] = [];
   let budgetNote = "";
+  let priority: Priority = job.container.priority;
+  let retriesUsed = 0;
+  let lastLines: readonly string[] | undefined;
 
   for (let attempt = 1; ; attempt++) {
-    const record = yield* runAttempt(context, input, attempt, deadline, attempts);
+    const { record, lines } = yield* runAttempt(context, input, attempt, priority, deadline, attempts);
     attempts.push(record);
-    if (record.outcome !== "failed" || !record.retryable || attempt > job.retries) break;
+    lastLines = lines;
+    if (record.outcome !== "failed") break;
+    const next = planNextAttempt(job, input.runId, record, retriesUsed);
+    if (!next) break;
 
-    const retryAt = now(context) + job.retryDelay;
+    const retryAt = now(context) + next.delayMs;
     if (retryAt >= deadline) {
       budgetNote = ` No retry: the next attempt would start after the run's ${formatDuration(job.timeout)} timeout.`;
       break;
     }
-    report(context, input, "waitingToRetry", attempt, record.groupName, attempts, new Date(retryAt).toISOString());
-    yield* sleepUntil(context, retryAt);
+    if (next.countsAsRetry) retriesUsed += 1;
+    priority = next.priority;
+    if (next.delayMs > 0) {
+      report(context, input, "waitingToRetry", attempt, record.groupName, attempts, new Date(retryAt).toISOString());
+      yield* sleepUntil(context, retryAt);
+    }
   }
 
   if (input.holdsRunSlot) {
@@ -62,7 +71,7 @@ export function* runJob(context: df.OrchestrationContext): Generator<df.Task, Ru
     }
   }
 
-  const result = summarise(input, attempts, startedAt, now(context), budgetNote);
+  const result = summarise(input, attempts, startedAt, now(context), budgetNote, lastLines);
   const lastAttempt = attempts.at(-1)!;
   report(context, input, "finished", lastAttempt.attempt, lastAttempt.groupName, attempts);
   if (!context.df.isReplaying) {
@@ -78,6 +87,8 @@ interface AttemptState {
   createSent: boolean;
   /** Whether ARM confirmed the group is this attempt's (so it can be deleted without checking tags). */
   created: boolean;
+  /** Whether the watch saw the group reach a final state: only then may removeOnSuccess/removeOnError keep it. */
+  settled: boolean;
   createdAt: number;
   cursor: LogCursor;
   /** The final log read, once attempted (successful or not): the log is read at most once after the watch. */
@@ -85,26 +96,46 @@ interface AttemptState {
   timings: { -readonly [K in keyof PhaseTimings]: PhaseTimings[K] };
 }
 
+/** What one attempt runs: the job's container at this attempt's priority (Regular after a Spot fallback). */
+interface AttemptPlan {
+  readonly ref: AttemptRef;
+  readonly container: ContainerSpec;
+  /** The run's deadline, or the attempt's containerTimeout if that comes first. */
+  readonly deadline: number;
+  readonly containerDeadline: boolean;
+}
+
 function* runAttempt(
   context: df.OrchestrationContext,
   input: RunInput,
   attempt: number,
-  deadline: number,
+  priority: Priority,
+  runDeadline: number,
   earlier: readonly AttemptRecord[],
-): Generator<df.Task, AttemptRecord, unknown> {
+): Generator<df.Task, { record: AttemptRecord; lines?: readonly string[] }, unknown> {
   const { job } = input;
   const groupName = job.container.groupName ?? derivedContainerGroupName(job.id, input.runId, attempt);
   const ref: AttemptRef = { jobId: job.id, runId: input.runId, attempt, groupName };
   const startedAt = now(context);
-  const state: AttemptState = { createSent: false, created: false, createdAt: startedAt, cursor: START_OF_LOG, logs: undefined, timings: {} };
+  // containerTimeout counts from the attempt's start (the create), so a group stuck provisioning is bounded too.
+  const containerDeadline = job.containerTimeout === undefined ? Number.POSITIVE_INFINITY : startedAt + job.containerTimeout;
+  const plan: AttemptPlan = {
+    ref,
+    container: priority === job.container.priority ? job.container : { ...job.container, priority },
+    deadline: Math.min(runDeadline, containerDeadline),
+    containerDeadline: containerDeadline < runDeadline,
+  };
+  const state: AttemptState = { createSent: false, created: false, settled: false, createdAt: startedAt, cursor: START_OF_LOG, logs: undefined, timings: {} };
   const phase = (name: RunPhase) => report(context, input, name, attempt, groupName, earlier);
 
   let ending: Ending;
   try {
-    ending = yield* createAndWatch(context, input, ref, deadline, state, phase);
+    ending = yield* createAndWatch(context, input, plan, state, phase);
   } catch (error) {
     // An activity kept failing after its retries: the attempt fails, and the group still goes.
-    ending = { outcome: "failed", reason: "activityFailed", retryable: true, detail: `Gave up talking to Azure: ${failureMessage(error)}` };
+    const message = failureMessage(error);
+    const reason = state.created ? "activityFailed" : reasonOfCreateFailure(message, priority);
+    ending = { outcome: "failed", ...classify(job, reason), detail: `Gave up talking to Azure: ${message}` };
   }
 
   let cleanup: Cleanup = "notCreated";
@@ -114,78 +145,116 @@ function* runAttempt(
       // Read what the container printed before deleting it: after delete, nothing is left to read.
       state.logs = yield* tryCollectLogs(context, input.job, ref, state, false);
     }
-    phase("deleting");
-    const deleteStart = now(context);
-    try {
-      // When the create's fate is unknown, a group of that name may be someone else's: check its tags.
-      const deleted = yield* callActivityWithRetry(context, Activities.deleteContainerGroup, { ...ref, onlyIfOwned: !state.created }, deleteRetry);
-      if (deleted.kind === "failed") {
+    if (keepsGroup(job, state, ending)) {
+      // Airflow's remove_on_success / remove_on_error false: the group and its log stay in ACI.
+      cleanup = "kept";
+      ending = { ...ending, detail: `${ending.detail} ${keptNote(job, groupName, ending.outcome === "succeeded")}` };
+    } else {
+      phase("deleting");
+      const deleteStart = now(context);
+      try {
+        // When the create's fate is unknown, a group of that name may be someone else's: check its tags.
+        const deleted = yield* callActivityWithRetry(context, Activities.deleteContainerGroup, { ...ref, onlyIfOwned: !state.created }, deleteRetry);
+        if (deleted.kind === "failed") {
+          cleanup = "failed";
+          cleanupError = `Container group ${groupName} could not be deleted and may still cost money: ${deleted.code}: ${deleted.message}`;
+        } else {
+          cleanup = deleted.kind;
+          state.timings.deleteMs = now(context) - deleteStart;
+        }
+      } catch (error) {
         cleanup = "failed";
-        cleanupError = `Container group ${groupName} could not be deleted and may still cost money: ${deleted.code}: ${deleted.message}`;
-      } else {
-        cleanup = deleted.kind;
-        state.timings.deleteMs = now(context) - deleteStart;
+        cleanupError = `Container group ${groupName} could not be deleted and may still cost money: ${failureMessage(error)}`;
       }
-    } catch (error) {
-      cleanup = "failed";
-      cleanupError = `Container group ${groupName} could not be deleted and may still cost money: ${failureMessage(error)}`;
+      if (cleanupError && !context.df.isReplaying) context.error(`run ${input.runId}: ${cleanupError}`);
     }
-    if (cleanupError && !context.df.isReplaying) context.error(`run ${input.runId}: ${cleanupError}`);
   }
 
-  return {
+  const { resultLines, ...ended } = ending;
+  const record: AttemptRecord = {
     attempt,
     groupName,
-    ...ending,
+    ...ended,
     startedAt: new Date(startedAt).toISOString(),
     finishedAt: new Date(now(context)).toISOString(),
     timings: state.timings,
     logLines: state.logs?.cursor.emitted ?? state.cursor.emitted,
     logTail: state.logs?.tail ?? [],
     logLinesMissed: state.logs?.linesMissed ?? false,
-    priority: job.container.priority,
+    priority,
     cleanup,
     ...(cleanupError ? { cleanupError } : {}),
   };
+  return resultLines ? { record, lines: resultLines } : { record };
 }
 
-type Ending = Pick<AttemptRecord, "outcome" | "reason" | "detail" | "exitCode" | "finalState" | "restartCount" | "retryable" | "events">;
+type Ending = Pick<AttemptRecord, "outcome" | "reason" | "detail" | "exitCode" | "finalState" | "restartCount" | "failureClass" | "retryable" | "events"> & {
+  /** The final log read's lines per the job's resultLogs, for the run result (not kept in the attempt record). */
+  readonly resultLines?: readonly string[];
+};
+
+/**
+ * Whether the job keeps this attempt's group (removeOnSuccess / removeOnError false). Only a group that is
+ * certainly ours and that the watch saw finish: a group whose create fate is unknown may be someone else's,
+ * and a timeout exists to stop the container, so both are deleted as always.
+ */
+function keepsGroup(job: JobSpec, state: AttemptState, ending: Ending): boolean {
+  if (!state.created || !state.settled) return false;
+  if (ending.outcome === "succeeded") return !job.removeOnSuccess;
+  if (ending.outcome === "failed" && ending.reason !== "containerTimeout") return !job.removeOnError;
+  return false;
+}
+
+function keptNote(job: JobSpec, groupName: string, succeeded: boolean): string {
+  const flag = succeeded ? "removeOnSuccess" : "removeOnError";
+  const fixedName = job.container.groupName
+    ? ` The next run reuses the name ${groupName}: with failIfExists true it fails with groupExists until the group is deleted; with failIfExists false it replaces the group.`
+    : "";
+  return (
+    `The container group ${groupName} was kept (${flag} is false): read its log with ` +
+    `\`az container logs -g <ACI_RESOURCE_GROUP> -n ${groupName}\` and delete it with \`az container delete -g <ACI_RESOURCE_GROUP> -n ${groupName} --yes\`.${fixedName}`
+  );
+}
 
 function* createAndWatch(
   context: df.OrchestrationContext,
   input: RunInput,
-  ref: AttemptRef,
-  deadline: number,
+  plan: AttemptPlan,
   state: AttemptState,
   phase: (name: RunPhase) => void,
 ): Generator<df.Task, Ending, unknown> {
   const { job } = input;
+  const { ref, container } = plan;
   phase("creating");
   state.createSent = true;
-  const creation = yield* callActivityWithRetry(
-    context,
-    Activities.createContainerGroup,
-    { ...ref, region: input.region, container: job.container },
-    armCallRetry,
-  );
+  const creation = yield* callActivityWithRetry(context, Activities.createContainerGroup, { ...ref, region: input.region, container }, armCallRetry);
   state.timings.createMs = now(context) - state.createdAt;
   if (creation.kind === "exists") {
     state.createSent = false;
     return {
       outcome: "failed",
-      reason: "groupExists",
-      retryable: true,
+      ...classify(job, "groupExists"),
       detail: `Container group ${ref.groupName} already exists (${creation.owner}) and fail_if_exists is set; it was left alone.`,
+    };
+  }
+  if (creation.kind === "secretUnavailable") {
+    state.createSent = false;
+    return {
+      outcome: "failed",
+      ...classify(job, "secretUnavailable"),
+      detail: `Key Vault secret "${creation.secret}" could not be read (${creation.code}); nothing was created. ${creation.message}`,
     };
   }
   if (creation.kind === "rejected") {
     state.createSent = false;
-    return {
-      outcome: "failed",
-      reason: "rejected",
-      retryable: RETRYABLE_REJECTIONS.has(creation.code),
-      detail: `Azure rejected the container group: ${creation.code}: ${creation.message}`,
-    };
+    const { reason, invalidDefinition } = reasonOfRejection(creation.code, creation.message, container.priority);
+    const what =
+      reason === "imagePull"
+        ? "Azure cannot pull the image (check the image name and its registry credential)"
+        : reason === "spotEvicted"
+          ? "Azure has no Spot capacity for the container group"
+          : "Azure rejected the container group";
+    return { outcome: "failed", ...classify(job, reason, invalidDefinition), detail: `${what}: ${creation.code}: ${creation.message}` };
   }
   state.created = true;
   state.createdAt = now(context);
@@ -195,50 +264,57 @@ function* createAndWatch(
     ref,
     redact: secretReferencesOf(job.container),
     createdAt: state.createdAt,
-    deadline,
+    deadline: plan.deadline,
     cursor: START_OF_LOG,
     previousPhase: null,
     polls: 0,
     failingSince: null,
   };
-  const watched = yield* callSubOrchestrator<WatchResult>(
-    context,
-    Orchestrations.watchContainerGroup,
-    watchInput,
-    watchInstanceId(input.runId, ref.attempt),
-  );
+  const watched = yield* callSubOrchestrator<WatchResult>(context, Orchestrations.watchContainerGroup, watchInput, watchInstanceId(input.runId, ref.attempt));
   state.cursor = watched.cursor;
 
   if (watched.kind === "gone") {
     state.logs = null;
     return {
       outcome: "failed",
-      reason: "deletedOutside",
-      retryable: false,
+      ...classify(job, "deletedOutside"),
       detail: `Container group ${ref.groupName} was deleted outside aci-jobs while the run was watching it.`,
     };
   }
   if (watched.kind === "unreachable") {
-    return { outcome: "failed", reason: "activityFailed", retryable: true, detail: `Lost track of container group ${ref.groupName}: ${watched.reason}` };
+    return { outcome: "failed", ...classify(job, "activityFailed"), detail: `Lost track of container group ${ref.groupName}: ${watched.reason}` };
   }
+  state.settled = watched.kind === "finished";
   const exit = watched.kind === "finished" && watched.observed.state.phase === "exited" ? watched.observed.state : undefined;
-  // After a platform restart the log shows the rerun; only lines up to the job's own exit are its output.
+  // After a restart the log shows the rerun; only lines up to the exit the attempt ended on are its output.
   const notAfter = exit && watched.kind === "finished" && watched.observed.restartCount > 0 ? exit.finishedAt : undefined;
   phase("collectingLogs");
   const logsStart = now(context);
   state.logs = yield* tryCollectLogs(context, input.job, ref, state, exit !== undefined, notAfter);
   state.timings.logsMs = now(context) - logsStart;
+  const resultLines = state.logs?.lines ? { resultLines: state.logs.lines } : {};
 
   if (watched.kind === "timedOut") {
+    const last = watched.last ? { finalState: watched.last.state.phase, restartCount: watched.last.restartCount } : {};
+    const restarts = restartNote(container, watched.last?.restartCount ?? 0);
+    if (plan.containerDeadline) {
+      return {
+        outcome: "failed",
+        ...classify(job, "containerTimeout"),
+        detail: `The attempt ran past its ${formatDuration(job.containerTimeout!)} containerTimeout; the container group was deleted.${restarts}`,
+        ...last,
+        ...resultLines,
+      };
+    }
     return {
       outcome: "timedOut",
-      reason: "timedOut",
-      retryable: false,
-      detail: `The run's ${formatDuration(input.job.timeout)} timeout passed; the container group was deleted.`,
-      ...(watched.last ? { finalState: watched.last.state.phase, restartCount: watched.last.restartCount } : {}),
+      ...classify(job, "timedOut"),
+      detail: `The run's ${formatDuration(job.timeout)} timeout passed; the container group was deleted.${restarts}`,
+      ...last,
+      ...resultLines,
     };
   }
-  return endingOf(watched.observed, state);
+  return { ...endingOf(job, container, watched.observed, state), ...resultLines };
 }
 
 function* tryCollectLogs(
@@ -265,57 +341,71 @@ function* tryCollectLogs(
   }
 }
 
-function endingOf(observed: Observed, state: AttemptState): Ending {
-  const { state: container, restartCount } = observed;
-  const common = { restartCount, finalState: observed.provisioningState, events: observed.events };
-  switch (container.phase) {
-    case "exited": {
-      if (container.startedAt) state.timings.provisioningMs = Math.max(0, Date.parse(container.startedAt) - state.createdAt);
-      if (container.startedAt && container.finishedAt) {
-        state.timings.runMs = Date.parse(container.finishedAt) - Date.parse(container.startedAt);
-      }
-      const finalState = container.detailStatus || "Terminated";
-      if (container.exitCode === 0) {
-        const { events: _events, ...succeeded } = common;
-        return { ...succeeded, finalState, outcome: "succeeded", exitCode: 0, retryable: false, detail: "The container exited with code 0." };
-      }
-      const reason: AttemptReason = container.oomKilled ? "oomKilled" : "exitCode";
-      const restarts = restartCount > 0 ? ` ACI restarted it despite restart policy Never; the run kept the first exit and deleted the group.` : "";
-      return {
-        ...common,
-        finalState,
-        outcome: "failed",
-        reason,
-        exitCode: container.exitCode,
-        retryable: true,
-        detail: container.oomKilled
-          ? `The container was killed for running out of memory (exit code ${container.exitCode}); give it more than its memory limit.${restarts}`
-          : `The container exited with code ${container.exitCode}.${restarts}`,
-      };
-    }
-    case "provisioningFailed":
-      return {
-        ...common,
-        outcome: "failed",
-        reason: container.reason === "imagePull" ? "imagePull" : "provisioningFailed",
-        retryable: true,
-        detail:
-          container.reason === "imagePull"
-            ? `The image could not be pulled: ${container.detail}`
-            : `Provisioning failed: ${container.detail}`,
-      };
-    case "unhealthy":
-      return { ...common, outcome: "failed", reason: "unhealthy", retryable: true, detail: `The container group became unhealthy: ${container.detail}` };
-    case "stopped":
-      return { ...common, outcome: "failed", reason: "stoppedOutside", retryable: false, detail: `Container group stopped outside aci-jobs: ${container.detail}.` };
-    case "provisioning":
-    case "running":
-      // The watch only returns final states; this is a bug guard, not an expected path.
-      return { ...common, outcome: "failed", reason: "activityFailed", retryable: false, detail: `Watch ended in state ${container.phase}.` };
+/** What the restarts ACI made mean under the group's restart policy (aci-rest-api.md §6). */
+function restartNote(container: ContainerSpec, restartCount: number): string {
+  if (restartCount === 0) return "";
+  switch (container.restartPolicy) {
+    case "Never":
+      return ` ACI restarted it despite restart policy Never; the run kept the first exit.`;
+    case "OnFailure":
+      return ` ACI reran it ${restartCount} time${restartCount === 1 ? "" : "s"} after nonzero exits (restart policy OnFailure).`;
+    case "Always":
+      return ` ACI restarts it after every exit (restart policy Always); the run ended at the first exit it saw.`;
   }
 }
 
-function summarise(input: RunInput, attempts: readonly AttemptRecord[], startedAt: number, finishedAt: number, note: string): RunResult {
+function endingOf(job: JobSpec, container: ContainerSpec, observed: Observed, state: AttemptState): Ending {
+  const { state: phase, restartCount } = observed;
+  const common = { restartCount, finalState: observed.provisioningState, events: observed.events };
+  const failed = (reason: AttemptReason, detail: string, extra: Partial<Ending> = {}): Ending => ({
+    ...common,
+    ...extra,
+    outcome: "failed",
+    ...classify(job, reason),
+    detail,
+  });
+  const spot = container.priority === "Spot";
+  switch (phase.phase) {
+    case "exited": {
+      if (phase.startedAt) state.timings.provisioningMs = Math.max(0, Date.parse(phase.startedAt) - state.createdAt);
+      if (phase.startedAt && phase.finishedAt) state.timings.runMs = Date.parse(phase.finishedAt) - Date.parse(phase.startedAt);
+      const finalState = phase.detailStatus || "Terminated";
+      const restarts = restartNote(container, restartCount);
+      if (phase.exitCode === 0) {
+        const { events: _events, ...succeeded } = common;
+        return { ...succeeded, finalState, outcome: "succeeded", exitCode: 0, retryable: false, detail: `The container exited with code 0.${restarts}` };
+      }
+      return phase.oomKilled
+        ? failed("oomKilled", `The container was killed for running out of memory (exit code ${phase.exitCode}); give it more than its memory limit.${restarts}`, { finalState, exitCode: phase.exitCode })
+        : failed("exitCode", `The container exited with code ${phase.exitCode}.${restarts}`, { finalState, exitCode: phase.exitCode });
+    }
+    case "provisioningFailed":
+      if (phase.reason === "imagePull") return failed("imagePull", `The image could not be pulled: ${phase.detail}`);
+      // Regional capacity refused after the create was accepted: on a Spot group that is a Spot capacity refusal.
+      if (spot && isSpotCapacityMessage(phase.detail)) return failed("spotEvicted", `Azure has no Spot capacity for the container group: ${phase.detail}`);
+      return failed("provisioningFailed", `Provisioning failed: ${phase.detail}`);
+    case "unhealthy":
+      // Spot groups that ACI evicts cycle Unhealthy ↔ Repairing without running (Airflow #47023, airflow-operator.md §9).
+      return spot
+        ? failed("spotEvicted", `The Spot container group was evicted (${phase.detail}).`)
+        : failed("unhealthy", `The container group became unhealthy: ${phase.detail}`);
+    case "stopped":
+      return failed("stoppedOutside", `Container group stopped outside aci-jobs: ${phase.detail}.`);
+    case "provisioning":
+    case "running":
+      // The watch only returns final states; this is a bug guard, not an expected path.
+      return { ...common, outcome: "failed", reason: "activityFailed", retryable: false, detail: `Watch ended in state ${phase.phase}.` };
+  }
+}
+
+function summarise(
+  input: RunInput,
+  attempts: readonly AttemptRecord[],
+  startedAt: number,
+  finishedAt: number,
+  note: string,
+  lines: readonly string[] | undefined,
+): RunResult {
   const last = attempts.at(-1)!;
   const tries = attempts.length > 1 ? ` All ${attempts.length} attempts failed.` : "";
   const leaked = attempts.filter((a) => a.cleanup === "failed").map((a) => a.groupName);
@@ -330,6 +420,9 @@ function summarise(input: RunInput, attempts: readonly AttemptRecord[], startedA
     startedAt: new Date(startedAt).toISOString(),
     finishedAt: new Date(finishedAt).toISOString(),
     attempts,
+    // Airflow's xcom_all: the last attempt's log, all lines or the last one (resultLogs "all" / "last").
+    ...(lines && input.job.resultLogs !== "none" ? { logs: lines } : {}),
+    ...(input.overrides ? { overrides: input.overrides } : {}),
   };
 }
 

@@ -28,6 +28,21 @@ const jobs = [
   { id: "restarted", retries: 0, container: { image: "test/crash" } },
   { id: "persistent", retries: 20, retryDelay: "1m", container: { image: "test/exit:3" } },
   { id: "slow_start", timeout: "1m", retries: 0, container: { image: "test/slow-start" } },
+  { id: "quota_then_ok", retries: 1, retryDelay: "1m", container: { image: "hello-world" } },
+  { id: "busy_region", retries: 0, container: { image: "hello-world" } },
+  { id: "exit_not_retried", retries: 3, retryDelay: "1m", retryOn: ["capacity", "spotEvicted"], container: { image: "test/exit:3" } },
+  { id: "sick", retries: 0, container: { image: "test/sick" } },
+  // Spot groups in a region ACI offers Spot in (aci-rest-api.md §10).
+  { id: "spot_fallback", retries: 0, spotFallback: true, container: { image: "test/spot", region: "westeurope", priority: "Spot" } },
+  { id: "spot_no_fallback", retries: 0, container: { image: "test/spot", region: "westeurope", priority: "Spot" } },
+  { id: "spot_fallback_then_fails", retries: 1, retryDelay: "1m", spotFallback: true, container: { image: "test/spot-exit", region: "westeurope", priority: "Spot" } },
+  { id: "bounded_attempts", timeout: "1h", containerTimeout: "5m", retries: 1, retryDelay: "1m", container: { image: "test/forever" } },
+  { id: "keep_success", removeOnSuccess: false, container: { image: "busybox", command: ["sh", "-c", "echo kept output"] } },
+  { id: "keep_error", removeOnError: false, retries: 0, container: { image: "test/exit:3" } },
+  { id: "logs_all", resultLogs: "all", container: { image: "busybox", command: ["sh", "-c", "echo line1; echo line2"] } },
+  { id: "logs_last", resultLogs: "last", container: { image: "busybox", command: ["sh", "-c", "echo line1; echo line2"] } },
+  { id: "on_failure", timeout: "10m", container: { image: "test/exit:3", restartPolicy: "OnFailure" } },
+  { id: "always", container: { image: "hello-world", restartPolicy: "Always" } },
 ];
 
 const h = useHarness(jobs);
@@ -46,6 +61,17 @@ function whenRunning(jobId: string, act: (groupName: string) => unknown): Promis
       void Promise.resolve(act(match[1]!)).then(() => resolve());
     });
   });
+}
+
+/** The priority of each group of `jobId` as ARM reports it (a GET) when the run's watch first sees it running. */
+function prioritiesSeenRunning(jobId: string): { priorities: Promise<string>[]; stop: () => void } {
+  const priorities: Promise<string>[] = [];
+  const seen = new RegExp(`^\\[${jobId} run [^\\]]+\\] container group ([a-z0-9-]+): running$`, "u");
+  const stop = h.onLog((record) => {
+    const match = seen.exec(record.message);
+    if (match) priorities.push(h.app.services.aci.get(match[1]!).then((group) => group?.priority ?? "Regular"));
+  });
+  return { priorities, stop };
 }
 
 describe("a run of the tutorial job", () => {
@@ -134,10 +160,13 @@ describe("failures and retries", () => {
     expect(result.detail).toMatch(/out of memory/u);
   });
 
-  it("does not retry a group ARM rejects as invalid, and has nothing to delete", async () => {
+  it("does not retry an image ACI refuses as inaccessible at PUT (an invalid definition), and has nothing to delete", async () => {
     const { result } = await h.run("unknown_image");
     expect(result.attempts).toHaveLength(1);
-    expect(result.attempts[0]).toMatchObject({ reason: "rejected", retryable: false, cleanup: "notCreated" });
+    // Issue 4: InaccessibleImage is named as an image-pull failure, but the image or its credential is wrong,
+    // so no failure class applies and it is never retried.
+    expect(result.attempts[0]).toMatchObject({ reason: "imagePull", retryable: false, cleanup: "notCreated" });
+    expect(result.attempts[0]!.failureClass).toBeUndefined();
     expect(result.detail).toMatch(/InaccessibleImage/u);
   });
 
@@ -261,7 +290,7 @@ describe("transient faults", () => {
     const outage = whenRunning("outage", () => h.app.emulator!.injectFault({ method: "GET", path: /containerGroups\/[^/]+$/u, times: 100_000, fault: { status: 503 } }));
     const { runId, result } = await h.run("outage");
     await outage;
-    expect(result.attempts[0]).toMatchObject({ outcome: "failed", reason: "activityFailed", cleanup: "deleted", logLines: 1 });
+    expect(result.attempts[0]).toMatchObject({ outcome: "failed", reason: "activityFailed", failureClass: "azureUnavailable", cleanup: "deleted", logLines: 1 });
     expect(result.detail).toMatch(/^Lost track of container group .*: Azure did not answer for 3\d minutes/u);
     expect(h.containerLines(runId)).toEqual(["line-a"]);
     h.app.emulator!.reset();
@@ -304,5 +333,186 @@ describe("transient faults", () => {
     expect(result.detail).toMatch(/Not cleaned up: /u);
     h.app.emulator!.reset();
     await h.app.services.aci.delete(result.attempts[0]!.groupName);
+  });
+});
+
+describe("failure classes and the retry policy, end to end", () => {
+  const quota = (name: string) =>
+    `Resource type 'Microsoft.ContainerInstance/containerGroups' container group quota '${name}' exceeded in region 'eastus'. Limit: '100', Usage: '100' Requested: '1'.`;
+
+  it("retries ContainerGroupQuotaReached as capacity and succeeds on the next attempt", async () => {
+    h.app.emulator!.injectFault({ method: "PUT", times: 1, fault: { status: 400, code: "ContainerGroupQuotaReached", message: quota("ContainerGroups") } });
+    const { result } = await h.run("quota_then_ok");
+    expect(result.status).toBe("succeeded");
+    expect(result.attempts.map((a) => [a.reason, a.failureClass, a.retryable, a.cleanup])).toEqual([
+      ["capacity", "capacity", true, "notCreated"],
+      [undefined, undefined, false, "deleted"],
+    ]);
+  });
+
+  it("names a create that kept meeting ServiceUnavailable capacity, after the SDK's and Durable's retries", async () => {
+    // 6 activity attempts x (1 + 3 SDK retries) PUTs: every one answered 503 ServiceUnavailable (aci-rest-api.md §8).
+    h.app.emulator!.injectFault({ method: "PUT", times: 24, fault: { status: 503, code: "ServiceUnavailable", message: quota("ContainerGroups") } });
+    const { result } = await h.run("busy_region");
+    expect(result.attempts).toHaveLength(1);
+    expect(result.attempts[0]).toMatchObject({ outcome: "failed", reason: "capacity", failureClass: "capacity", retryable: true, cleanup: "alreadyGone" });
+    h.app.emulator!.reset();
+  });
+
+  it("does not retry a class the job's retryOn leaves out, whatever retries says", async () => {
+    h.app.emulator!.setBehaviour("test/exit:3", { runMs: 5_000, exitCode: 3 });
+    const { result } = await h.run("exit_not_retried");
+    expect(result.attempts).toHaveLength(1);
+    expect(result.attempts[0]).toMatchObject({ reason: "exitCode", failureClass: "exitCode", retryable: false, exitCode: 3 });
+  });
+
+  it("names a Regular group that turns Unhealthy unhealthy, in class provisioning", async () => {
+    h.app.emulator!.setBehaviour("test/sick", { unhealthy: true, runMs: HOUR });
+    const { result } = await h.run("sick");
+    expect(result.attempts[0]).toMatchObject({ outcome: "failed", reason: "unhealthy", failureClass: "provisioning", priority: "Regular", cleanup: "deleted" });
+  });
+
+  it("records failure classes of the existing reasons: exit code, OOM, image pull, provisioning", async () => {
+    h.app.emulator!.setBehaviour("test/hungry", { runMs: 20_000, oomKilled: true });
+    h.app.emulator!.setBehaviour("test/private:1", { pullFailure: { message: "pull access denied for test/private" } });
+    h.app.emulator!.setBehaviour("test/no-capacity", { provisioningFailure: { code: "ResourceUnavailable", message: "The requested resource is not available in the location 'eastus' at this moment." } });
+    const classes = await Promise.all(["oom", "pull_fails", "provisioning_fails"].map(async (job) => (await h.run(job)).result.attempts[0]!.failureClass));
+    expect(classes).toEqual(["oomKilled", "imagePull", "provisioning"]);
+  });
+});
+
+describe("Spot", () => {
+  it("falls back to Regular after a Spot eviction (Unhealthy / Repairing), without using up the retries", async () => {
+    h.app.emulator!.setBehaviour("test/spot", { runMs: 2 * MINUTE, spotEviction: { afterMs: 30_000 }, logs: ["started"] });
+    const seen = prioritiesSeenRunning("spot_fallback");
+    const { result } = await h.run("spot_fallback");
+    seen.stop();
+
+    expect(result.status).toBe("succeeded");
+    expect(result.attempts.map((a) => [a.priority, a.outcome, a.reason, a.failureClass, a.cleanup])).toEqual([
+      ["Spot", "failed", "spotEvicted", "spotEvicted", "deleted"],
+      ["Regular", "succeeded", undefined, undefined, "deleted"],
+    ]);
+    expect(result.attempts[0]!.detail).toMatch(/Spot container group was evicted/u);
+    // What ARM holds for each group: the first at Spot, the fallback at Regular.
+    expect(await Promise.all(seen.priorities)).toEqual(["Spot", "Regular"]);
+  });
+
+  it("falls back to Regular after a Spot capacity refusal at create", async () => {
+    h.app.emulator!.setBehaviour("test/spot", { runMs: 20_000 });
+    h.app.emulator!.injectFault({
+      method: "PUT",
+      times: 1,
+      fault: {
+        status: 400,
+        code: "ContainerGroupQuotaReached",
+        message: "Resource type 'Microsoft.ContainerInstance/containerGroups' container group quota 'StandardSpotCores' exceeded in region 'westeurope'. Limit: '10', Usage: '10' Requested: '1'.",
+      },
+    });
+    const { result } = await h.run("spot_fallback");
+    expect(result.status).toBe("succeeded");
+    expect(result.attempts.map((a) => [a.priority, a.reason, a.cleanup])).toEqual([
+      ["Spot", "spotEvicted", "notCreated"],
+      ["Regular", undefined, "deleted"],
+    ]);
+  });
+
+  it("without spotFallback ends an evicted Spot run as spotEvicted when no retries are left", async () => {
+    h.app.emulator!.setBehaviour("test/spot", { runMs: 2 * MINUTE, spotEviction: { afterMs: 0 } });
+    const { result } = await h.run("spot_no_fallback");
+    expect(result.attempts).toHaveLength(1);
+    expect(result.attempts[0]).toMatchObject({ priority: "Spot", reason: "spotEvicted", failureClass: "spotEvicted", retryable: true, cleanup: "deleted" });
+    expect(result.status).toBe("failed");
+  });
+
+  it("counts only the job's own failures against retries: evicted, then Regular exit 3 retried once", async () => {
+    h.app.emulator!.setBehaviour("test/spot-exit", { runMs: MINUTE, exitCode: 3, spotEviction: { afterMs: 10_000 } });
+    const { result } = await h.run("spot_fallback_then_fails");
+    expect(result.attempts.map((a) => [a.priority, a.reason])).toEqual([
+      ["Spot", "spotEvicted"],
+      ["Regular", "exitCode"],
+      ["Regular", "exitCode"],
+    ]);
+    // The fallback started at once; the retry waited the job's retryDelay.
+    const [first, second, third] = result.attempts;
+    expect(Date.parse(second!.startedAt) - Date.parse(first!.finishedAt)).toBe(0);
+    expect(Date.parse(third!.startedAt) - Date.parse(second!.finishedAt)).toBeGreaterThanOrEqual(MINUTE);
+  });
+});
+
+describe("containerTimeout", () => {
+  it("ends each attempt at its containerTimeout, deletes the group and retries it; the run fails, not times out", async () => {
+    h.app.emulator!.setBehaviour("test/forever", { runMs: Number.POSITIVE_INFINITY, logs: [{ at: 1_000, line: "tick" }] });
+    const { runId, result } = await h.run("bounded_attempts");
+    expect(result.status).toBe("failed");
+    expect(result.attempts.map((a) => [a.outcome, a.reason, a.failureClass, a.cleanup])).toEqual([
+      ["failed", "containerTimeout", "containerTimeout", "deleted"],
+      ["failed", "containerTimeout", "containerTimeout", "deleted"],
+    ]);
+    for (const attempt of result.attempts) {
+      const ran = Date.parse(attempt.finishedAt) - Date.parse(attempt.startedAt);
+      expect(ran).toBeGreaterThanOrEqual(5 * MINUTE);
+      expect(ran).toBeLessThan(10 * MINUTE);
+    }
+    expect(result.detail).toMatch(/ran past its 5m containerTimeout/u);
+    expect(h.containerLines(runId)).toEqual(["tick", "tick"]);
+  });
+});
+
+describe("removeOnSuccess / removeOnError false keep the group and its log", () => {
+  it("keeps a succeeded group when removeOnSuccess is false; its log stays readable in ACI", async () => {
+    const { result } = await h.run("keep_success");
+    const [attempt] = result.attempts;
+    expect(attempt).toMatchObject({ outcome: "succeeded", cleanup: "kept" });
+    expect(h.app.emulator!.requests.filter((r) => r.method === "DELETE")).toEqual([]);
+    expect(h.app.emulator!.listGroups().map((g) => g.name)).toEqual([attempt!.groupName]);
+    expect(await h.app.services.aci.logs(attempt!.groupName, attempt!.groupName)).toContain("kept output");
+    expect(result.detail).toContain(`az container logs -g <ACI_RESOURCE_GROUP> -n ${attempt!.groupName}`);
+    await h.app.services.aci.delete(attempt!.groupName);
+  });
+
+  it("keeps a failed group when removeOnError is false", async () => {
+    h.app.emulator!.setBehaviour("test/exit:3", { runMs: 5_000, exitCode: 3, logs: ["failing"] });
+    const { result } = await h.run("keep_error");
+    const [attempt] = result.attempts;
+    expect(attempt).toMatchObject({ outcome: "failed", reason: "exitCode", cleanup: "kept" });
+    expect(h.app.emulator!.listGroups().map((g) => g.name)).toEqual([attempt!.groupName]);
+    expect(await h.app.services.aci.logs(attempt!.groupName, attempt!.groupName)).toContain("failing");
+    expect(result.detail).toMatch(/was kept \(removeOnError is false\)/u);
+    await h.app.services.aci.delete(attempt!.groupName);
+  });
+});
+
+describe("resultLogs (Airflow's xcom_all)", () => {
+  it("puts every line of the last attempt in the result with resultLogs all", async () => {
+    const { result } = await h.run("logs_all");
+    expect(result.logs).toEqual(["line1", "line2"]);
+  });
+
+  it("puts only the last line in the result with resultLogs last", async () => {
+    const { result } = await h.run("logs_last");
+    expect(result.logs).toEqual(["line2"]);
+  });
+
+  it("leaves logs out of the result by default (resultLogs none)", async () => {
+    const { result } = await h.run("azure_container_instances");
+    expect(result.logs).toBeUndefined();
+  });
+});
+
+describe("restart policies", () => {
+  it("OnFailure: keeps watching while ACI reruns a failing container, until the run's timeout", async () => {
+    h.app.emulator!.setBehaviour("test/exit:3", { runMs: 20_000, exitCode: 3, logs: ["try"] });
+    const { result } = await h.run("on_failure");
+    expect(result.status).toBe("timedOut");
+    expect(result.attempts[0]).toMatchObject({ outcome: "timedOut", reason: "timedOut", cleanup: "deleted" });
+    expect(result.attempts[0]!.restartCount).toBeGreaterThan(0);
+    expect(result.detail).toMatch(/restart policy OnFailure/u);
+  });
+
+  it("Always: the first exit ends the attempt (as Airflow's operator returns at the first Terminated)", async () => {
+    const { result } = await h.run("always");
+    expect(result.status).toBe("succeeded");
+    expect(result.attempts[0]).toMatchObject({ outcome: "succeeded", exitCode: 0, cleanup: "deleted" });
   });
 });

@@ -297,3 +297,67 @@ describe("observeContainerGroup: states changed from outside and platform restar
     expect(observed.restartCount).toBe(1);
   });
 });
+
+describe("observeContainerGroup: per restart policy (read from the group, ARM's default Always)", () => {
+  const withPolicy = (restartPolicy: "Never" | "OnFailure" | "Always" | undefined, shape: GroupShape): ContainerGroup => ({
+    ...group(shape),
+    ...(restartPolicy ? { restartPolicy } : {}),
+  });
+  const failedRun = { state: "Terminated", exitCode: 1, detailStatus: "Error", startTime: at("2026-01-01T00:00:05Z"), finishTime: at("2026-01-01T00:00:25Z") };
+
+  it("Never: the first termination is the outcome, even while the platform reruns it", () => {
+    const observed = observeContainerGroup(withPolicy("Never", { provisioningState: "Succeeded", state: "Waiting", restartCount: 1, previousState: failedRun }), NAME);
+    expect(observed.state).toMatchObject({ phase: "exited", exitCode: 1 });
+  });
+
+  it("OnFailure: a nonzero exit is rerun in place, so it is still running (not final)", () => {
+    const terminated = observeContainerGroup(withPolicy("OnFailure", { provisioningState: "Succeeded", state: "Terminated", exitCode: 1, detailStatus: "Error" }), NAME);
+    expect(terminated.state).toEqual({ phase: "running" });
+    expect(isFinal(terminated.state)).toBe(false);
+    const backingOff = observeContainerGroup(
+      withPolicy("OnFailure", { provisioningState: "Succeeded", state: "Waiting", detailStatus: "CrashLoopBackOff", restartCount: 2, previousState: failedRun }),
+      NAME,
+    );
+    expect(backingOff.state).toEqual({ phase: "running" });
+    const rerun = observeContainerGroup(withPolicy("OnFailure", { provisioningState: "Succeeded", state: "Running", restartCount: 2, previousState: failedRun }), NAME);
+    expect(rerun.state.phase).toBe("running");
+  });
+
+  it("OnFailure: an exit 0 after reruns is the outcome, with the run's own times", () => {
+    const observed = observeContainerGroup(
+      withPolicy("OnFailure", {
+        provisioningState: "Succeeded",
+        state: "Terminated",
+        exitCode: 0,
+        detailStatus: "Completed",
+        startTime: at("2026-01-01T00:01:00Z"),
+        finishTime: at("2026-01-01T00:01:10Z"),
+        restartCount: 2,
+        previousState: failedRun,
+      }),
+      NAME,
+    );
+    expect(observed.state).toMatchObject({ phase: "exited", exitCode: 0, startedAt: "2026-01-01T00:01:00.000Z", finishedAt: "2026-01-01T00:01:10.000Z" });
+    expect(observed.restartCount).toBe(2);
+  });
+
+  it("OnFailure: a group that fails or turns unhealthy while rerunning is still a failure", () => {
+    const unhealthy = observeContainerGroup(withPolicy("OnFailure", { provisioningState: "Unhealthy", state: "Terminated", exitCode: 1 }), NAME);
+    expect(unhealthy.state.phase).toBe("unhealthy");
+  });
+
+  it("Always: the first termination ends the attempt, whether seen directly or as previousState after the restart", () => {
+    const direct = observeContainerGroup(withPolicy("Always", { provisioningState: "Succeeded", state: "Terminated", exitCode: 0, detailStatus: "Completed" }), NAME);
+    expect(direct.state).toMatchObject({ phase: "exited", exitCode: 0 });
+    const restarted = observeContainerGroup(
+      withPolicy("Always", { provisioningState: "Succeeded", state: "Running", restartCount: 1, previousState: { ...failedRun, exitCode: 0, detailStatus: "Completed" } }),
+      NAME,
+    );
+    expect(restarted.state).toMatchObject({ phase: "exited", exitCode: 0, finishedAt: "2026-01-01T00:00:25.000Z" });
+  });
+
+  it("a group without restartPolicy is read as ARM's default, Always", () => {
+    const observed = observeContainerGroup(withPolicy(undefined, { provisioningState: "Succeeded", state: "Running", restartCount: 1, previousState: failedRun }), NAME);
+    expect(observed.state).toMatchObject({ phase: "exited", exitCode: 1 });
+  });
+});
