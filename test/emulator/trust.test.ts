@@ -19,8 +19,9 @@ afterAll(async () => {
 });
 
 describe("trusting the emulator", () => {
-  it("forked test workers inherit NODE_EXTRA_CA_CERTS from global setup", () => {
-    expect(process.env["NODE_EXTRA_CA_CERTS"]).toBe(emulatorCertPath());
+  it("forked test workers inherit NODE_EXTRA_CA_CERTS from global setup, naming the emulator's certificate", () => {
+    const trusted = readFileSync(process.env["NODE_EXTRA_CA_CERTS"] ?? "", "utf8");
+    expect(trusted).toContain(readFileSync(emulatorCertPath(), "utf8").trim());
     expect(emulator.certPath).toBe(emulatorCertPath());
   });
 
