@@ -187,6 +187,16 @@ function* createAndWatch(
       detail: `Azure rejected the container group: ${creation.code}: ${creation.message}`,
     };
   }
+  if (creation.kind === "secretUnavailable") {
+    // Nothing was sent to ACI; retrying cannot make a missing, disabled or forbidden secret readable.
+    state.createSent = false;
+    return {
+      outcome: "failed",
+      reason: "secretUnavailable",
+      retryable: false,
+      detail: `Key Vault secret ${creation.secret} could not be read (${creation.code}): ${creation.message} No container group was created.`,
+    };
+  }
   state.created = true;
   state.createdAt = now(context);
 
