@@ -19,7 +19,7 @@
  * managed-identity endpoint (dev/aci-emulator/startTokenServer.ts), which issues them for any resource.
  */
 import { randomBytes } from "node:crypto";
-import { createServer, type Server } from "node:https";
+import { createServer } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ensureEmulatorCertificate, LOCAL_VAULT_DOMAIN } from "../aci-emulator/ensureEmulatorCertificate";
