@@ -61,6 +61,8 @@ export interface KeyVaultRequest {
   readonly secret?: string;
   /** Whether it carried a bearer token. */
   readonly authenticated: boolean;
+  /** The token's audience, when it carried a readable one. */
+  readonly audience?: string;
 }
 
 /** Makes the next matching read(s) fail as a busy or broken vault does. */
@@ -165,7 +167,9 @@ async function handle(state: VaultState, request: IncomingMessage, response: Ser
   const name = rawName ? decodeURIComponent(rawName) : undefined;
   const token = /^Bearer\s+(\S+)$/iu.exec(request.headers.authorization ?? "")?.[1];
   const body = await readBody(request);
-  const record = (status: number) => state.requests.push({ method, path: url.pathname, status, ...(name ? { secret: name } : {}), authenticated: token !== undefined });
+  const audience = token === undefined ? undefined : readTokenAudience(token);
+  const record = (status: number) =>
+    state.requests.push({ method, path: url.pathname, status, ...(name ? { secret: name } : {}), authenticated: token !== undefined, ...(audience ? { audience } : {}) });
   const answer = (status: number, payload: object, headers: Record<string, string> = {}) => {
     record(status);
     reply(response, status, payload, headers);
@@ -175,7 +179,6 @@ async function handle(state: VaultState, request: IncomingMessage, response: Ser
   if (token === undefined) {
     return answer(401, { error: { code: "Unauthorized", message: "AKV10000: Request is missing a Bearer or PoP token." } }, challenge());
   }
-  const audience = readTokenAudience(token);
   if (audience === undefined || audience.replace(/\/+$/u, "") !== LOCAL_VAULT_RESOURCE) {
     return answer(401, { error: { code: "Unauthorized", message: `AKV10022: Invalid audience. Expected ${LOCAL_VAULT_RESOURCE}, found: ${audience ?? "(unreadable token)"}.` } }, challenge());
   }
