@@ -151,7 +151,7 @@ export function checkSettingsForJobs(config: AppConfig, jobsUsingSecrets: readon
   if (jobsUsingSecrets.length > 0 && config.keyVaultUri === undefined) {
     throw new ConfigError([
       `KEY_VAULT_URI is not set, but ${jobsUsingSecrets.length === 1 ? "job" : "jobs"} ${jobsUsingSecrets.map((id) => `"${id}"`).join(", ")} ` +
-        "reference Key Vault secrets (set it to the app's vault, e.g. https://<vault>.vault.azure.net/)",
+        `${jobsUsingSecrets.length === 1 ? "references" : "reference"} Key Vault secrets (set it to the app's vault, e.g. https://<vault>.vault.azure.net/)`,
     ]);
   }
 }
