@@ -194,7 +194,7 @@ function* createAndWatch(
       outcome: "failed",
       reason: "secretUnavailable",
       retryable: false,
-      detail: `Key Vault secret ${creation.secret} could not be read (${creation.code}): ${creation.message} No container group was created.`,
+      detail: `Key Vault secret "${creation.secret}" could not be read (${creation.code}); nothing was created. ${creation.message}`,
     };
   }
   state.created = true;

@@ -156,7 +156,7 @@ describe("a job that uses every kind of secret", () => {
     expect(result.status).toBe("failed");
     expect(result.attempts).toHaveLength(1);
     expect(result.attempts[0]).toMatchObject({ reason: "secretUnavailable", retryable: false, cleanup: "notCreated" });
-    expect(result.detail).toMatch(/Key Vault secret never-stored could not be read \(SecretNotFound\)/u);
+    expect(result.detail).toMatch(/Key Vault secret "never-stored" could not be read \(SecretNotFound\)/u);
     // Nothing went to ACI at all: no existence check, no PUT, no delete.
     expect(harness.app.emulator!.requests.slice(before)).toEqual([]);
   });
