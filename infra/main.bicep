@@ -149,6 +149,7 @@ module api 'app/api.bicep' = {
     applicationInsightsName: names.applicationInsights
     jobsResourceGroupName: jobsResourceGroup.name
     jobsLocation: jobsResourceGroup.location
+    keyVaultUri: keyVault.outputs.uri
     durableAlwaysReadyInstances: durableAlwaysReadyInstances
   }
   dependsOn: [

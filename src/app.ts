@@ -7,17 +7,21 @@ import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { AciClient, type AciClientOptions } from "./aci/client";
 import { createContainerGroupActivities } from "./activities/containerGroup";
 import { createRunSlotActivities } from "./activities/runSlots";
-import type { AppConfig } from "./config";
+import { checkSettingsForJobs, type AppConfig } from "./config";
 import { registerDurableFunctions } from "./functions/durableFunctions";
 import { registerRunsApi } from "./functions/runsApi";
 import { registerScheduledRuns } from "./functions/scheduledRuns";
 import type { JobRegistry } from "./jobs";
+import { secretReferencesOf } from "./jobs/container";
 import { createBlobRunSlots, type RunSlots } from "./runs/runSlots";
+import { createKeyVaultSecretResolver, noSecretStore, type KeyVaultSecretResolverOptions, type SecretResolver } from "./secrets";
 
 export interface AppServices {
   readonly config: AppConfig;
   readonly jobs: JobRegistry;
   readonly aci: AciClient;
+  /** The app's Key Vault (KEY_VAULT_URI), or a store that refuses every reference when no job uses secrets. */
+  readonly secrets: SecretResolver;
   readonly slots: RunSlots | undefined;
 }
 
@@ -26,9 +30,15 @@ export interface ServiceOptions {
   readonly credential?: TokenCredential;
   /** Tuning for tools that run against the local emulator (shorter SDK retry delays). */
   readonly aci?: Pick<AciClientOptions, "retry" | "lroPollIntervalMs">;
+  /** The same for the Key Vault client (the SDK's retries of 429 and 5xx). */
+  readonly keyVault?: Pick<KeyVaultSecretResolverOptions, "retry">;
 }
 
 export function createServices(config: AppConfig, jobs: JobRegistry, options: ServiceOptions = {}): AppServices {
+  checkSettingsForJobs(
+    config,
+    jobs.all.filter((job) => secretReferencesOf(job.container).length > 0).map((job) => job.id),
+  );
   const credential = options.credential ?? new DefaultAzureCredential();
   const aci = new AciClient({
     subscriptionId: config.subscriptionId,
@@ -38,13 +48,16 @@ export function createServices(config: AppConfig, jobs: JobRegistry, options: Se
     credential,
     ...options.aci,
   });
+  // SecretClient answers Key Vault's authentication challenge itself: it asks the credential for a token
+  // for the resource the vault names, so no audience is configured here.
+  const secrets = config.keyVaultUri ? createKeyVaultSecretResolver(config.keyVaultUri, credential, options.keyVault) : noSecretStore;
   const slots = config.runStateStorage ? createBlobRunSlots(config.runStateStorage, credential) : undefined;
-  return { config, jobs, aci, slots };
+  return { config, jobs, aci, secrets, slots };
 }
 
 export function registerFunctions(services: AppServices): void {
-  const { config, jobs, aci, slots } = services;
-  registerDurableFunctions({ ...createContainerGroupActivities(aci), ...createRunSlotActivities(slots) });
+  const { config, jobs, aci, secrets, slots } = services;
+  registerDurableFunctions({ ...createContainerGroupActivities(aci, secrets), ...createRunSlotActivities(slots) });
   registerRunsApi({ jobs, defaultRegion: config.defaultRegion, slots });
   registerScheduledRuns({ jobs, defaultRegion: config.defaultRegion, slots });
 }

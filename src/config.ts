@@ -42,6 +42,12 @@ export const SETTINGS = [
       "Token audience for ARM. Default: the origin of ACI_ARM_ENDPOINT, which is right for every Azure cloud; the emulator sets https://management.azure.com.",
   },
   {
+    name: "KEY_VAULT_URI",
+    required: false,
+    description:
+      "The app's Key Vault, e.g. https://kv-abc123.vault.azure.net/. Job definitions' Key Vault references (registry passwords, secure environment values, storage and workspace keys) are read from it with the app's identity. Required when any job references a secret.",
+  },
+  {
     name: "AzureWebJobsStorage",
     required: false,
     description:
@@ -67,6 +73,8 @@ export interface AppConfig {
   readonly resourceGroup: string;
   readonly defaultRegion: string;
   readonly arm: { readonly endpoint: string; readonly audience: string };
+  /** The vault that job definitions' Key Vault references name secrets in; absent when no job uses secrets. */
+  readonly keyVaultUri: string | undefined;
   /** Absent only where no storage is configured; triggers then refuse to start runs with a clear error. */
   readonly runStateStorage: RunStateStorage | undefined;
 }
@@ -106,6 +114,7 @@ const envSchema = z.object({
   }),
   ACI_ARM_ENDPOINT: httpsUrl("ACI_ARM_ENDPOINT").default("https://management.azure.com"),
   ACI_ARM_AUDIENCE: httpsUrl("ACI_ARM_AUDIENCE").optional(),
+  KEY_VAULT_URI: httpsUrl("KEY_VAULT_URI").optional(),
   AzureWebJobsStorage: z.string().trim().optional(),
   AzureWebJobsStorage__blobServiceUri: httpsUrl("AzureWebJobsStorage__blobServiceUri").optional(),
 });
@@ -128,8 +137,23 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       endpoint,
       audience: (values.ACI_ARM_AUDIENCE ?? new URL(endpoint).origin).replace(/\/+$/u, ""),
     }),
+    keyVaultUri: values.KEY_VAULT_URI,
     runStateStorage: runStateStorageFrom(values),
   });
+}
+
+/**
+ * Settings that only some job definitions need: KEY_VAULT_URI when a job references a Key Vault secret.
+ * Called at startup with the loaded jobs, so a missing vault fails there, naming the jobs, and not at
+ * the first run.
+ */
+export function checkSettingsForJobs(config: AppConfig, jobsUsingSecrets: readonly string[]): void {
+  if (jobsUsingSecrets.length > 0 && config.keyVaultUri === undefined) {
+    throw new ConfigError([
+      `KEY_VAULT_URI is not set, but ${jobsUsingSecrets.length === 1 ? "job" : "jobs"} ${jobsUsingSecrets.map((id) => `"${id}"`).join(", ")} ` +
+        `${jobsUsingSecrets.length === 1 ? "references" : "reference"} Key Vault secrets (set it to the app's vault, e.g. https://<vault>.vault.azure.net/)`,
+    ]);
+  }
 }
 
 function runStateStorageFrom(values: z.infer<typeof envSchema>): RunStateStorage | undefined {

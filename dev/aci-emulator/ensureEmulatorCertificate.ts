@@ -1,6 +1,7 @@
 /**
  * @module
- * The emulator's self-signed TLS certificate (SAN `IP:127.0.0.1`, `DNS:localhost`), generated once and kept in
+ * The emulator's self-signed TLS certificate (SAN `IP:127.0.0.1`, `DNS:localhost`, and `DNS:*.vault.localhost` for
+ * the Key Vault emulator in dev/keyvault-emulator), generated once and kept in
  * `<repo>/.aci-emulator/`. Clients trust it through `NODE_EXTRA_CA_CERTS`, which Node reads only when a process
  * starts (aci-rest-api.md §13.2), so call this before launching the processes that talk to the emulator.
  */
@@ -22,6 +23,9 @@ const REPOSITORY_ROOT = findRepositoryRoot();
 
 /** `<repo>/.aci-emulator/` (gitignored). */
 export const DEFAULT_CERT_DIR = join(REPOSITORY_ROOT, ".aci-emulator");
+
+/** DNS suffix of vaults in the Key Vault emulator (its "cloud"), like vault.azure.net in public Azure. */
+export const LOCAL_VAULT_DOMAIN = "vault.localhost";
 
 const CERT_FILE = "emulator-cert.pem";
 const KEY_FILE = "emulator-key.pem";
@@ -45,7 +49,7 @@ require(selfsignedPath).generate(JSON.parse(attributes), parsed).then(
 
 /**
  * Returns the cached certificate, generating a new one when it is missing, unreadable, does not cover
- * 127.0.0.1 and localhost, or expires within 7 days.
+ * 127.0.0.1, localhost and the local vaults, or expires within 7 days.
  */
 export function ensureEmulatorCertificate(dir: string = DEFAULT_CERT_DIR): EmulatorCertificate {
   const certPath = join(dir, CERT_FILE);
@@ -73,7 +77,10 @@ function generateCertificate(): { cert: string; key: string } {
       { name: "basicConstraints", cA: false },
       { name: "keyUsage", digitalSignature: true, keyEncipherment: true },
       { name: "extKeyUsage", serverAuth: true },
-      { name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }, { type: 2, value: "localhost" }] },
+      {
+        name: "subjectAltName",
+        altNames: [{ type: 7, ip: "127.0.0.1" }, { type: 2, value: "localhost" }, { type: 2, value: `*.${LOCAL_VAULT_DOMAIN}` }],
+      },
     ],
   };
   const selfsignedPath = createRequire(join(REPOSITORY_ROOT, "package.json")).resolve("selfsigned");
@@ -92,7 +99,10 @@ function readUsableCertificate(certPath: string, keyPath: string): EmulatorCerti
     const keyPem = readFileSync(keyPath, "utf8");
     const certificate = new X509Certificate(certPem);
     const expiresSoon = new Date(certificate.validTo).getTime() - Date.now() < RENEW_BEFORE_MS;
-    const coversHosts = certificate.checkIP("127.0.0.1") !== undefined && certificate.checkHost("localhost") !== undefined;
+    const coversHosts =
+      certificate.checkIP("127.0.0.1") !== undefined &&
+      certificate.checkHost("localhost") !== undefined &&
+      certificate.checkHost(`any.${LOCAL_VAULT_DOMAIN}`) !== undefined;
     if (expiresSoon || !coversHosts || !certificate.checkPrivateKey(createPrivateKey(keyPem))) return undefined;
     return { certPath, keyPath, certPem, keyPem };
   } catch {

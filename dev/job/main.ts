@@ -1,7 +1,8 @@
 /**
- * `npm run job -- <job> [--override '<json>']`: one run of a job in this process, like `airflow dags
- * test`. With AZURE_SUBSCRIPTION_ID set it runs against Azure (your `az login` identity; durable
- * timers wait in real time); otherwise on the embedded ACI emulator in virtual time. It streams the
+ * `npm run job -- <job> [--override '<json>'] [--secret name=value ...]`: one run of a job in this process,
+ * like `airflow dags test`. With AZURE_SUBSCRIPTION_ID set it runs against Azure (your `az login`
+ * identity, the vault in KEY_VAULT_URI; durable timers wait in real time); otherwise on the embedded ACI
+ * and Key Vault emulators in virtual time, the vault holding the `--secret` values. It streams the
  * container's log, ends with a one-line summary, and exits 0 (succeeded), 1 (failed) or 2 (bad usage
  * or configuration). Like `airflow dags test`, it ignores the job's active-run limit.
  */
@@ -15,19 +16,21 @@ import { ensureEmulatorTrust } from "../local/trust";
 import { formatLogRecord } from "./formatLogRecord";
 import { applyOverride, OverrideError } from "./override";
 
-const USAGE = `Usage: npm run job -- <job> [--override '<json>']
+const USAGE = `Usage: npm run job -- <job> [--override '<json>'] [--secret <name>=<value> ...]
 
 Runs one run of <job> in this process and exits 0 when it succeeded, 1 when it failed.
-  --override '<json>'  a partial job definition merged onto the job for this run, e.g.
-                       '{"container": {"image": "busybox", "command": ["sh", "-c", "echo hi"]}}'
-Without AZURE_SUBSCRIPTION_ID it runs on the embedded ACI emulator.`;
+  --override '<json>'     a partial job definition merged onto the job for this run, e.g.
+                          '{"container": {"image": "busybox", "command": ["sh", "-c", "echo hi"]}}'
+  --secret <name>=<value> a secret in the emulated Key Vault, for jobs with Key Vault references
+                          (repeatable; emulator only: in Azure the job reads the vault in KEY_VAULT_URI)
+Without AZURE_SUBSCRIPTION_ID it runs on the embedded ACI and Key Vault emulators.`;
 
 const EXIT = { succeeded: 0, failed: 1, usage: 2 } as const;
 
 async function main(argv: readonly string[]): Promise<number> {
   let args;
   try {
-    args = parseArgs({ args: [...argv], allowPositionals: true, options: { override: { type: "string" }, help: { type: "boolean", short: "h" } } });
+    args = parseArgs({ args: [...argv], allowPositionals: true, options: { override: { type: "string" }, secret: { type: "string", multiple: true }, help: { type: "boolean", short: "h" } } });
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${USAGE}`);
     return EXIT.usage;
@@ -51,6 +54,15 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 
   const useAzure = Boolean(process.env.AZURE_SUBSCRIPTION_ID);
+  const secrets = parseSecrets(args.values.secret ?? []);
+  if (typeof secrets === "string") {
+    console.error(`${secrets}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  if (useAzure && Object.keys(secrets).length > 0) {
+    console.error("--secret seeds the emulated Key Vault only; against Azure, store secrets in the vault in KEY_VAULT_URI (docs/deploy.md).");
+    return EXIT.usage;
+  }
   if (!useAzure) await ensureEmulatorTrust();
 
   let app: LocalApp | undefined;
@@ -66,8 +78,8 @@ async function main(argv: readonly string[]): Promise<number> {
       console.log(`aci-jobs: running ${jobId} against Azure subscription ${process.env.AZURE_SUBSCRIPTION_ID} (durable timers wait in real time).`);
       app = await startAzureApp({ jobDefinitions, log: print });
     } else {
-      console.log("aci-jobs: AZURE_SUBSCRIPTION_ID is not set, so this run uses the embedded ACI emulator (virtual time).");
-      app = await startEmulatedApp({ jobDefinitions, log: print });
+      console.log("aci-jobs: AZURE_SUBSCRIPTION_ID is not set, so this run uses the embedded ACI and Key Vault emulators (virtual time).");
+      app = await startEmulatedApp({ jobDefinitions, log: print, secrets });
     }
     const job = app.jobs.get(jobId)!;
     runStart = app.clock.now();
@@ -94,6 +106,18 @@ async function main(argv: readonly string[]): Promise<number> {
   } finally {
     await app?.close();
   }
+}
+
+/** `name=value` pairs of --secret, or a message saying which one is malformed. */
+function parseSecrets(pairs: readonly string[]): Record<string, string> | string {
+  const secrets: Record<string, string> = {};
+  for (const pair of pairs) {
+    const separator = pair.indexOf("=");
+    const name = separator > 0 ? pair.slice(0, separator) : "";
+    if (!/^[A-Za-z0-9-]{1,127}$/u.test(name)) return `--secret ${JSON.stringify(pair.slice(0, Math.max(separator, 0)) || pair.slice(0, 20))}: expected <name>=<value>, the name 1-127 letters, digits and hyphens`;
+    secrets[name] = pair.slice(separator + 1);
+  }
+  return secrets;
 }
 
 function summarise(result: RunResult, elapsedMs: number, wallMs: number | undefined): string {

@@ -1,7 +1,7 @@
 /**
  * @module
  * The app, running in this process: its real functions registered into the in-process Durable host,
- * talking either to the embedded ACI emulator (virtual time) or to Azure (real time). Shared by
+ * talking either to the embedded ACI and Key Vault emulators (virtual time) or to Azure (real time). Shared by
  * `npm run job`, `npm run bench` and the integration tests, so all three exercise the same wiring as
  * the Functions host: settings parsed by src/config.ts, clients built by src/app.ts, the orchestrations
  * and activities exactly as registered with durable-functions.
@@ -11,6 +11,7 @@ import { loadConfig, type AppConfig } from "../../src/config";
 import { loadJobs, type JobRegistry } from "../../src/jobs";
 import { startAciEmulator, type AciEmulator } from "../aci-emulator";
 import { VirtualClock, systemClock, type Clock } from "../clock";
+import { startKeyVaultEmulator, type KeyVaultEmulator } from "../keyvault-emulator";
 import { DurableHost, captureRegistrations, type HostLogRecord } from "../durable-host";
 
 export interface LocalApp {
@@ -21,6 +22,8 @@ export interface LocalApp {
   readonly clock: Clock;
   /** Present when the app talks to the embedded emulator. */
   readonly emulator?: AciEmulator;
+  /** The app's Key Vault (KEY_VAULT_URI) when it runs on the emulators; seed secrets with `setSecret`. */
+  readonly keyVault?: KeyVaultEmulator;
   close(): Promise<void>;
 }
 
@@ -31,6 +34,8 @@ export interface LocalAppOptions {
   /** Storage connection string for run slots (Azurite); without it, the HTTP and timer triggers refuse to start runs. */
   readonly storageConnectionString?: string;
   readonly serviceOptions?: ServiceOptions;
+  /** Secrets to put in the emulated vault before the app starts (name → value). */
+  readonly secrets?: Readonly<Record<string, string>>;
 }
 
 /** Settings the emulator needs; the same names a developer puts in local.settings.json (docs/configuration.md). */
@@ -44,30 +49,37 @@ export const EMULATOR_RESOURCE_GROUP = "rg-aci-jobs-local";
 export async function startEmulatedApp(options: LocalAppOptions & { clock?: VirtualClock } = {}): Promise<LocalApp> {
   const clock = options.clock ?? new VirtualClock(Date.now());
   const emulator = await startAciEmulator({ clock, resourceGroups: [EMULATOR_RESOURCE_GROUP] });
-  // DefaultAzureCredential reads these when it is built: the emulator plays App Service's managed identity.
-  process.env.IDENTITY_ENDPOINT = emulator.identityEndpoint;
-  process.env.IDENTITY_HEADER = emulator.identityHeader;
-  process.env.AZURE_TOKEN_CREDENTIALS = "ManagedIdentityCredential";
-  const env = {
-    AZURE_SUBSCRIPTION_ID: EMULATOR_SUBSCRIPTION_ID,
-    ACI_RESOURCE_GROUP: EMULATOR_RESOURCE_GROUP,
-    ACI_REGION: "eastus",
-    ACI_ARM_ENDPOINT: emulator.url,
-    ACI_ARM_AUDIENCE: "https://management.azure.com",
-    ...(options.storageConnectionString ? { AzureWebJobsStorage: options.storageConnectionString } : {}),
-  };
+  let keyVault: KeyVaultEmulator | undefined;
   try {
+    keyVault = await startKeyVaultEmulator();
+    for (const [name, value] of Object.entries(options.secrets ?? {})) keyVault.setSecret(name, value);
+    // DefaultAzureCredential reads these when it is built: the emulator plays App Service's managed
+    // identity, for ARM and for the vault alike.
+    process.env.IDENTITY_ENDPOINT = emulator.identityEndpoint;
+    process.env.IDENTITY_HEADER = emulator.identityHeader;
+    process.env.AZURE_TOKEN_CREDENTIALS = "ManagedIdentityCredential";
+    const env = {
+      AZURE_SUBSCRIPTION_ID: EMULATOR_SUBSCRIPTION_ID,
+      ACI_RESOURCE_GROUP: EMULATOR_RESOURCE_GROUP,
+      ACI_REGION: "eastus",
+      ACI_ARM_ENDPOINT: emulator.url,
+      ACI_ARM_AUDIENCE: "https://management.azure.com",
+      KEY_VAULT_URI: keyVault.vaultUri,
+      ...(options.storageConnectionString ? { AzureWebJobsStorage: options.storageConnectionString } : {}),
+    };
     const app = await startApp(loadConfig(env), clock, options);
+    const vault = keyVault;
     return {
       ...app,
       emulator,
+      keyVault: vault,
       close: async () => {
         await app.close();
-        await emulator.close();
+        await Promise.all([emulator.close(), vault.close()]);
       },
     };
   } catch (error) {
-    await emulator.close();
+    await Promise.all([emulator.close(), keyVault?.close()]);
     throw error;
   }
 }

@@ -39,6 +39,9 @@ param jobsResourceGroupName string
 @description('Region for jobs whose definition names none (ACI_REGION).')
 param jobsLocation string
 
+@description('URI of the app\'s Key Vault (KEY_VAULT_URI), where job definitions\' Key Vault references point.')
+param keyVaultUri string
+
 @description('Instance memory of the Flex Consumption plan, in MB.')
 @allowed([
   512
@@ -111,6 +114,9 @@ var appSettings = {
   // Resource Manager of the cloud this is deployed to (https://management.azure.com/ in public Azure), so
   // sovereign clouds work unchanged. ACI_ARM_AUDIENCE is left unset: the code derives it from this endpoint.
   ACI_ARM_ENDPOINT: environment().resourceManager
+  // The vault the app reads job secrets from, with its identity (Key Vault Secrets User, rbac.bicep).
+  // A URI, not a secret: values never leave the vault except into the container group request.
+  KEY_VAULT_URI: keyVaultUri
 }
 
 resource app 'Microsoft.Web/sites@2024-04-01' = {

@@ -8,8 +8,11 @@
 //                                Storage Queue Data Contributor  Durable control/work-item queues
 //                                Storage Table Data Contributor  Durable history and instance tables
 //   on Application Insights      Monitoring Metrics Publisher    Entra-authenticated telemetry (local auth is off)
+//   on the app's Key Vault       Key Vault Secrets User          read the secrets job definitions reference
+//                                                                (registry passwords, secure environment values,
+//                                                                storage and workspace keys); read only
 //   on the jobs resource group   the custom role from jobs-role.bicep (container groups only)
-// Optionally a person (never the app) gets Key Vault Secrets Officer on the vault to store registry passwords.
+// Optionally a person (never the app) gets Key Vault Secrets Officer on the vault to store those secrets.
 
 @description('Name of the app\'s user-assigned identity (in this resource group).')
 param identityName string
@@ -47,6 +50,7 @@ var roles = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
 }
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' existing = {
@@ -96,6 +100,19 @@ resource appMetrics 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
     description: 'aci-jobs app: send telemetry with Entra ID'
+  }
+}
+
+// Read-only access to secret values (Microsoft.KeyVault/vaults/secrets/getSecret/action and readMetadata),
+// scoped to the app's own vault: the create activity resolves job definitions' Key Vault references.
+resource appVaultSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, identity.id, subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser))
+  scope: vault
+  properties: {
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    description: 'aci-jobs app: read the secrets job definitions reference'
   }
 }
 

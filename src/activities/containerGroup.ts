@@ -1,8 +1,14 @@
 /**
  * @module
- * Activities over one container group. A factory over an injected {@link AciClient}, wired once in
- * src/app.ts; nothing here reads settings. Terminal outcomes are returned as tagged results, and only
- * transient faults are thrown (so the orchestration's retry policy retries exactly those).
+ * Activities over one container group. A factory over an injected {@link AciClient} and
+ * {@link SecretResolver}, wired once in src/app.ts; nothing here reads settings. Terminal outcomes are
+ * returned as tagged results, and only transient faults are thrown (so the orchestration's retry policy
+ * retries exactly those).
+ *
+ * Secrets: the create activity resolves the definition's Key Vault references just before the group
+ * goes to ACI, and the values live only in this activity's memory and the request. Everything a
+ * container printed is redacted of those values here, before a line reaches the function log, the log
+ * cursor, the tail or the result lines, all of which are stored in orchestration history.
  */
 import type { InvocationContext } from "@azure/functions";
 import type { AciClient } from "../aci/client";
@@ -10,6 +16,8 @@ import { AciError } from "../aci/client";
 import { containerNameFor, isOwnedBy, ownerOf, toContainerGroup } from "../aci/containerGroup";
 import { boundedTail, parseTimestampedLog, takeNewLines, toLogTimestamp, type LogCursor } from "../aci/logs";
 import { bounded, observeContainerGroup } from "../aci/observation";
+import { secretReferencesOf } from "../jobs/container";
+import { createRedactor, noSecretStore, type Redactor, type SecretResolver, type SecretUnavailable } from "../secrets";
 import {
   Activities,
   type AttemptRef,
@@ -21,6 +29,7 @@ import {
   type DeleteContainerGroupResult,
   type ObserveContainerGroupInput,
   type ObserveContainerGroupResult,
+  type Redaction,
 } from "./contracts";
 
 export type ContainerGroupApi = Pick<AciClient, "get" | "create" | "logs" | "delete">;
@@ -30,20 +39,29 @@ const STOPPED_LOG_LINES = 1_000;
 const STOPPED_LOG_BYTES = 16 * 1024;
 const RUNNING_LOG_BYTES = 4 * 1024 * 1024;
 
-export function createContainerGroupActivities(aci: ContainerGroupApi) {
+export function createContainerGroupActivities(aci: ContainerGroupApi, secrets: SecretResolver = noSecretStore) {
   return {
     async [Activities.createContainerGroup](
       input: CreateContainerGroupInput,
       context: InvocationContext,
     ): Promise<CreateContainerGroupResult> {
+      // Before anything goes to ACI: a secret that cannot be read means nothing is created (or replaced).
+      // A transient Key Vault fault is thrown, so Durable retries the activity.
+      const resolved = await secrets.resolve(secretReferencesOf(input.container));
+      if (!resolved.ok) {
+        context.error(`${label(input)} ${describeUnavailable(resolved)}; no container group was created`);
+        return { kind: "secretUnavailable", secret: resolved.secret, code: resolved.code, message: bounded(resolved.message) };
+      }
+      const redact = createRedactor(resolved.values.values());
       try {
-        return await createGroup(aci, input, context);
+        return await createGroup(aci, input, resolved.values, context);
       } catch (error) {
         // Terminal refusals (bad definition, quota, authorization) end the attempt with a reason; only
-        // transient faults go back to Durable to retry.
+        // transient faults go back to Durable to retry. ARM's message is redacted in case it quotes a value.
         if (error instanceof AciError && !error.transient) {
-          context.error(`${label(input)} ARM rejected container group ${input.groupName}: ${error.code}: ${error.message}`);
-          return { kind: "rejected", code: error.code, message: bounded(error.message) };
+          const message = redact(error.message);
+          context.error(`${label(input)} ARM rejected container group ${input.groupName}: ${error.code}: ${message}`);
+          return { kind: "rejected", code: error.code, message: bounded(message) };
         }
         throw error;
       }
@@ -54,20 +72,25 @@ export function createContainerGroupActivities(aci: ContainerGroupApi) {
       context: InvocationContext,
     ): Promise<ObserveContainerGroupResult> {
       const terminal = await terminalAsResult(input, context, "read", async () => {
+        // Resolved first: a transient Key Vault fault throws before any line could be emitted unredacted.
+        const redaction = await redactorFor(secrets, input);
         const group = await aci.get(input.groupName);
         if (!group) {
           context.warn(`${label(input)} container group ${input.groupName} no longer exists: deleted outside aci-jobs`);
           return { kind: "gone" } as const;
         }
-        const observation = observeContainerGroup(group, containerNameFor(input.groupName));
+        const observation = redactObservation(observeContainerGroup(group, containerNameFor(input.groupName)), redaction);
         if (observation.state.phase !== input.previousPhase) {
           context.log(`${label(input)} container group ${input.groupName}: ${describePhase(observation.state)}`);
         }
         // Stream while running; the final read after the container stops belongs to collectContainerLogs.
         let cursor = input.cursor;
-        if (observation.state.phase === "running") {
+        if (observation.state.phase === "running" && !redaction.ok) {
+          // Lines stay unread (the cursor does not move) until the secret can be read to hide it again.
+          context.warn(`${label(input)} container output withheld: ${describeUnavailable(redaction)}, so its value could not be hidden`);
+        } else if (observation.state.phase === "running" && redaction.ok) {
           try {
-            cursor = (await streamNewLines(aci, input, input.cursor, false, context)).cursor;
+            cursor = (await streamNewLines(aci, input, input.cursor, false, context, redaction.redact)).cursor;
           } catch (error) {
             // Deleted between the GET and the log read: the group is gone, not refusing us.
             if (error instanceof AciError && error.code === "ResourceNotFound") {
@@ -86,13 +109,18 @@ export function createContainerGroupActivities(aci: ContainerGroupApi) {
       input: CollectContainerLogsInput,
       context: InvocationContext,
     ): Promise<CollectContainerLogsResult> {
+      const redaction = await redactorFor(secrets, input);
+      if (!redaction.ok) {
+        const reason = `container output withheld: ${describeUnavailable(redaction)}, so its value could not be hidden`;
+        context.warn(`${label(input)} ${reason}`);
+        return { cursor: input.cursor, tail: [], linesMissed: false, available: false, error: bounded(reason) };
+      }
       try {
-        const streamed = await streamNewLines(aci, input, input.cursor, input.stopped, context, input.notAfter);
+        const streamed = await streamNewLines(aci, input, input.cursor, input.stopped, context, redaction.redact, input.notAfter);
         if (streamed.linesMissed) {
           context.warn(`${label(input)} some log lines may be missing: ACI keeps only the last 1,000 lines / 16 KB of a stopped container's log`);
         }
-        // resultLogs (Airflow's xcom_all): every line ACI still holds, or the last one.
-        const lines = input.resultLogs === "all" ? streamed.snapshot : input.resultLogs === "last" ? streamed.snapshot.slice(-1) : undefined;
+        const lines = streamed.available ? resultLines(input.resultLogs, streamed.snapshot) : undefined;
         return {
           cursor: streamed.cursor,
           tail: boundedTail(streamed.snapshot),
@@ -159,6 +187,7 @@ async function terminalAsResult<T>(
 async function createGroup(
   aci: ContainerGroupApi,
   input: CreateContainerGroupInput,
+  secrets: ReadonlyMap<string, string>,
   context: InvocationContext,
 ): Promise<CreateContainerGroupResult> {
   const owner = { jobId: input.jobId, runId: input.runId, attempt: input.attempt };
@@ -179,7 +208,7 @@ async function createGroup(
     context.log(`${label(input)} replacing container group ${input.groupName} left by ${replaced}`);
     await aci.delete(input.groupName);
   }
-  const group = toContainerGroup({ groupName: input.groupName, region: input.region, container: input.container, owner });
+  const group = toContainerGroup({ groupName: input.groupName, region: input.region, container: input.container, owner, secrets });
   const result = await aci.create(input.groupName, group);
   context.log(
     `${label(input)} container group ${input.groupName} accepted in ${input.region} (image ${input.container.image}, ` +
@@ -195,24 +224,76 @@ interface StreamResult {
   readonly available: boolean;
 }
 
-/** Reads the log snapshot, writes the lines not yet written to the function log, and advances the cursor. */
+/**
+ * Reads the log snapshot, redacts it, writes the lines not yet written to the function log, and advances
+ * the cursor. Redaction comes first, so the cursor's remembered texts never hold a value either.
+ */
 async function streamNewLines(
   aci: ContainerGroupApi,
   ref: AttemptRef,
   cursor: LogCursor,
   stopped: boolean,
   context: InvocationContext,
+  redact: Redactor,
   notAfter?: string,
 ): Promise<StreamResult> {
   const content = await aci.logs(ref.groupName, containerNameFor(ref.groupName));
   if (content === undefined) return { cursor, snapshot: [], linesMissed: false, available: false };
   const limit = notAfter === undefined ? undefined : toLogTimestamp(notAfter);
-  const snapshot = parseTimestampedLog(content).filter((line) => limit === undefined || line.timestamp <= limit);
+  const snapshot = parseTimestampedLog(content)
+    .filter((line) => limit === undefined || line.timestamp <= limit)
+    .map((line) => ({ timestamp: line.timestamp, text: redact(line.text) }));
   const bytes = Buffer.byteLength(content);
   const atCap = stopped ? snapshot.length >= STOPPED_LOG_LINES || bytes >= STOPPED_LOG_BYTES : bytes >= RUNNING_LOG_BYTES - 64 * 1024;
   const fresh = takeNewLines(snapshot, cursor, atCap);
   for (const line of fresh.lines) context.log(`${label(ref)} | ${line.text}`);
   return { cursor: fresh.cursor, snapshot: snapshot.map((line) => line.text), linesMissed: fresh.gap, available: true };
+}
+
+/**
+ * The run result's lines per the job's resultLogs (Airflow's xcom_all): "all" is every line of the final
+ * snapshot, which after the container stopped is what ACI still holds (at most 1,000 lines / 16 KB);
+ * read earlier (a run that timed out) it is cut to the same size, newest kept, to bound history. "last"
+ * is the last line, as Airflow's `logs[-1:]`.
+ */
+function resultLines(resultLogs: CollectContainerLogsInput["resultLogs"], snapshot: readonly string[]): string[] | undefined {
+  switch (resultLogs) {
+    case "none":
+      return undefined;
+    case "last":
+      return snapshot.slice(-1);
+    case "all": {
+      const kept: string[] = [];
+      let bytes = 0;
+      for (let i = snapshot.length - 1; i >= 0 && kept.length < STOPPED_LOG_LINES; i--) {
+        bytes += Buffer.byteLength(snapshot[i]!) + 1;
+        if (bytes > STOPPED_LOG_BYTES) break;
+        kept.unshift(snapshot[i]!);
+      }
+      return kept;
+    }
+  }
+}
+
+type RedactionOutcome = { readonly ok: true; readonly redact: Redactor } | SecretUnavailable;
+
+/** The redactor for an activity's `redact` references; throws for transient Key Vault faults. */
+async function redactorFor(secrets: SecretResolver, input: Redaction): Promise<RedactionOutcome> {
+  if (input.redact.length === 0) return { ok: true, redact: (text) => text };
+  const values = await secrets.redactionValues(input.redact);
+  return values.ok ? { ok: true, redact: createRedactor(values.values) } : values;
+}
+
+/** ACI's events and state details are platform text, but a failing command line could quote a value. */
+function redactObservation<T extends ReturnType<typeof observeContainerGroup>>(observation: T, redaction: RedactionOutcome): T {
+  if (!redaction.ok) return observation;
+  const { redact } = redaction;
+  const state = "detail" in observation.state && typeof observation.state.detail === "string" ? { ...observation.state, detail: redact(observation.state.detail) } : observation.state;
+  return { ...observation, state, events: observation.events.map(redact) };
+}
+
+function describeUnavailable(failure: SecretUnavailable): string {
+  return `Key Vault secret ${failure.secret} could not be read (${failure.code}): ${failure.message}`;
 }
 
 /** The create operation's status after the SDK's first poll, in words. */

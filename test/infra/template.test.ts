@@ -77,7 +77,10 @@ const ALLOWED_BUILT_IN_ROLES: Record<string, string> = {
   "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3": "Storage Table Data Contributor",
   "3913510d-42f4-4e42-8a64-420c390055eb": "Monitoring Metrics Publisher",
   "b86a8fe4-44ce-4948-aee5-eccb2c155cd7": "Key Vault Secrets Officer",
+  "4633458b-17de-408a-b874-0445c86b69e6": "Key Vault Secrets User",
 };
+
+const KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6";
 
 let main: ArmTemplate;
 let all: Located[];
@@ -311,6 +314,27 @@ describe("the app's permissions are the least that work", () => {
       expect(a.path[0], `role assignment ${a.resource.name} lives in infra/app/rbac.bicep`).toBe("rbac");
       expect(a.resource.name).toMatch(/^\[guid\(/u);
     }
+  });
+
+  it("lets the app read its vault's secrets (Key Vault Secrets User on the vault itself) and tells it where the vault is", () => {
+    const rbac = all.find((l) => l.path.join("/") === "rbac")!;
+    const roles = (rbac.template.variables?.["roles"] ?? {}) as Record<string, string>;
+    const roleKey = Object.entries(roles).find(([, id]) => id === KEY_VAULT_SECRETS_USER)?.[0];
+    expect(roleKey, "rbac.bicep names the Key Vault Secrets User role").toBeDefined();
+    const onVault = ofType("Microsoft.Authorization/roleAssignments").filter((a) =>
+      JSON.stringify(a.resource.properties?.["roleDefinitionId"]).includes(`roles').${roleKey}`),
+    );
+    expect(onVault, "one Key Vault Secrets User assignment").toHaveLength(1);
+    const assignment = onVault[0]!.resource as ArmResource & { scope?: string };
+    expect(assignment.scope).toMatch(/Microsoft\.KeyVault\/vaults/u);
+    expect(String(assignment.properties?.["principalId"])).toMatch(/userAssignedIdentities/u);
+    expect(assignment.properties?.["principalType"]).toBe("ServicePrincipal");
+
+    // KEY_VAULT_URI comes from the vault the role is granted on.
+    const { settings } = appSettings();
+    expect(settings["KEY_VAULT_URI"]).toBe("[parameters('keyVaultUri')]");
+    expect(String(parameterValue(deployment(["api"]), "keyVaultUri"))).toMatch(/'keyvault'.*outputs\.uri\.value/u);
+    expect(parameterValue(deployment(["rbac"]), "keyVaultName")).toBe(parameterValue(deployment(["keyvault"]), "name"));
   });
 
   it("grants only data-plane built-in roles on the app's own resources", () => {

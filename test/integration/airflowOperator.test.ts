@@ -53,7 +53,8 @@ const jobs = [
   { id: "lines_last", resultLogs: "last", container: { image: "test/lines" } },
 ];
 
-const h = useHarness(jobs);
+// The Log Analytics workspace key of test_execute_with_diagnostics lives in the emulated Key Vault.
+const h = useHarness(jobs, { secrets: { "log-analytics-key": "workspace-key-value" } });
 
 /** Scripted images, set before every test (the harness resets the emulator after each). */
 function script(): void {
@@ -325,13 +326,10 @@ describe("AzureContainerInstancesOperator cases (airflow-operator.md §8.1)", ()
 });
 
 /**
- * Pass-through fields: the job's value must reach ACI unchanged. The mapping of these fields lands from the
- * `mapping` branch (helper H1, src/aci/containerGroup.ts); until it is merged these tests FAIL on this
- * branch by design. They assert the group ACI holds (a GET while the run watches it), so they hold once the
- * full mapping exists. test_execute_with_diagnostics also needs the Key Vault secret `log-analytics-key`
- * seeded in the emulated vault (the `secrets` branch's harness).
+ * Pass-through fields: the job's value must reach ACI unchanged. Each test asserts the group ACI holds
+ * (a GET while the run watches it), not just what was sent.
  */
-describe("AzureContainerInstancesOperator pass-through cases (hold once the mapping branch is merged)", () => {
+describe("AzureContainerInstancesOperator pass-through cases", () => {
   it("test_execute_with_tags: the job's tags reach the group next to the ownership tags", async () => {
     script();
     const received = groupWhileRunning("with_tags");

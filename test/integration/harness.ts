@@ -1,6 +1,8 @@
 /**
- * The app under test: real functions, real SDK and credential, the in-process Durable host and the ACI
- * emulator on one virtual clock. One per test file (the managed-identity endpoint is per process).
+ * The app under test: real functions, real SDK and credential, the in-process Durable host, the ACI
+ * emulator on one virtual clock and the Key Vault emulator (the app's KEY_VAULT_URI; seed it with
+ * `app.keyVault.setSecret` or the `secrets` option). One per test file (the managed-identity endpoint is
+ * per process).
  */
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import type { HostLogRecord } from "../../dev/durable-host";
@@ -19,7 +21,7 @@ export interface Harness {
   onLog(listener: (record: HostLogRecord) => void): () => void;
 }
 
-export function useHarness(jobDefinitions: readonly unknown[], options: { storage?: boolean } = {}): Harness {
+export function useHarness(jobDefinitions: readonly unknown[], options: { storage?: boolean; secrets?: Readonly<Record<string, string>> } = {}): Harness {
   const logs: HostLogRecord[] = [];
   const listeners = new Set<(record: HostLogRecord) => void>();
   let app: LocalApp | undefined;
@@ -34,8 +36,12 @@ export function useHarness(jobDefinitions: readonly unknown[], options: { storag
         for (const listener of listeners) listener(record);
       },
       ...(storageConnectionString ? { storageConnectionString } : {}),
-      // The SDK's own retry waits real time; keep its backoff short (Retry-After is still honoured).
-      serviceOptions: { aci: { retry: { retryDelayInMs: 20, maxRetryDelayInMs: 100 }, lroPollIntervalMs: 10 } },
+      ...(options.secrets ? { secrets: options.secrets } : {}),
+      // The SDKs' own retries wait real time; keep their backoff short (Retry-After is still honoured).
+      serviceOptions: {
+        aci: { retry: { retryDelayInMs: 20, maxRetryDelayInMs: 100 }, lroPollIntervalMs: 10 },
+        keyVault: { retry: { retryDelayInMs: 20, maxRetryDelayInMs: 100 } },
+      },
     });
   });
 

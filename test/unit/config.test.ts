@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, SETTINGS, loadConfig } from "../../src/config";
+import { ConfigError, SETTINGS, checkSettingsForJobs, loadConfig } from "../../src/config";
 
 const VALID = {
   AZURE_SUBSCRIPTION_ID: "12345678-ABCD-4ef0-9abc-1234567890AB",
@@ -152,6 +152,44 @@ describe("loadConfig: problems", () => {
   });
 });
 
+describe("loadConfig: the app's Key Vault", () => {
+  it("is optional and absent by default", () => {
+    expect(loadConfig(VALID).keyVaultUri).toBeUndefined();
+  });
+
+  it("reads KEY_VAULT_URI as given (a blank value counts as not set)", () => {
+    expect(loadConfig({ ...VALID, KEY_VAULT_URI: " https://kv-aci-jobs.vault.azure.net/ " }).keyVaultUri).toBe("https://kv-aci-jobs.vault.azure.net/");
+    expect(loadConfig({ ...VALID, KEY_VAULT_URI: "  " }).keyVaultUri).toBeUndefined();
+  });
+
+  it("rejects a vault URI that is not https", () => {
+    expect(problemsOf({ ...VALID, KEY_VAULT_URI: "http://kv-aci-jobs.vault.azure.net/" })).toEqual(["KEY_VAULT_URI must be an https URL"]);
+    expect(problemsOf({ ...VALID, KEY_VAULT_URI: "kv-aci-jobs" })).toEqual(["KEY_VAULT_URI must be an https URL"]);
+  });
+});
+
+describe("checkSettingsForJobs", () => {
+  it("fails at startup, naming the jobs, when a job references a secret and KEY_VAULT_URI is not set", () => {
+    const config = loadConfig(VALID);
+    let thrown: unknown;
+    try {
+      checkSettingsForJobs(config, ["nightly_export", "billing"]);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    const { problems, message } = thrown as ConfigError;
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^KEY_VAULT_URI is not set, but jobs "nightly_export", "billing" reference Key Vault secrets/u);
+    expect(message).toContain("Invalid configuration");
+  });
+
+  it("accepts a missing vault when no job uses secrets, and any vault when one is set", () => {
+    expect(() => checkSettingsForJobs(loadConfig(VALID), [])).not.toThrow();
+    expect(() => checkSettingsForJobs(loadConfig({ ...VALID, KEY_VAULT_URI: "https://kv-aci-jobs.vault.azure.net/" }), ["billing"])).not.toThrow();
+  });
+});
+
 describe("SETTINGS", () => {
   it("lists each setting once, the three required ones marked required", () => {
     const names = SETTINGS.map((s) => s.name);
@@ -166,6 +204,7 @@ describe("SETTINGS", () => {
       ACI_ARM_AUDIENCE: "https://example.org",
       AzureWebJobsStorage: "UseDevelopmentStorage=true",
       AzureWebJobsStorage__blobServiceUri: "https://account.blob.core.windows.net",
+      KEY_VAULT_URI: "https://kv-aci-jobs.vault.azure.net/",
     };
     for (const setting of SETTINGS.filter((s) => !s.required)) {
       const value = samples[setting.name];

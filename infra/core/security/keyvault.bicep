@@ -1,6 +1,6 @@
-// Key Vault in RBAC mode (no access policies). Registry passwords and secure environment values for jobs
-// will be stored here. Nothing reads it yet: the app identity gets "Key Vault Secrets User" on this vault
-// only when the code starts resolving secrets (see docs/deploy.md, "Permission model").
+// Key Vault in RBAC mode (no access policies). The secrets job definitions reference live here (registry
+// passwords, secure environment values, Azure Files and Log Analytics keys); the app's identity reads them
+// with "Key Vault Secrets User" (app/rbac.bicep) and finds the vault through KEY_VAULT_URI (app/api.bicep).
 
 @description('Vault name (3-24 characters, globally unique).')
 param name string

@@ -7,6 +7,8 @@ import { START_OF_LOG, type LogCursor } from "../../../src/aci/logs";
 import { createContainerGroupActivities, type ContainerGroupApi } from "../../../src/activities/containerGroup";
 import type { AttemptRef, CreateContainerGroupInput } from "../../../src/activities/contracts";
 import { parseJobDefinition, type ContainerSpec } from "../../../src/jobs/definition";
+import { keyVaultSecret, secretKey, type SecretReference } from "../../../src/jobs/secretReference";
+import { SecretStoreUnavailableError, type SecretResolution, type SecretResolver } from "../../../src/secrets";
 
 type Call =
   | { method: "get" | "delete"; name: string }
@@ -398,5 +400,269 @@ describe("deleteContainerGroup when the create's fate is unknown (onlyIfOwned)",
     const activities = createContainerGroupActivities(aci);
     expect(await activities.deleteContainerGroup({ ...REF, onlyIfOwned: true }, contextWithLog().context)).toEqual({ kind: "deleted" });
     expect(await activities.deleteContainerGroup({ ...REF, onlyIfOwned: true }, contextWithLog().context)).toEqual({ kind: "alreadyGone" });
+  });
+});
+
+/** A secret store in a map: terminal failures by name, or every call failing transiently. */
+class FakeSecrets implements SecretResolver {
+  readonly values = new Map<string, string>();
+  readonly unavailable = new Map<string, string>();
+  /** Earlier values of a rotated secret, which redaction must still hide. */
+  readonly earlier: string[] = [];
+  transientFault: Error | undefined;
+  readonly resolved: string[][] = [];
+
+  async resolve(references: readonly SecretReference[]): Promise<SecretResolution> {
+    this.resolved.push(references.map(secretKey));
+    if (this.transientFault) throw this.transientFault;
+    for (const reference of references) {
+      const code = this.unavailable.get(reference.keyVaultSecret);
+      if (code) return { ok: false, secret: reference.keyVaultSecret, code, message: `Secret ${reference.keyVaultSecret}: ${code}.` };
+    }
+    return { ok: true, values: new Map(references.map((r) => [secretKey(r), this.values.get(r.keyVaultSecret) ?? ""])) };
+  }
+
+  async redactionValues(references: readonly SecretReference[]) {
+    const resolved = await this.resolve(references);
+    return resolved.ok ? { ok: true as const, values: [...resolved.values.values(), ...this.earlier] } : resolved;
+  }
+}
+
+const DB_PASSWORD = "s3cr3t-db-password";
+const API_TOKEN = "tok_9f8e7d6c5b4a";
+
+function secretsWithValues(): FakeSecrets {
+  const secrets = new FakeSecrets();
+  secrets.values.set("db-password", DB_PASSWORD);
+  secrets.values.set("api-token", API_TOKEN);
+  return secrets;
+}
+
+function createInputWithSecrets(): CreateContainerGroupInput {
+  return {
+    ...REF,
+    region: "eastus",
+    container: containerSpec({
+      groupName: GROUP,
+      image: "busybox",
+      environment: { PLAIN: "visible", DB_PASSWORD: keyVaultSecret("db-password"), API_TOKEN: keyVaultSecret("api-token") },
+    }),
+  };
+}
+
+const REDACT = [keyVaultSecret("db-password"), keyVaultSecret("api-token")];
+
+describe("createContainerGroup with Key Vault references", () => {
+  it("resolves every reference before touching ACI and sends the values as secure values", async () => {
+    const aci = new FakeAci();
+    const secrets = secretsWithValues();
+    const { context, lines } = contextWithLog();
+    const result = await createContainerGroupActivities(aci, secrets).createContainerGroup(createInputWithSecrets(), context);
+
+    expect(result).toMatchObject({ kind: "created" });
+    expect(secrets.resolved).toEqual([["db-password", "api-token"]]);
+    const created = aci.calls.find((c) => c.method === "create") as Extract<Call, { method: "create" }>;
+    expect(created.group.containers[0]!.environmentVariables).toEqual([
+      { name: "PLAIN", value: "visible" },
+      { name: "DB_PASSWORD", secureValue: DB_PASSWORD },
+      { name: "API_TOKEN", secureValue: API_TOKEN },
+    ]);
+    expect(JSON.stringify(lines)).not.toContain(DB_PASSWORD);
+    expect(JSON.stringify(result)).not.toContain(DB_PASSWORD);
+  });
+
+  it("returns secretUnavailable naming the secret, and sends nothing to ACI, when a secret is missing", async () => {
+    const aci = new FakeAci();
+    aci.groups.set(GROUP, existingGroup({ jobId: "other", runId: "old", attempt: 1 }));
+    const secrets = secretsWithValues();
+    secrets.unavailable.set("api-token", "SecretNotFound");
+    const { context, lines } = contextWithLog();
+    const input = { ...createInputWithSecrets(), container: { ...createInputWithSecrets().container, failIfExists: false } };
+    const result = await createContainerGroupActivities(aci, secrets).createContainerGroup(input, context);
+
+    expect(result).toEqual({ kind: "secretUnavailable", secret: "api-token", code: "SecretNotFound", message: "Secret api-token: SecretNotFound." });
+    // Not even the existence check, and the other run's group (fail_if_exists false) is not replaced.
+    expect(aci.calls).toEqual([]);
+    expect(lines).toEqual([
+      {
+        level: "error",
+        message: `${LABEL} Key Vault secret api-token could not be read (SecretNotFound): Secret api-token: SecretNotFound.; no container group was created`,
+      },
+    ]);
+  });
+
+  it("throws a transient Key Vault fault for the retry policy, with nothing sent to ACI", async () => {
+    const aci = new FakeAci();
+    const secrets = secretsWithValues();
+    secrets.transientFault = new SecretStoreUnavailableError("db-password", "Throttled", "Key Vault could not be read for secret db-password (429 Throttled)");
+    await expect(createContainerGroupActivities(aci, secrets).createContainerGroup(createInputWithSecrets(), contextWithLog().context)).rejects.toBe(secrets.transientFault);
+    expect(aci.calls).toEqual([]);
+  });
+
+  it("redacts a value that ARM quotes back in a refusal", async () => {
+    const aci = new FakeAci();
+    aci.createError = new AciError("InvalidEnvironmentVariable", `The value '${DB_PASSWORD}' is invalid`, false, 400);
+    const { context, lines } = contextWithLog();
+    const result = await createContainerGroupActivities(aci, secretsWithValues()).createContainerGroup(createInputWithSecrets(), context);
+    expect(result).toEqual({ kind: "rejected", code: "InvalidEnvironmentVariable", message: "The value '***' is invalid" });
+    expect(JSON.stringify(lines)).not.toContain(DB_PASSWORD);
+  });
+});
+
+describe("redaction of container output", () => {
+  const observeInput = (cursor: LogCursor) => ({ ...REF, redact: REDACT, cursor, previousPhase: "running" as const });
+  const collectInput = (resultLogs: "none" | "last" | "all", cursor: LogCursor = START_OF_LOG) => ({ ...REF, redact: REDACT, resultLogs, cursor, stopped: true });
+
+  it("observe streams redacted lines and keeps the cursor's remembered texts free of values", async () => {
+    const aci = new FakeAci();
+    aci.groups.set(GROUP, groupInState("Running"));
+    aci.logSnapshots = [`${T(1)} connecting with ${DB_PASSWORD}\n${T(1)} token=${API_TOKEN}\n`];
+    const { context, lines, streamed } = contextWithLog();
+    const result = await createContainerGroupActivities(aci, secretsWithValues()).observeContainerGroup(observeInput(START_OF_LOG), context);
+
+    expect(streamed()).toEqual(["connecting with ***", "token=***"]);
+    expect(result).toMatchObject({ kind: "observed", cursor: { textsAtLastTimestamp: ["connecting with ***", "token=***"], emitted: 2 } });
+    expect(JSON.stringify([result, lines])).not.toMatch(new RegExp(`${DB_PASSWORD}|${API_TOKEN}`, "u"));
+  });
+
+  it("observe lines up later snapshots against the redacted cursor, so no line repeats", async () => {
+    const aci = new FakeAci();
+    aci.groups.set(GROUP, groupInState("Running"));
+    aci.logSnapshots = [`${T(1)} pw ${DB_PASSWORD}\n`, `${T(1)} pw ${DB_PASSWORD}\n${T(1)} pw ${DB_PASSWORD}\n`];
+    const activities = createContainerGroupActivities(aci, secretsWithValues());
+    const { context, streamed } = contextWithLog();
+    const first = await activities.observeContainerGroup(observeInput(START_OF_LOG), context);
+    if (first.kind !== "observed") throw new Error(first.kind);
+    await activities.observeContainerGroup(observeInput(first.cursor), context);
+    expect(streamed()).toEqual(["pw ***", "pw ***"]);
+  });
+
+  it("observe throws when the values cannot be read for now, before reading or emitting any line", async () => {
+    const aci = new FakeAci();
+    aci.groups.set(GROUP, groupInState("Running"));
+    aci.logSnapshots = [`${T(1)} ${DB_PASSWORD}\n`];
+    const secrets = secretsWithValues();
+    secrets.transientFault = new SecretStoreUnavailableError("db-password", "ServiceUnavailable", "Key Vault could not be read for secret db-password");
+    const { context, lines } = contextWithLog();
+    await expect(createContainerGroupActivities(aci, secrets).observeContainerGroup(observeInput(START_OF_LOG), context)).rejects.toBe(secrets.transientFault);
+    expect(aci.calls).toEqual([]);
+    expect(lines).toEqual([]);
+  });
+
+  it("observe withholds output, keeping the cursor, while a secret cannot be read at all", async () => {
+    const aci = new FakeAci();
+    aci.groups.set(GROUP, groupInState("Running"));
+    aci.logSnapshots = [`${T(1)} ${DB_PASSWORD}\n`];
+    const secrets = secretsWithValues();
+    secrets.unavailable.set("db-password", "SecretDisabled");
+    const { context, lines, streamed } = contextWithLog();
+    const result = await createContainerGroupActivities(aci, secrets).observeContainerGroup(observeInput(START_OF_LOG), context);
+    expect(result).toMatchObject({ kind: "observed", cursor: START_OF_LOG });
+    expect(aci.methods()).toEqual(["get"]);
+    expect(streamed()).toEqual([]);
+    expect(lines.filter((l) => l.level === "warning").map((l) => l.message)).toEqual([
+      `${LABEL} container output withheld: Key Vault secret db-password could not be read (SecretDisabled): Secret db-password: SecretDisabled., so its value could not be hidden`,
+    ]);
+  });
+
+  it("observe redacts ACI's events too", async () => {
+    const aci = new FakeAci();
+    const group = groupInState("Running");
+    const [container] = group.containers;
+    aci.groups.set(GROUP, {
+      ...group,
+      containers: [{ ...container!, instanceView: { ...container!.instanceView, events: [{ type: "Normal", name: "Started", message: `Started container with args --password ${DB_PASSWORD}`, count: 1 }] } }],
+    });
+    aci.logSnapshots = [undefined];
+    const result = await createContainerGroupActivities(aci, secretsWithValues()).observeContainerGroup(observeInput(START_OF_LOG), contextWithLog().context);
+    expect(JSON.stringify(result)).not.toContain(DB_PASSWORD);
+  });
+
+  it("collect redacts the function log, cursor, tail and result lines, each line of a multi-line value included", async () => {
+    const aci = new FakeAci();
+    const secrets = secretsWithValues();
+    secrets.values.set("api-token", "-----BEGIN KEY-----\nQUJDREVGR0hJSktMTU5P\n-----END KEY-----");
+    aci.logSnapshots = [`${T(1)} db=${DB_PASSWORD}\n${T(2)} -----BEGIN KEY-----\n${T(2)} QUJDREVGR0hJSktMTU5P\n${T(2)} -----END KEY-----\n${T(3)} done\n`];
+    const { context, lines, streamed } = contextWithLog();
+    const result = await createContainerGroupActivities(aci, secrets).collectContainerLogs(collectInput("all"), context);
+
+    const expected = ["db=***", "***", "***", "***", "done"];
+    expect(streamed()).toEqual(expected);
+    expect(result.tail).toEqual(expected);
+    expect(result.lines).toEqual(expected);
+    expect(JSON.stringify([result, lines])).not.toMatch(/s3cr3t|QUJDREVG|BEGIN KEY/u);
+  });
+
+  it("collect hides a rotated secret's earlier value, which the running container may still have", async () => {
+    const aci = new FakeAci();
+    const secrets = secretsWithValues();
+    secrets.earlier.push("the-old-db-password");
+    aci.logSnapshots = [`${T(1)} using the-old-db-password\n`];
+    const result = await createContainerGroupActivities(aci, secrets).collectContainerLogs(collectInput("last"), contextWithLog().context);
+    expect(result.lines).toEqual(["using ***"]);
+  });
+
+  it("collect withholds the log when a secret cannot be read to hide it, and throws for a transient fault", async () => {
+    const aci = new FakeAci();
+    aci.logSnapshots = [`${T(1)} ${DB_PASSWORD}\n`];
+    const secrets = secretsWithValues();
+    secrets.unavailable.set("db-password", "ForbiddenByRbac");
+    const { context, streamed } = contextWithLog();
+    const activities = createContainerGroupActivities(aci, secrets);
+    const result = await activities.collectContainerLogs(collectInput("all"), context);
+    expect(result).toEqual({
+      cursor: START_OF_LOG,
+      tail: [],
+      linesMissed: false,
+      available: false,
+      error: "container output withheld: Key Vault secret db-password could not be read (ForbiddenByRbac): Secret db-password: ForbiddenByRbac., so its value could not be hidden",
+    });
+    expect(streamed()).toEqual([]);
+    expect(aci.calls).toEqual([]);
+
+    secrets.unavailable.clear();
+    secrets.transientFault = new SecretStoreUnavailableError("db-password", "Throttled", "busy");
+    await expect(activities.collectContainerLogs(collectInput("all"), context)).rejects.toBe(secrets.transientFault);
+    expect(aci.calls).toEqual([]);
+  });
+});
+
+describe("collectContainerLogs: resultLogs (Airflow's xcom_all)", () => {
+  const input = (resultLogs: "none" | "last" | "all", stopped = true) => ({ ...REF, redact: [], resultLogs, cursor: START_OF_LOG, stopped });
+  const snapshot = `${T(1)} first\n${T(2)} second\n${T(3)} last line\n`;
+
+  it('"all" returns every line of the final snapshot', async () => {
+    const aci = new FakeAci();
+    aci.logSnapshots = [snapshot];
+    expect((await createContainerGroupActivities(aci).collectContainerLogs(input("all"), contextWithLog().context)).lines).toEqual(["first", "second", "last line"]);
+  });
+
+  it('"last" returns the last line only, as Airflow\'s logs[-1:]', async () => {
+    const aci = new FakeAci();
+    aci.logSnapshots = [snapshot];
+    expect((await createContainerGroupActivities(aci).collectContainerLogs(input("last"), contextWithLog().context)).lines).toEqual(["last line"]);
+  });
+
+  it('"none" returns no lines, only the bounded tail', async () => {
+    const aci = new FakeAci();
+    aci.logSnapshots = [snapshot];
+    const result = await createContainerGroupActivities(aci).collectContainerLogs(input("none"), contextWithLog().context);
+    expect(result).not.toHaveProperty("lines");
+    expect(result.tail).toEqual(["first", "second", "last line"]);
+  });
+
+  it('"all" read before the container stopped is cut to what ACI keeps after stop (1,000 lines), newest kept', async () => {
+    const aci = new FakeAci();
+    aci.logSnapshots = [Array.from({ length: 1_500 }, (_, i) => `2026-01-01T01:00:00.${String(i).padStart(9, "0")}Z l${i}\n`).join("")];
+    const result = await createContainerGroupActivities(aci).collectContainerLogs(input("all", false), contextWithLog().context);
+    expect(result.lines).toHaveLength(1_000);
+    expect(result.lines?.[0]).toBe("l500");
+    expect(result.lines?.at(-1)).toBe("l1499");
+  });
+
+  it("returns no lines when ACI has no log", async () => {
+    const aci = new FakeAci();
+    aci.logSnapshots = [undefined];
+    expect(await createContainerGroupActivities(aci).collectContainerLogs(input("all"), contextWithLog().context)).not.toHaveProperty("lines");
   });
 });
