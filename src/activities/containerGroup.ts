@@ -32,7 +32,7 @@ import {
   type Redaction,
 } from "./contracts";
 
-export type ContainerGroupApi = Pick<AciClient, "get" | "create" | "logs" | "delete">;
+export type ContainerGroupApi = Pick<AciClient, "resourceGroup" | "get" | "create" | "logs" | "delete">;
 
 /** ACI keeps at most 1,000 lines / 16 KB of a stopped container's log, 4 MB of a running one (aci-rest-api.md §7). */
 const STOPPED_LOG_LINES = 1_000;
@@ -196,7 +196,7 @@ async function createGroup(
   if (existing) {
     if (isOwnedBy(existing, owner)) {
       // This activity ran before and its response was lost; the group is already ours.
-      return { kind: "created", alreadyOurs: true, operationStatus: existing.provisioningState ?? "Unknown" };
+      return { kind: "created", alreadyOurs: true, resourceGroup: aci.resourceGroup, operationStatus: existing.provisioningState ?? "Unknown" };
     }
     replaced = ownerOf(existing);
     if (input.container.failIfExists) {
@@ -214,7 +214,7 @@ async function createGroup(
     `${label(input)} container group ${input.groupName} accepted in ${input.region} (image ${input.container.image}, ` +
       `${input.container.cpu} CPU, ${input.container.memoryInGB} GB); ${describeOperation(result)}`,
   );
-  return { kind: "created", alreadyOurs: false, operationStatus: result.operationStatus, ...(replaced ? { replaced } : {}) };
+  return { kind: "created", alreadyOurs: false, resourceGroup: aci.resourceGroup, operationStatus: result.operationStatus, ...(replaced ? { replaced } : {}) };
 }
 
 interface StreamResult {

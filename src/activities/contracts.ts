@@ -38,6 +38,8 @@ export type CreateContainerGroupResult =
       readonly replaced?: string;
       /** This attempt's own group was already there: a retried create after a lost response. */
       readonly alreadyOurs: boolean;
+      /** Where the group lives, so a kept group's run result can name the exact `az container` command. */
+      readonly resourceGroup: string;
       readonly operationStatus: string;
     }
   /** fail_if_exists: a group of that name exists and belongs to someone else; it was left alone. */

@@ -87,6 +87,8 @@ interface AttemptState {
   createSent: boolean;
   /** Whether ARM confirmed the group is this attempt's (so it can be deleted without checking tags). */
   created: boolean;
+  /** The resource group ARM put the group in (known once created). */
+  resourceGroup?: string;
   /** Whether the watch saw the group reach a final state: only then may removeOnSuccess/removeOnError keep it. */
   settled: boolean;
   createdAt: number;
@@ -148,7 +150,7 @@ function* runAttempt(
     if (keepsGroup(job, state, ending)) {
       // Airflow's remove_on_success / remove_on_error false: the group and its log stay in ACI.
       cleanup = "kept";
-      ending = { ...ending, detail: `${ending.detail} ${keptNote(job, groupName, ending.outcome === "succeeded")}` };
+      ending = { ...ending, detail: `${ending.detail} ${keptNote(job, groupName, state.resourceGroup, ending.outcome === "succeeded")}` };
     } else {
       phase("deleting");
       const deleteStart = now(context);
@@ -205,14 +207,15 @@ function keepsGroup(job: JobSpec, state: AttemptState, ending: Ending): boolean 
   return false;
 }
 
-function keptNote(job: JobSpec, groupName: string, succeeded: boolean): string {
+function keptNote(job: JobSpec, groupName: string, resourceGroup: string | undefined, succeeded: boolean): string {
+  const rg = resourceGroup ?? "<ACI_RESOURCE_GROUP>";
   const flag = succeeded ? "removeOnSuccess" : "removeOnError";
   const fixedName = job.container.groupName
     ? ` The next run reuses the name ${groupName}: with failIfExists true it fails with groupExists until the group is deleted; with failIfExists false it replaces the group.`
     : "";
   return (
     `The container group ${groupName} was kept (${flag} is false): read its log with ` +
-    `\`az container logs -g <ACI_RESOURCE_GROUP> -n ${groupName}\` and delete it with \`az container delete -g <ACI_RESOURCE_GROUP> -n ${groupName} --yes\`.${fixedName}`
+    `\`az container logs -g ${rg} -n ${groupName}\` and delete it with \`az container delete -g ${rg} -n ${groupName} --yes\`.${fixedName}`
   );
 }
 
@@ -257,6 +260,7 @@ function* createAndWatch(
     return { outcome: "failed", ...classify(job, reason, invalidDefinition), detail: `${what}: ${creation.code}: ${creation.message}` };
   }
   state.created = true;
+  state.resourceGroup = creation.resourceGroup;
   state.createdAt = now(context);
 
   phase("watching");

@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { EventType, type HistoryEvent } from "../../dev/durable-host";
 import { parseJobDefinition } from "../../src/jobs/definition";
 import { watchInstanceId, type RunProgress } from "../../src/runs/contracts";
+import { EMULATOR_RESOURCE_GROUP } from "../../dev/local/localApp";
 import { useHarness } from "./harness";
 
 const SECOND = 1000;
@@ -313,7 +314,7 @@ describe("AzureContainerInstancesOperator cases (airflow-operator.md §8.1)", ()
     expect(attempt!.cleanup).toBe("kept");
     expect(h.app.emulator!.listGroups().map((g) => g.name)).toEqual([attempt!.groupName]);
     expect(await h.app.services.aci.logs(attempt!.groupName, attempt!.groupName)).toContain("line2");
-    expect(result.detail).toContain(`az container logs -g <ACI_RESOURCE_GROUP> -n ${attempt!.groupName}`);
+    expect(result.detail).toContain(`az container logs -g ${EMULATOR_RESOURCE_GROUP} -n ${attempt!.groupName}`);
     await h.app.services.aci.delete(attempt!.groupName);
   });
 

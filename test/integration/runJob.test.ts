@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { HELLO_WORLD_LINES } from "../../dev/aci-emulator";
 import tutorial from "../../src/jobs/azure_container_instances";
+import { EMULATOR_RESOURCE_GROUP } from "../../dev/local/localApp";
 import { useHarness } from "./harness";
 
 const MINUTE = 60_000;
@@ -467,7 +468,7 @@ describe("removeOnSuccess / removeOnError false keep the group and its log", () 
     expect(h.app.emulator!.requests.filter((r) => r.method === "DELETE")).toEqual([]);
     expect(h.app.emulator!.listGroups().map((g) => g.name)).toEqual([attempt!.groupName]);
     expect(await h.app.services.aci.logs(attempt!.groupName, attempt!.groupName)).toContain("kept output");
-    expect(result.detail).toContain(`az container logs -g <ACI_RESOURCE_GROUP> -n ${attempt!.groupName}`);
+    expect(result.detail).toContain(`az container logs -g ${EMULATOR_RESOURCE_GROUP} -n ${attempt!.groupName}`);
     await h.app.services.aci.delete(attempt!.groupName);
   });
 

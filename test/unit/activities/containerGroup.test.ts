@@ -17,6 +17,7 @@ type Call =
 
 /** A hand-written ACI: groups in a map, log snapshots in a queue (the last one repeats), every call recorded. */
 class FakeAci implements ContainerGroupApi {
+  readonly resourceGroup = "rg-aci-jobs-test";
   readonly calls: Call[] = [];
   readonly groups = new Map<string, ContainerGroup>();
   logSnapshots: Array<string | undefined> = [];
@@ -99,7 +100,7 @@ describe("createContainerGroup", () => {
     const { context, lines } = contextWithLog();
     const result = await createContainerGroupActivities(aci).createContainerGroup(createInput(true), context);
 
-    expect(result).toEqual({ kind: "created", alreadyOurs: false, operationStatus: "Pending" });
+    expect(result).toEqual({ kind: "created", alreadyOurs: false, resourceGroup: "rg-aci-jobs-test", operationStatus: "Pending" });
     expect(aci.methods()).toEqual(["get", "create"]);
     const created = aci.calls[1] as Extract<Call, { method: "create" }>;
     expect(created.name).toBe(GROUP);
@@ -127,7 +128,7 @@ describe("createContainerGroup", () => {
     const { context } = contextWithLog();
     const result = await createContainerGroupActivities(aci).createContainerGroup(createInput(true), context);
 
-    expect(result).toEqual({ kind: "created", alreadyOurs: true, operationStatus: "Creating" });
+    expect(result).toEqual({ kind: "created", alreadyOurs: true, resourceGroup: "rg-aci-jobs-test", operationStatus: "Creating" });
     expect(aci.methods()).toEqual(["get"]);
   });
 
@@ -158,7 +159,7 @@ describe("createContainerGroup", () => {
     const { context, lines } = contextWithLog();
     const result = await createContainerGroupActivities(aci).createContainerGroup(createInput(false), context);
 
-    expect(result).toEqual({ kind: "created", alreadyOurs: false, operationStatus: "Pending", replaced: "something other than aci-jobs" });
+    expect(result).toEqual({ kind: "created", alreadyOurs: false, resourceGroup: "rg-aci-jobs-test", operationStatus: "Pending", replaced: "something other than aci-jobs" });
     expect(aci.methods()).toEqual(["get", "delete", "create"]);
     expect(lines[0]).toEqual({ level: "information", message: `${LABEL} replacing container group ${GROUP} left by something other than aci-jobs` });
   });

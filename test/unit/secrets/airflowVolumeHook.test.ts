@@ -16,6 +16,7 @@ vi.mock("../../../src/aci/containerGroup", async (importOriginal) => {
 });
 
 const aci: ContainerGroupApi = {
+  resourceGroup: "rg-aci-jobs-test",
   get: async () => undefined,
   create: async () => ({ createdNew: true, operationStatus: "Pending" }),
   logs: async () => undefined,
