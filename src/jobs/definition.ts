@@ -168,6 +168,16 @@ export const jobDefinitionSchema = z
       if (overrides?.memoryInGB && container?.priority === "Spot" && overrides.memoryInGB.max > 16) {
         ctx.addIssue({ code: "custom", path: ["overrides", "memoryInGB", "max"], message: "Spot container groups get at most 16 GB" });
       }
+      overrides?.environment.forEach((name, index) => {
+        const value = container?.environment?.[name];
+        if (value !== undefined && typeof value !== "string") {
+          ctx.addIssue({
+            code: "custom",
+            path: ["overrides", "environment", index],
+            message: `${name} is a Key Vault reference: a caller must not replace a secret with a plain value`,
+          });
+        }
+      });
       if (overrides && overrides.imageTags.length > 0 && container && /@sha256:/u.test(container.image)) {
         ctx.addIssue({ code: "custom", path: ["overrides", "imageTags"], message: "an image pinned by digest has no tag to override" });
       }
