@@ -54,6 +54,7 @@ export function* runJob(context: df.OrchestrationContext): Generator<df.Task, Ru
       budgetNote = ` No retry: the next attempt would start after the run's ${formatDuration(job.timeout)} timeout.`;
       break;
     }
+    if (record.cleanup === "kept" && job.container.groupName) attempts[attempts.length - 1] = yield* releaseKeptGroup(context, input, record);
     if (next.countsAsRetry) retriesUsed += 1;
     priority = next.priority;
     if (next.delayMs > 0) {
@@ -154,21 +155,9 @@ function* runAttempt(
     } else {
       phase("deleting");
       const deleteStart = now(context);
-      try {
-        // When the create's fate is unknown, a group of that name may be someone else's: check its tags.
-        const deleted = yield* callActivityWithRetry(context, Activities.deleteContainerGroup, { ...ref, onlyIfOwned: !state.created }, deleteRetry);
-        if (deleted.kind === "failed") {
-          cleanup = "failed";
-          cleanupError = `Container group ${groupName} could not be deleted and may still cost money: ${deleted.code}: ${deleted.message}`;
-        } else {
-          cleanup = deleted.kind;
-          state.timings.deleteMs = now(context) - deleteStart;
-        }
-      } catch (error) {
-        cleanup = "failed";
-        cleanupError = `Container group ${groupName} could not be deleted and may still cost money: ${failureMessage(error)}`;
-      }
-      if (cleanupError && !context.df.isReplaying) context.error(`run ${input.runId}: ${cleanupError}`);
+      // When the create's fate is unknown, a group of that name may be someone else's: check its tags.
+      ({ cleanup, cleanupError } = yield* deleteGroup(context, input.runId, ref, !state.created));
+      if (!cleanupError) state.timings.deleteMs = now(context) - deleteStart;
     }
   }
 
@@ -188,6 +177,42 @@ function* runAttempt(
     ...(cleanupError ? { cleanupError } : {}),
   };
   return resultLines ? { record, lines: resultLines } : { record };
+}
+
+/** Deletes an attempt's group; a refusal or exhausted retries become a `failed` cleanup with the reason. */
+function* deleteGroup(
+  context: df.OrchestrationContext,
+  runId: string,
+  ref: AttemptRef,
+  onlyIfOwned: boolean,
+): Generator<df.Task, { cleanup: Cleanup; cleanupError?: string }, unknown> {
+  let cleanupError: string;
+  try {
+    const deleted = yield* callActivityWithRetry(context, Activities.deleteContainerGroup, { ...ref, onlyIfOwned }, deleteRetry);
+    if (deleted.kind !== "failed") return { cleanup: deleted.kind };
+    cleanupError = `Container group ${ref.groupName} could not be deleted and may still cost money: ${deleted.code}: ${deleted.message}`;
+  } catch (error) {
+    cleanupError = `Container group ${ref.groupName} could not be deleted and may still cost money: ${failureMessage(error)}`;
+  }
+  if (!context.df.isReplaying) context.error(`run ${runId}: ${cleanupError}`);
+  return { cleanup: "failed", cleanupError };
+}
+
+/**
+ * A job with a fixed group name has one name for all its attempts, so a group kept by removeOnError
+ * cannot stay when another attempt follows: the next attempt would find it and fail as groupExists (or
+ * replace it). Only the run's last attempt keeps its group; the earlier one goes now, and its record says so.
+ */
+function* releaseKeptGroup(
+  context: df.OrchestrationContext,
+  input: RunInput,
+  record: AttemptRecord,
+): Generator<df.Task, AttemptRecord, unknown> {
+  const ref: AttemptRef = { jobId: input.job.id, runId: input.runId, attempt: record.attempt, groupName: record.groupName };
+  const { cleanup, cleanupError } = yield* deleteGroup(context, input.runId, ref, true);
+  const note = ` The group was deleted after all, before attempt ${record.attempt + 1}, which needs the name ${record.groupName}.`;
+  const detail = record.detail.includes(" The container group ") ? record.detail.slice(0, record.detail.lastIndexOf(" The container group ")) : record.detail;
+  return { ...record, detail: `${detail}${note}`, cleanup, ...(cleanupError ? { cleanupError } : {}) };
 }
 
 type Ending = Pick<AttemptRecord, "outcome" | "reason" | "detail" | "exitCode" | "finalState" | "restartCount" | "failureClass" | "retryable" | "events"> & {

@@ -40,6 +40,14 @@ const jobs = [
   { id: "bounded_attempts", timeout: "1h", containerTimeout: "5m", retries: 1, retryDelay: "1m", container: { image: "test/forever" } },
   { id: "keep_success", removeOnSuccess: false, container: { image: "busybox", command: ["sh", "-c", "echo kept output"] } },
   { id: "keep_error", removeOnError: false, retries: 0, container: { image: "test/exit:3" } },
+  {
+    id: "keep_error_fixed_name",
+    removeOnError: false,
+    retries: 1,
+    retryDelay: "1m",
+    maxActiveRuns: 1,
+    container: { image: "test/exit:3", groupName: "nightly-fixed" },
+  },
   { id: "logs_all", resultLogs: "all", container: { image: "busybox", command: ["sh", "-c", "echo line1; echo line2"] } },
   { id: "logs_last", resultLogs: "last", container: { image: "busybox", command: ["sh", "-c", "echo line1; echo line2"] } },
   { id: "on_failure", timeout: "10m", container: { image: "test/exit:3", restartPolicy: "OnFailure" } },
@@ -481,6 +489,18 @@ describe("removeOnSuccess / removeOnError false keep the group and its log", () 
     expect(await h.app.services.aci.logs(attempt!.groupName, attempt!.groupName)).toContain("failing");
     expect(result.detail).toMatch(/was kept \(removeOnError is false\)/u);
     await h.app.services.aci.delete(attempt!.groupName);
+  });
+
+  it("keeps only the last attempt's group when all attempts share a fixed name, so the retry is not blocked by it", async () => {
+    h.app.emulator!.setBehaviour("test/exit:3", { runMs: 5_000, exitCode: 3, logs: ["failing"] });
+    const { result } = await h.run("keep_error_fixed_name");
+    const [first, second] = result.attempts;
+    // Without the release, attempt 2 would meet attempt 1's group and end as groupExists.
+    expect(first).toMatchObject({ outcome: "failed", reason: "exitCode", cleanup: "deleted" });
+    expect(first!.detail).toMatch(/deleted after all, before attempt 2, which needs the name nightly-fixed/u);
+    expect(second).toMatchObject({ outcome: "failed", reason: "exitCode", cleanup: "kept" });
+    expect(h.app.emulator!.listGroups().map((g) => g.name)).toEqual(["nightly-fixed"]);
+    await h.app.services.aci.delete("nightly-fixed");
   });
 });
 
