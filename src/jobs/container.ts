@@ -25,7 +25,12 @@ const variableName = z.string().superRefine((name, ctx) => {
  * Environment variables: a string is a plain value; a Key Vault reference is sent as ACI's secureValue
  * (Airflow's `secured_variables`), never shown by ARM and redacted from captured logs.
  */
-const environment = z.record(variableName, z.union([z.string(), secretReferenceSchema]));
+const environment = z.record(
+  variableName,
+  z.union([z.string(), secretReferenceSchema], {
+    message: 'an environment value is a string, or a Key Vault reference such as keyVaultSecret("db-password") for a secret',
+  }),
+);
 
 /** ARM resource id of a user-assigned managed identity. */
 const userAssignedIdentityId = z
@@ -43,10 +48,16 @@ const registryServer = z.string().regex(/^(?!https?:\/\/)[A-Za-z0-9.-]+(?::\d+)?
  * One registry login. With `identity`, ACI pulls with that managed identity (recommended for ACR: no
  * password exists anywhere); otherwise a username and a Key Vault reference for the password.
  */
-const registryCredential = z.union([
-  z.object({ server: registryServer, identity: userAssignedIdentityId }).strict(),
-  z.object({ server: registryServer, username: z.string().min(1), password: secretReferenceSchema }).strict(),
-]);
+const registryCredential = z.union(
+  [
+    z.object({ server: registryServer, identity: userAssignedIdentityId }).strict(),
+    z.object({ server: registryServer, username: z.string().min(1), password: secretReferenceSchema }).strict(),
+  ],
+  {
+    message:
+      'a registry credential is { server, identity } (a managed identity) or { server, username, password: keyVaultSecret("name") }; a password is never written in a job',
+  },
+);
 
 // aci-rest-api.md §9: 5-63 lowercase letters, digits and hyphens, no "--", letter or digit at both ends.
 const VOLUME_NAME = /^(?!.*--)[a-z0-9][a-z0-9-]{3,61}[a-z0-9]$/u;
@@ -115,7 +126,7 @@ const ipAddress = z
   .object({
     type: z.enum(["Public", "Private"]).default("Public"),
     /** Ports open on the IP. Omitted: the container's ports (port 80 if it has none, as Airflow does). */
-    ports: z.array(port).max(5).optional(),
+    ports: z.array(port).min(1).max(5).optional(),
     dnsNameLabel: z
       .string()
       .regex(DNS_NAME_LABEL, { message: "a DNS name label is 5-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen" })
@@ -253,11 +264,14 @@ export const containerSchema = z
       paths.add(mount.mountPath);
     });
 
-    const portsOpen = container.ipAddress?.ports ?? (container.ports.length > 0 ? container.ports : [{ port: 80 }]);
     if (container.ipAddress) {
-      const open = new Set(portsOpen.map((p) => p.port));
-      container.ports.forEach((p, index) => {
-        if (!open.has(p.port)) problem(["ports", index, "port"], `port ${p.port} is not among ipAddress.ports, so ACI would refuse the group`);
+      // Check the ports that will be sent, Airflow's port-80 default included.
+      const sent = effectivePorts(container);
+      const open = new Set(sent.ipAddress.map((p) => p.port));
+      sent.container.forEach((p, index) => {
+        if (open.has(p.port)) return;
+        if (container.ports.length > 0) problem(["ports", index, "port"], `port ${p.port} is not among ipAddress.ports, so ACI would refuse the group`);
+        else problem(["ports"], "the container gets port 80 by default, which ipAddress.ports does not open; list the container's ports");
       });
       if (container.ipAddress.type === "Private" && container.subnetIds.length === 0) {
         problem(["ipAddress", "type"], "a Private IP address needs subnetIds (the group must be in a virtual network)");

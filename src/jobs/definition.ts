@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { environmentVariableNameProblem } from "../aci/names";
-import { containerSchema, type ContainerSpec } from "./container";
+import { containerSchema, secretReferencesOf, type ContainerSpec } from "./container";
 import { parseDuration } from "./duration";
 import { toNcrontab } from "./schedule";
 
@@ -167,6 +167,14 @@ export const jobDefinitionSchema = z
       }
       if (overrides?.memoryInGB && container?.priority === "Spot" && overrides.memoryInGB.max > 16) {
         ctx.addIssue({ code: "custom", path: ["overrides", "memoryInGB", "max"], message: "Spot container groups get at most 16 GB" });
+      }
+      if (overrides?.command === true && container && secretReferencesOf(container).length > 0) {
+        // A caller who chooses the command can print the job's secrets in any encoding redaction cannot see.
+        ctx.addIssue({
+          code: "custom",
+          path: ["overrides", "command"],
+          message: "a job that uses Key Vault secrets cannot let callers replace its command: the command could reveal them",
+        });
       }
       overrides?.environment.forEach((name, index) => {
         const value = container?.environment?.[name];

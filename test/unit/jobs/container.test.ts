@@ -131,6 +131,13 @@ describe("networking", () => {
     );
   });
 
+  it("refuses an IP whose ports leave out the container's default port 80, and an IP with an empty port list", () => {
+    expect(problems(job({ ipAddress: { type: "Public", ports: [{ port: 443 }] } }))).toEqual([
+      'job "nightly_export", field container.ports: the container gets port 80 by default, which ipAddress.ports does not open; list the container\'s ports',
+    ]);
+    expect(problems(job({ ipAddress: { type: "Public", ports: [] } })).join("\n")).toMatch(/field container\.ipAddress\.ports/u);
+  });
+
   it("refuses a DNS name label ACI would refuse and a subnet that is not a subnet id", () => {
     expect(problems(job({ ipAddress: { dnsNameLabel: "Teste" } })).join("\n")).toMatch(/field container\.ipAddress\.dnsNameLabel: a DNS name label is 5-63/u);
     expect(problems(job({ subnetIds: [{ id: "jobs" }] })).join("\n")).toMatch(/field container\.subnetIds\.0\.id: must be the resource id of a subnet/u);
@@ -158,9 +165,16 @@ describe("identity and registries", () => {
     ]);
   });
 
-  it("refuses a registry password written as a plain string", () => {
+  it("refuses a registry password written as a plain string, saying how to refer to a secret instead", () => {
     const found = problems(job({ registryCredentials: [{ server: "contoso.azurecr.io", username: "puller", password: "hunter2" }] }));
-    expect(found.join("\n")).toMatch(/field container\.registryCredentials\.0/u);
+    expect(found.join("\n")).toMatch(/field container\.registryCredentials\.0: .*password: keyVaultSecret\("name"\).*never written in a job/u);
+    expect(found.join("\n")).not.toContain("hunter2");
+  });
+
+  it("refuses an environment value that is neither a string nor a Key Vault reference, saying what it may be", () => {
+    expect(problems(job({ environment: { RETRIES: 5 } }))).toEqual([
+      'job "nightly_export", field container.environment.RETRIES: an environment value is a string, or a Key Vault reference such as keyVaultSecret("db-password") for a secret',
+    ]);
   });
 
   it("checks the identity type against its user-assigned identities", () => {
@@ -233,6 +247,13 @@ describe("run-level fields of issue 4", () => {
 
   it("needs Spot priority for spotFallback", () => {
     expect(problems(job({}, { spotFallback: true }))).toEqual(['job "nightly_export", field spotFallback: spotFallback needs container.priority Spot']);
+  });
+
+  it("refuses a command override for a job that uses secrets: a chosen command could print them in any encoding", () => {
+    expect(problems(job({ environment: { TOKEN: keyVaultSecret("api-token") } }, { overrides: { command: true } }))).toEqual([
+      'job "nightly_export", field overrides.command: a job that uses Key Vault secrets cannot let callers replace its command: the command could reveal them',
+    ]);
+    expect(parsed(job({ environment: { MODE: "full" } }, { overrides: { command: true } })).overrides.command).toBe(true);
   });
 
   it("refuses overrides that could replace a secret, exceed Spot limits or retag a digest", () => {

@@ -22,8 +22,13 @@ const open = job({
   overrides: { command: true, environment: ["A", "B"], imageTags: ["1.3", "2.0-rc1"], cpu: { max: 4 }, memoryInGB: { max: 8 } },
   container: {
     command: ["python", "report.py"],
-    environment: { A: "default-a", C: "fixed", TOKEN: keyVaultSecret("report-token") },
+    environment: { A: "default-a", C: "fixed" },
   },
+});
+/** A job with a secret: its environment may be overridden, its command may not (startup refuses that). */
+const withSecret = job({
+  overrides: { environment: ["A", "B"] },
+  container: { command: ["python", "report.py"], environment: { A: "default-a", C: "fixed", TOKEN: keyVaultSecret("report-token") } },
 });
 /** A job that allows nothing (the default). */
 const closed = job();
@@ -65,7 +70,7 @@ describe("applyRunOverrides: what the allow-list permits", () => {
       command: ["python", "report.py", "--day", "2026-03-01"],
       cpu: 2,
       memoryInGB: 4,
-      environment: { A: "default-a", B: "b", C: "fixed", TOKEN: { keyVaultSecret: "report-token" } },
+      environment: { A: "default-a", B: "b", C: "fixed" },
     });
     // Everything else is the job's own, and the job itself is untouched.
     expect({ ...result.job, container: undefined }).toEqual({ ...open, container: undefined });
@@ -73,8 +78,8 @@ describe("applyRunOverrides: what the allow-list permits", () => {
     expect(open.container.environment).not.toHaveProperty("B");
   });
 
-  it("replaces an environment variable the job sets, keeping the others", () => {
-    const result = accepted(applyRunOverrides(open, { environment: { A: "from-caller" } }));
+  it("replaces an environment variable the job sets, keeping the others and its secret references", () => {
+    const result = accepted(applyRunOverrides(withSecret, { environment: { A: "from-caller" } }));
     expect(result.job.container.environment).toEqual({ A: "from-caller", C: "fixed", TOKEN: { keyVaultSecret: "report-token" } });
   });
 
@@ -104,7 +109,7 @@ describe("applyRunOverrides: refusals name the field", () => {
   });
 
   it("refuses to replace a variable the job defines as a Key Vault reference, even if a job lists it", () => {
-    const listsItsSecret = { ...open, overrides: { ...open.overrides, environment: ["A", "TOKEN"] } };
+    const listsItsSecret = { ...withSecret, overrides: { ...withSecret.overrides, environment: ["A", "TOKEN"] } };
     expect(refused(applyRunOverrides(listsItsSecret, { environment: { TOKEN: "guess" } }))).toEqual([
       { field: "environment.TOKEN", message: "environment.TOKEN is a Key Vault reference in job report and cannot be overridden" },
     ]);
