@@ -54,7 +54,7 @@ export function createContainerGroupActivities(aci: ContainerGroupApi, secrets: 
       }
       const redact = createRedactor(resolved.values.values());
       try {
-        return await createGroup(aci, input, resolved.values, context);
+        return await createGroup(aci, input, resolved.values, redact, context);
       } catch (error) {
         // Terminal refusals (bad definition, quota, authorization) end the attempt with a reason; only
         // transient faults go back to Durable to retry. ARM's message is redacted in case it quotes a value.
@@ -72,8 +72,9 @@ export function createContainerGroupActivities(aci: ContainerGroupApi, secrets: 
       context: InvocationContext,
     ): Promise<ObserveContainerGroupResult> {
       const terminal = await terminalAsResult(input, context, "read", async () => {
-        // Resolved first: a transient Key Vault fault throws before any line could be emitted unredacted.
-        const redaction = await redactorFor(secrets, input);
+        // Resolved first, so no line is emitted unredacted. A Key Vault outage must not blind the watch (after
+        // 30 minutes without a look it would give up on a healthy container): the look goes on, output withheld.
+        const redaction = await redactorFor(secrets, input).catch((error: unknown) => keyVaultOutage(error));
         const group = await aci.get(input.groupName);
         if (!group) {
           context.warn(`${label(input)} container group ${input.groupName} no longer exists: deleted outside aci-jobs`);
@@ -188,6 +189,7 @@ async function createGroup(
   aci: ContainerGroupApi,
   input: CreateContainerGroupInput,
   secrets: ReadonlyMap<string, string>,
+  redact: Redactor,
   context: InvocationContext,
 ): Promise<CreateContainerGroupResult> {
   const owner = { jobId: input.jobId, runId: input.runId, attempt: input.attempt };
@@ -212,7 +214,7 @@ async function createGroup(
   const result = await aci.create(input.groupName, group);
   context.log(
     `${label(input)} container group ${input.groupName} accepted in ${input.region} (image ${input.container.image}, ` +
-      `${input.container.cpu} CPU, ${input.container.memoryInGB} GB); ${describeOperation(result)}`,
+      `${input.container.cpu} CPU, ${input.container.memoryInGB} GB); ${redact(describeOperation(result))}`,
   );
   return { kind: "created", alreadyOurs: false, resourceGroup: aci.resourceGroup, operationStatus: result.operationStatus, ...(replaced ? { replaced } : {}) };
 }
@@ -284,10 +286,20 @@ async function redactorFor(secrets: SecretResolver, input: Redaction): Promise<R
   return values.ok ? { ok: true, redact: createRedactor(values.values) } : values;
 }
 
-/** ACI's events and state details are platform text, but a failing command line could quote a value. */
+/** A transient Key Vault fault, as an outcome under which output is withheld (the cursor does not move). */
+function keyVaultOutage(error: unknown): SecretUnavailable {
+  const code = typeof (error as { code?: unknown } | null)?.code === "string" ? (error as { code: string }).code : "KeyVaultUnavailable";
+  return { ok: false, secret: "(any)", code, message: "Key Vault did not answer; output is read again once it does" };
+}
+
+const WITHHELD = "(withheld: a Key Vault secret needed to hide values could not be read)";
+
+/**
+ * ACI's events and state details are platform text, but a failing command line could quote a value.
+ * When the values cannot be read, the text is withheld rather than passed on unredacted.
+ */
 function redactObservation<T extends ReturnType<typeof observeContainerGroup>>(observation: T, redaction: RedactionOutcome): T {
-  if (!redaction.ok) return observation;
-  const { redact } = redaction;
+  const redact = redaction.ok ? redaction.redact : () => WITHHELD;
   const state = "detail" in observation.state && typeof observation.state.detail === "string" ? { ...observation.state, detail: redact(observation.state.detail) } : observation.state;
   return { ...observation, state, events: observation.events.map(redact) };
 }
