@@ -50,13 +50,18 @@ export function classify(job: Pick<JobSpec, "retryOn">, reason: AttemptReason, i
 
 // aci-rest-api.md §8: ACI's refusals for quota and regional capacity, which come and go.
 const CAPACITY_CODES = new Set(["ContainerGroupQuotaReached", "ServiceUnavailable", "TooManyRequests"]);
-const CAPACITY_MESSAGE = /requested resource .* is not available|quota '[A-Za-z0-9]+' exceeded/iu;
+const CAPACITY_MESSAGE = /requested resource\b.*\bis not available|quota '[A-Za-z0-9]+' exceeded/iu;
 /**
  * What only a Spot group can hit: its own core quota (StandardSpotCores, aci-rest-api.md §8, §10) or no
  * capacity in the region. Spot capacity refusals have no documented code, so the message decides; quota on
  * group count or Standard cores, throttling and ServiceUnavailable are not Spot's and stay `capacity`.
  */
-const SPOT_CAPACITY = /quota 'StandardSpotCores'|requested resource .* is not available/iu;
+const SPOT_CAPACITY = /quota 'StandardSpotCores'|requested resource\b.*\bis not available/iu;
+
+/** ACI's quota or regional-capacity wording, which can also arrive after the 201 (aci-rest-api.md §8). */
+export function isCapacityMessage(message: string): boolean {
+  return CAPACITY_MESSAGE.test(message);
+}
 
 export function isSpotCapacityMessage(message: string): boolean {
   return SPOT_CAPACITY.test(message);
@@ -84,6 +89,8 @@ export function reasonOfRejection(code: string, message: string, priority: Prior
  * capacity problem; otherwise Azure was not reachable.
  */
 export function reasonOfCreateFailure(message: string, priority: Priority): AttemptReason {
+  // Key Vault being busy (503/429 while resolving the job's secrets) says nothing about ACI's capacity.
+  if (/Key Vault/u.test(message)) return "activityFailed";
   if (/ServiceUnavailable|TooManyRequests|Too Many Requests|\b429\b/u.test(message) || CAPACITY_MESSAGE.test(message)) {
     return priority === "Spot" && SPOT_CAPACITY.test(message) ? "spotEvicted" : "capacity";
   }

@@ -26,7 +26,7 @@ import {
   type RunResult,
 } from "../runs/contracts";
 import { callActivityWithRetry, callSubOrchestrator, failureMessage, now, sleepUntil } from "./calls";
-import { classify, isSpotCapacityMessage, planNextAttempt, reasonOfCreateFailure, reasonOfRejection, type Priority } from "./failurePolicy";
+import { classify, isCapacityMessage, isSpotCapacityMessage, planNextAttempt, reasonOfCreateFailure, reasonOfRejection, type Priority } from "./failurePolicy";
 import { armCallRetry, deleteRetry } from "./retryPolicies";
 import type { Observed, WatchInput, WatchResult } from "./watchContainerGroup";
 
@@ -412,6 +412,8 @@ function endingOf(job: JobSpec, container: ContainerSpec, observed: Observed, st
       if (phase.reason === "imagePull") return failed("imagePull", `The image could not be pulled: ${phase.detail}`);
       // Regional capacity refused after the create was accepted: on a Spot group that is a Spot capacity refusal.
       if (spot && isSpotCapacityMessage(phase.detail)) return failed("spotEvicted", `Azure has no Spot capacity for the container group: ${phase.detail}`);
+      // Quota or capacity can also fail a Regular group after the 201 (aci-rest-api.md §8): retried as capacity.
+      if (isCapacityMessage(phase.detail)) return failed("capacity", `Azure had no capacity for the container group: ${phase.detail}`);
       return failed("provisioningFailed", `Provisioning failed: ${phase.detail}`);
     case "unhealthy":
       // Spot groups that ACI evicts cycle Unhealthy ↔ Repairing without running (Airflow #47023, airflow-operator.md §9).

@@ -33,6 +33,7 @@ const jobs = [
   { id: "busy_region", retries: 0, container: { image: "hello-world" } },
   { id: "exit_not_retried", retries: 3, retryDelay: "1m", retryOn: ["capacity", "spotEvicted"], container: { image: "test/exit:3" } },
   { id: "sick", retries: 0, container: { image: "test/sick" } },
+  { id: "stuck_provisioning", retries: 0, container: { image: "test/stuck" } },
   // Spot groups in a region ACI offers Spot in (aci-rest-api.md §10).
   { id: "spot_fallback", retries: 0, spotFallback: true, container: { image: "test/spot", region: "westeurope", priority: "Spot" } },
   { id: "spot_no_fallback", retries: 0, container: { image: "test/spot", region: "westeurope", priority: "Spot" } },
@@ -143,13 +144,14 @@ describe("failures and retries", () => {
     expect(result.attempts.every((a) => a.cleanup === "deleted")).toBe(true);
   });
 
-  it("reports a provisioning failure with ACI's message and deletes the failed group", async () => {
+  it("reports a capacity failure after the create was accepted with ACI's message, as capacity, and deletes the failed group", async () => {
     h.app.emulator!.setBehaviour("test/no-capacity", {
       provisioningFailure: { code: "ResourceUnavailable", message: "The requested resource is not available in the location 'eastus' at this moment." },
     });
     const { result } = await h.run("provisioning_fails");
     expect(result.status).toBe("failed");
-    expect(result.attempts[0]).toMatchObject({ reason: "provisioningFailed", cleanup: "deleted" });
+    // aci-rest-api.md §8: capacity can also fail a group after the 201; it is retried as capacity, not provisioning.
+    expect(result.attempts[0]).toMatchObject({ reason: "capacity", failureClass: "capacity", cleanup: "deleted" });
     expect(result.detail).toMatch(/not available in the location 'eastus'/u);
   });
 
@@ -381,12 +383,18 @@ describe("failure classes and the retry policy, end to end", () => {
     expect(result.attempts[0]).toMatchObject({ outcome: "failed", reason: "unhealthy", failureClass: "provisioning", priority: "Regular", cleanup: "deleted" });
   });
 
-  it("records failure classes of the existing reasons: exit code, OOM, image pull, provisioning", async () => {
+  it("reports ACI's 30-minute create timeout as a provisioning failure, classed provisioning", async () => {
+    h.app.emulator!.setBehaviour("test/stuck", { createTimeout: true });
+    const { result } = await h.run("stuck_provisioning");
+    expect(result.attempts[0]).toMatchObject({ outcome: "failed", reason: "provisioningFailed", failureClass: "provisioning", cleanup: "deleted" });
+  });
+
+  it("records failure classes of the existing reasons: exit code, OOM, image pull, capacity after the create", async () => {
     h.app.emulator!.setBehaviour("test/hungry", { runMs: 20_000, oomKilled: true });
     h.app.emulator!.setBehaviour("test/private:1", { pullFailure: { message: "pull access denied for test/private" } });
     h.app.emulator!.setBehaviour("test/no-capacity", { provisioningFailure: { code: "ResourceUnavailable", message: "The requested resource is not available in the location 'eastus' at this moment." } });
     const classes = await Promise.all(["oom", "pull_fails", "provisioning_fails"].map(async (job) => (await h.run(job)).result.attempts[0]!.failureClass));
-    expect(classes).toEqual(["oomKilled", "imagePull", "provisioning"]);
+    expect(classes).toEqual(["oomKilled", "imagePull", "capacity"]);
   });
 });
 

@@ -84,6 +84,8 @@ describe("reasonOfCreateFailure: a create that kept failing with transient fault
     expect(reasonOfCreateFailure("Too Many Requests", "Regular")).toBe("capacity");
     expect(reasonOfCreateFailure("connect ECONNREFUSED 127.0.0.1:443", "Regular")).toBe("activityFailed");
     expect(reasonOfCreateFailure("quota 'StandardSpotCores' exceeded", "Spot")).toBe("spotEvicted");
+    // A busy Key Vault while resolving the job's secrets is not ACI capacity.
+    expect(reasonOfCreateFailure("Key Vault could not be read for secret db-password (503 ServiceUnavailable)", "Regular")).toBe("activityFailed");
   });
 });
 
