@@ -98,7 +98,9 @@ function phaseOf(provisioningState: string, groupState: string | undefined, curr
       ...iso("finishedAt", current?.finishTime),
     };
   }
-  const pullFailure = events.find(isImagePullFailure);
+  // A failed pull that a later pull succeeded after (ACI retries pulls) is history, not the current state.
+  const lastPulled = Math.max(Number.NEGATIVE_INFINITY, ...events.filter((event) => event.name === "Pulled").map(time));
+  const pullFailure = events.find((event) => isImagePullFailure(event) && time(event) > lastPulled);
   if (is(provisioningState, "Failed") || is(provisioningState, "Canceled")) {
     return pullFailure
       ? { phase: "provisioningFailed", reason: "imagePull", detail: bounded(pullFailure.message ?? "image pull failed") }

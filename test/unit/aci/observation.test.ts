@@ -195,6 +195,15 @@ describe("observeContainerGroup: provisioning and failures", () => {
     }
   });
 
+  it("does not fail fast on a pull failure that a later successful pull superseded (ACI retries pulls)", () => {
+    const events = [
+      event("Failed", 'Failed to pull image "private.azurecr.io/app:1": rpc error: 429 Too Many Requests', "2026-01-01T00:00:03Z"),
+      event("Pulled", 'Successfully pulled image "private.azurecr.io/app:1"', "2026-01-01T00:00:09Z"),
+    ];
+    const { state } = observeContainerGroup(group({ provisioningState: "Creating", state: "Waiting", events }), NAME);
+    expect(state.phase).toBe("provisioning");
+  });
+
   it("does not take a BackOff that restarts a crashed container for an image pull failure", () => {
     const { state } = observeContainerGroup(
       group({ provisioningState: "Creating", state: "Waiting", events: [event("BackOff", "Back-off restarting failed container", "2026-01-01T00:00:03Z")] }),
