@@ -13,8 +13,10 @@
 //                                        poll a create/delete long-running operation when ACI answers with a
 //                                        Location header under the group (the SDK poller follows it)
 //
-// Not included: Microsoft.ManagedIdentity/userAssignedIdentities/assign/action. Jobs do not run with a
-// user-assigned identity yet; the issue that adds job identities adds that action, scoped to the identity.
+// Not included: Microsoft.ManagedIdentity/userAssignedIdentities/assign/action (a job that gives its group a
+// user-assigned identity, e.g. to pull from ACR) and Microsoft.Network/virtualNetworks/subnets/join/action (a
+// job in a VNet). Both belong on the identity or subnet a job names, which this template does not know;
+// docs/deploy.md says how to grant them.
 targetScope = 'subscription'
 
 @description('Name of the jobs resource group; the role is assignable only there.')

@@ -95,7 +95,10 @@ export interface AttemptRecord {
   readonly restartCount?: number;
   /** The retry policy's class of this failure (`retryOn`); absent for success and never-retried reasons. */
   readonly failureClass?: FailureClass;
-  /** Whether the job's retry policy may run another attempt after this one. */
+  /**
+   * Whether this failure's class is one the job retries (`retryOn`). Another attempt also needs retries
+   * left and time before the run's timeout; a Spot fallback attempt runs regardless (docs/jobs.md).
+   */
   readonly retryable: boolean;
   /** The priority the group ran at (Spot, or Regular after a Spot fallback). */
   readonly priority: "Regular" | "Spot";
