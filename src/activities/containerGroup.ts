@@ -131,8 +131,9 @@ export function createContainerGroupActivities(aci: ContainerGroupApi, secrets: 
         };
       } catch (error) {
         if (error instanceof AciError && !error.transient) {
-          context.warn(`${label(input)} ARM refused the container's log: ${error.code}: ${error.message}`);
-          return { cursor: input.cursor, tail: [], linesMissed: false, available: false, error: bounded(`${error.code}: ${error.message}`) };
+          const message = redaction.redact(error.message);
+          context.warn(`${label(input)} ARM refused the container's log: ${error.code}: ${message}`);
+          return { cursor: input.cursor, tail: [], linesMissed: false, available: false, error: bounded(`${error.code}: ${message}`) };
         }
         throw error;
       }

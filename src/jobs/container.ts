@@ -168,7 +168,14 @@ const diagnostics = z
 
 const identity = z
   .object({
-    type: z.enum(["SystemAssigned", "UserAssigned", "SystemAssigned, UserAssigned"]),
+    // Airflow's _ensure_identity also accepts "SystemAssigned,UserAssigned" without the space; ARM's value has it.
+    type: z.union(
+      [
+        z.enum(["SystemAssigned", "UserAssigned", "SystemAssigned, UserAssigned"]),
+        z.literal("SystemAssigned,UserAssigned").transform(() => "SystemAssigned, UserAssigned" as const),
+      ],
+      { message: 'identity.type must be SystemAssigned, UserAssigned or "SystemAssigned, UserAssigned"' },
+    ),
     /** Resource ids of the user-assigned identities (Airflow's `resource_ids`). */
     userAssignedIdentities: z.array(userAssignedIdentityId).default([]),
   })

@@ -177,6 +177,12 @@ describe("identity and registries", () => {
     ]);
   });
 
+  it("test_execute_with_identity_dict: accepts Airflow's spelling without the space and sends ARM's", () => {
+    const container = parsed(job({ identity: { type: "SystemAssigned,UserAssigned", userAssignedIdentities: [IDENTITY] } })).container;
+    expect(container.identity).toEqual({ type: "SystemAssigned, UserAssigned", userAssignedIdentities: [IDENTITY] });
+    expect(problems(job({ identity: { type: "Managed" } })).join("\n")).toMatch(/field container\.identity\.type: identity\.type must be/u);
+  });
+
   it("checks the identity type against its user-assigned identities", () => {
     expect(problems(job({ identity: { type: "UserAssigned" } })).join("\n")).toMatch(/identity type UserAssigned needs at least one user-assigned identity/u);
     expect(problems(job({ identity: { type: "SystemAssigned", userAssignedIdentities: [IDENTITY] } })).join("\n")).toMatch(
