@@ -124,9 +124,20 @@ function summarise(result: RunResult, elapsedMs: number, wallMs: number | undefi
   const mark = result.status === "succeeded" ? "✔" : "✘";
   const attempts = `${result.attempts.length} attempt${result.attempts.length === 1 ? "" : "s"}`;
   const exit = result.exitCode === undefined ? "" : `, exit code ${result.exitCode}`;
-  const cleanup = result.attempts.every((a) => a.cleanup !== "failed") ? "cleaned up" : "NOT cleaned up";
+  const cleanup = cleanupSummary(result);
+  const last = result.attempts.at(-1);
+  const reason = result.status === "succeeded" || !last?.reason ? "" : `, ${last.reason}`;
   const took = `${(elapsedMs / 1000).toFixed(1)} s${wallMs === undefined ? "" : ` virtual, ${(wallMs / 1000).toFixed(1)} s wall`}`;
-  return `${mark} ${result.jobId} ${result.status} (${attempts}${exit}, ${cleanup}, ${took}): ${result.detail}`;
+  return `${mark} ${result.jobId} ${result.status}${reason} (${attempts}${exit}, ${cleanup}, ${took}): ${result.detail}`;
+}
+
+/** What became of the run's container groups, in the words a person checking their bill wants. */
+function cleanupSummary(result: RunResult): string {
+  const cleanups = result.attempts.map((a) => a.cleanup);
+  if (cleanups.includes("failed")) return "NOT cleaned up";
+  if (cleanups.every((c) => c === "notCreated")) return "nothing created";
+  if (cleanups.includes("kept")) return "group kept";
+  return "cleaned up";
 }
 
 main(process.argv.slice(2)).then(
