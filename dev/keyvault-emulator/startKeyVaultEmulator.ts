@@ -5,6 +5,10 @@
  * challenge-based authentication, so the production `SecretClient` and `DefaultAzureCredential` run
  * against it unchanged.
  *
+ * Throttling, as Key Vault does it (learn.microsoft.com/azure/key-vault/general/overview-throttling): a 429 with
+ * code `Throttled` and no `Retry-After`; the guidance leaves the back-off to the client. The SDK's throttling
+ * strategy retries only a 429 that names a delay, so a throttled read reaches the caller.
+ *
  * Authentication, as Key Vault does it (learn.microsoft.com/azure/key-vault/general/authentication-requests-and-responses,
  * .../rest-error-codes): a request without a bearer token gets 401 with
  * `WWW-Authenticate: Bearer authorization="<authority>/<tenant>", resource="<vault resource>"`; the client
@@ -50,6 +54,7 @@ export interface KeyVaultEmulatorOptions {
 export interface SecretOptions {
   readonly enabled?: boolean;
   readonly contentType?: string;
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 export interface KeyVaultRequest {
@@ -72,6 +77,11 @@ export interface KeyVaultFault {
   readonly secret?: string;
   /** How many requests fail. Default 1. */
   readonly count?: number;
+  /**
+   * A 429 only: send `Retry-After` with this many seconds (at least 1). Default: no header, as Key Vault's own
+   * 429 has none (throttling guidance; a captured real 429 carries none either).
+   */
+  readonly retryAfterSeconds?: number;
 }
 
 export interface KeyVaultEmulator {
@@ -96,6 +106,7 @@ interface SecretVersion {
   readonly version: string;
   readonly value: string;
   readonly contentType?: string;
+  tags: Record<string, string>;
   enabled: boolean;
   readonly created: number;
   updated: number;
@@ -106,7 +117,7 @@ interface VaultState {
   /** By lower-cased name (Key Vault names are case-insensitive); versions oldest first. */
   readonly secrets: Map<string, { name: string; versions: SecretVersion[] }>;
   readonly denied: Set<string>;
-  readonly faults: Array<{ status: number; secret?: string; remaining: number }>;
+  readonly faults: Array<{ status: number; secret?: string; remaining: number; retryAfterSeconds?: number }>;
   readonly requests: KeyVaultRequest[];
 }
 
@@ -144,7 +155,17 @@ export async function startKeyVaultEmulator(options: KeyVaultEmulatorOptions = {
       target.updated = nowSeconds();
     },
     denyRead: (name) => state.denied.add(name.toLowerCase()),
-    injectFault: (fault) => state.faults.push({ status: fault.status, ...(fault.secret ? { secret: fault.secret.toLowerCase() } : {}), remaining: fault.count ?? 1 }),
+    injectFault: (fault) => {
+      if (fault.retryAfterSeconds !== undefined && (fault.status !== 429 || !Number.isInteger(fault.retryAfterSeconds) || fault.retryAfterSeconds < 1)) {
+        throw new Error("Key Vault emulator: retryAfterSeconds is a whole number of seconds, at least 1, for a 429 only");
+      }
+      state.faults.push({
+        status: fault.status,
+        ...(fault.secret ? { secret: fault.secret.toLowerCase() } : {}),
+        remaining: fault.count ?? 1,
+        ...(fault.retryAfterSeconds !== undefined ? { retryAfterSeconds: fault.retryAfterSeconds } : {}),
+      });
+    },
     reset: () => {
       state.secrets.clear();
       state.denied.clear();
@@ -197,17 +218,24 @@ async function handle(state: VaultState, request: IncomingMessage, response: Ser
   if (fault) {
     fault.remaining -= 1;
     return fault.status === 429
-      ? // Key Vault throttling guidance: 429 with Retry-After and code Throttled.
-        answer(429, { error: { code: "Throttled", message: "Request was not allowed because application exceeded the rate limit" } }, { "retry-after": "0" })
+      ? // The body of a captured real 429: code Throttled, this message; no Retry-After (see the module comment).
+        answer(
+          429,
+          { error: { code: "Throttled", message: "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached" } },
+          fault.retryAfterSeconds !== undefined ? { "retry-after": String(fault.retryAfterSeconds) } : {},
+        )
       : answer(fault.status, { error: { code: fault.status === 503 ? "ServiceUnavailable" : "InternalServerError", message: "The Key Vault emulator was told to fail this request." } });
   }
 
   if (method === "PUT" && version === undefined) {
-    const parsed = parseJson(body) as { value?: unknown; contentType?: unknown; attributes?: { enabled?: unknown } } | undefined;
+    const parsed = parseJson(body) as { value?: unknown; contentType?: unknown; tags?: unknown; attributes?: { enabled?: unknown } } | undefined;
     if (typeof parsed?.value !== "string") return answer(400, { error: { code: "BadParameter", message: "Property value is required." } });
+    const tags = readTags(parsed.tags);
+    if (tags === undefined) return answer(400, { error: { code: "BadParameter", message: "Property tags must map names to string values." } });
     const stored = storeVersion(state, name, parsed.value, {
       ...(typeof parsed.contentType === "string" ? { contentType: parsed.contentType } : {}),
       ...(typeof parsed.attributes?.enabled === "boolean" ? { enabled: parsed.attributes.enabled } : {}),
+      tags,
     });
     return answer(200, bundle(state, state.secrets.get(name.toLowerCase())!.name, stored, true));
   }
@@ -238,8 +266,12 @@ async function handle(state: VaultState, request: IncomingMessage, response: Ser
   }
   if (method === "PATCH") {
     if (version === undefined) return answer(405, { error: { code: "MethodNotAllowed", message: "PATCH needs a secret version." } });
-    const parsed = parseJson(body) as { attributes?: { enabled?: unknown } } | undefined;
+    const parsed = parseJson(body) as { tags?: unknown; attributes?: { enabled?: unknown } } | undefined;
+    const tags = readTags(parsed?.tags);
+    if (tags === undefined) return answer(400, { error: { code: "BadParameter", message: "Property tags must map names to string values." } });
     if (typeof parsed?.attributes?.enabled === "boolean") target.enabled = parsed.attributes.enabled;
+    // Update Secret replaces the version's tags when the request names them, and keeps them otherwise.
+    if (parsed?.tags !== undefined && parsed.tags !== null) target.tags = tags;
     target.updated = nowSeconds();
     return answer(200, bundle(state, entry.name, target, false));
   }
@@ -258,6 +290,7 @@ function storeVersion(state: VaultState, name: string, value: string, options: S
     version: randomBytes(16).toString("hex"),
     value,
     ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
+    tags: { ...options.tags },
     enabled: options.enabled ?? true,
     created: now,
     updated: now,
@@ -267,15 +300,26 @@ function storeVersion(state: VaultState, name: string, value: string, options: S
   return stored;
 }
 
-/** Key Vault's SecretBundle: value, id (vault URI + /secrets/name/version), contentType, attributes. */
+/**
+ * Key Vault's SecretBundle: value, id (vault URI + /secrets/name/version), contentType, attributes, and `tags`
+ * only when the version has some (the REST reference's Get Secret sample has none and no `tags` key).
+ */
 function bundle(state: VaultState, name: string, secret: SecretVersion, withValue: boolean): object {
   return {
     ...(withValue ? { value: secret.value } : {}),
     id: `${state.vaultUri}secrets/${name}/${secret.version}`,
     ...(secret.contentType !== undefined ? { contentType: secret.contentType } : {}),
     attributes: { enabled: secret.enabled, created: secret.created, updated: secret.updated, recoveryLevel: "Recoverable+Purgeable", recoverableDays: 90 },
-    tags: {},
+    ...(Object.keys(secret.tags).length > 0 ? { tags: { ...secret.tags } } : {}),
   };
+}
+
+/** A request's `tags`: absent or null means none; anything but a map of strings is `undefined` (refused). */
+function readTags(tags: unknown): Record<string, string> | undefined {
+  if (tags === undefined || tags === null) return {};
+  if (typeof tags !== "object" || Array.isArray(tags)) return undefined;
+  const entries = Object.entries(tags);
+  return entries.every(([, value]) => typeof value === "string") ? Object.fromEntries(entries as [string, string][]) : undefined;
 }
 
 function challenge(): Record<string, string> {

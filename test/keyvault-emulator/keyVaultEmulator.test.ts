@@ -123,11 +123,55 @@ describe("secrets REST shape", () => {
     await expect(client.getSecret("db-password")).rejects.toMatchObject({ statusCode: 403, details: { error: { innerError: { code: "ForbiddenByRbac" } } } });
   });
 
-  it("throttles with 429 Throttled and Retry-After, which the SDK retries", async () => {
+  it("throttles as Key Vault does: 429 Throttled without Retry-After, which the SDK does not retry, so the caller sees it", async () => {
+    // Key Vault's throttling guidance leaves the back-off to the client, and a real 429 names no delay. The
+    // SDK's throttling strategy retries only a 429 with Retry-After, and its exponential strategy only 408 and
+    // 5xx: the 429 reaches the caller (the app's resolver counts it as transient; its activity is retried).
     vault.setSecret("db-password", "v");
     vault.injectFault({ status: 429, secret: "db-password" });
+    await expect(client.getSecret("db-password")).rejects.toMatchObject({
+      statusCode: 429,
+      code: "Throttled",
+      message: "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached",
+    });
+    expect(vault.requests.filter((r) => r.authenticated).map((r) => r.status)).toEqual([429]);
+    expect((await client.getSecret("db-password")).value).toBe("v");
+
+    const token = issueAccessToken(LOCAL_VAULT_RESOURCE, inAnHour());
+    vault.injectFault({ status: 429 });
+    const throttled = await call("secrets/db-password/?api-version=2026-04-01", token);
+    expect(throttled).toMatchObject({ status: 429, body: { error: { code: "Throttled" } } });
+    expect(throttled.headers).not.toHaveProperty("retry-after");
+  });
+
+  it("sends Retry-After only when a test asks for it, and then the SDK waits and retries", async () => {
+    vault.setSecret("db-password", "v");
+    vault.injectFault({ status: 429, secret: "db-password", retryAfterSeconds: 1 });
     expect((await client.getSecret("db-password")).value).toBe("v");
     expect(vault.requests.filter((r) => r.authenticated).map((r) => r.status)).toEqual([429, 200]);
+
+    vault.injectFault({ status: 429, retryAfterSeconds: 2 });
+    const answer = await call("secrets/db-password/?api-version=2026-04-01", issueAccessToken(LOCAL_VAULT_RESOURCE, inAnHour()));
+    expect(answer).toMatchObject({ status: 429, headers: { "retry-after": "2" } });
+    expect(() => vault.injectFault({ status: 429, retryAfterSeconds: 0 })).toThrow(/at least 1/u);
+    expect(() => vault.injectFault({ status: 503, retryAfterSeconds: 1 })).toThrow(/for a 429 only/u);
+  });
+
+  it("stores the tags a set sends and answers without `tags` when a secret has none, like the Get Secret sample", async () => {
+    await client.setSecret("tagged", "v1", { tags: { owner: "jobs", rotation: "90d" } });
+    expect((await client.getSecret("tagged")).properties.tags).toEqual({ owner: "jobs", rotation: "90d" });
+    vault.setSecret("untagged", "v2");
+    const token = issueAccessToken(LOCAL_VAULT_RESOURCE, inAnHour());
+    const untagged = await call("secrets/untagged/?api-version=2026-04-01", token);
+    expect(untagged.status).toBe(200);
+    expect(Object.keys(untagged.body as object).sort()).toEqual(["attributes", "id", "value"]);
+    const tagged = await call("secrets/tagged/?api-version=2026-04-01", token);
+    expect(tagged.body).toMatchObject({ tags: { owner: "jobs", rotation: "90d" } });
+
+    // Update Secret replaces a version's tags when it names them.
+    const { properties } = await client.getSecret("tagged");
+    await client.updateSecretProperties("tagged", properties.version!, { tags: { owner: "platform" } });
+    expect((await client.getSecret("tagged")).properties.tags).toEqual({ owner: "platform" });
   });
 
   it("rejects an invalid name and an unknown api-version with 400 BadParameter", async () => {
