@@ -2,6 +2,7 @@
 // adapted to where aci-jobs builds an Azure Files volume: the create activity reads the storage account key
 // from Key Vault and hands it, with the definition's share, account and readOnly unchanged, to the mapping
 // (toContainerGroup in src/aci/containerGroup.ts, whose own tests check the wire body).
+import type { ContainerGroup } from "@azure/arm-containerinstance";
 import { InvocationContext } from "@azure/functions";
 import { describe, expect, it, vi } from "vitest";
 import * as containerGroupMapping from "../../../src/aci/containerGroup";
@@ -15,10 +16,16 @@ vi.mock("../../../src/aci/containerGroup", async (importOriginal) => {
   return { ...actual, toContainerGroup: vi.fn(actual.toContainerGroup) };
 });
 
+/** The container groups the activity handed to ACI. */
+const createdGroups: ContainerGroup[] = [];
+
 const aci: ContainerGroupApi = {
   resourceGroup: "rg-aci-jobs-test",
   get: async () => undefined,
-  create: async () => ({ createdNew: true, operationStatus: "Pending" }),
+  create: async (_name, group) => {
+    createdGroups.push(group);
+    return { createdNew: true, operationStatus: "Pending" };
+  },
   logs: async () => undefined,
   delete: async () => "deleted",
 };
@@ -50,12 +57,13 @@ async function createWithVault(secrets: Record<string, string>, storageAccountKe
   const job = jobWithShare(storageAccountKey);
   const mapping = vi.mocked(containerGroupMapping.toContainerGroup);
   mapping.mockClear();
+  createdGroups.length = 0;
   const context = new InvocationContext({ functionName: "createContainerGroup", invocationId: "inv-1" });
   const result = await createContainerGroupActivities(aci, resolver).createContainerGroup(
     { jobId: job.id, runId: "run-1", attempt: 1, groupName: "volume-hook-run-1", region: "eastus", container: job.container },
     context,
   );
-  return { result, reads, request: mapping.mock.calls[0]![0] };
+  return { result, reads, request: mapping.mock.calls[0]![0], created: createdGroups[0] };
 }
 
 describe("Airflow volume hook (test_container_volume.py), adapted", () => {
@@ -70,12 +78,17 @@ describe("Airflow volume hook (test_container_volume.py), adapted", () => {
     expect(request.secrets?.get(secretKey(reference))).toBe("key");
   });
 
-  it("test_get_file_volume_connection_string: the secret holds the key itself, passed whole (we differ on purpose)", async () => {
-    // Airflow parses AccountKey=… out of a connection string kept in its connection. A Key Vault secret
-    // holds exactly one value, the account key, so nothing is parsed: what is stored is what ACI gets.
+  it("test_get_file_volume_connection_string: the secret's value reaches the request whole, even if it looks like a connection string (we differ on purpose)", async () => {
+    // Airflow keeps a connection string in its connection and parses AccountKey=… out of it ("a=b;AccountKey=1"
+    // gives "1"). A Key Vault reference names a secret that holds exactly one value, the account key, so aci-jobs
+    // parses nothing: what the user stored is what ACI gets (guessing at a format would be fragile anyway, as a
+    // base64 account key itself ends in "="). The string therefore reaches the PUT's azureFile unchanged.
     const reference = keyVaultSecret("storage-key");
-    const { request } = await createWithVault({ "storage-key": "1" }, reference);
-    expect(request.secrets?.get(secretKey(reference))).toBe("1");
+    const { request, created } = await createWithVault({ "storage-key": "a=b;AccountKey=1" }, reference);
+    expect(request.secrets?.get(secretKey(reference))).toBe("a=b;AccountKey=1");
+    expect(created?.volumes).toEqual([
+      { name: "data-share", azureFile: { shareName: "share", storageAccountName: "storageaccount", storageAccountKey: "a=b;AccountKey=1", readOnly: true } },
+    ]);
   });
 
   // test_get_file_volume_default_azure_credential is adapted in test/integration/secrets.test.ts, where the
