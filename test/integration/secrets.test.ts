@@ -1,12 +1,12 @@
 // Secrets end to end: runs through the real app (SecretClient, DefaultAzureCredential, the activities
 // and orchestrations as registered) against the ACI and Key Vault emulators and the Durable host. A job
-// that uses every kind of secret prints their values; afterwards every orchestration history event,
-// custom status, input, output, run result and captured log line is scanned for them.
-//
-// The full mapping of registry credentials, volumes and Log Analytics onto the container group (and the
-// emulator's registry and Azure Files checks) lands from another branch; until then those secrets are
-// resolved and redacted here but not sent. What this file asserts is what the secret handling controls.
+// that uses every kind of secret (a secure environment value, a registry password, an Azure Files account
+// key, a secret volume file and the Log Analytics workspace key) sends each to ACI in the PUT, where ACI
+// needs it, and prints them all; afterwards every orchestration history event, custom status, input,
+// output, run result and captured log line is scanned for each value and for its base64 form (the form a
+// secret volume file travels in).
 import { describe, expect, it } from "vitest";
+import { EventType } from "../../dev/durable-host";
 import { keyVaultSecret } from "../../src/jobs/secretReference";
 import { LOCAL_VAULT_RESOURCE } from "../../dev/keyvault-emulator";
 import { MIN_REDACTED_LENGTH } from "../../src/secrets";
@@ -82,11 +82,27 @@ const busyVault = {
   container: { image: "busybox", command: ["sh", "-c", "echo ran"], environment: { TOKEN: keyVaultSecret("busy-token") } },
 };
 
-const harness = useHarness([everyKindOfSecret, fileVolume, fileVolumeIdentity, missingSecret, disabledSecret, busyVault], { secrets: VALUES });
+const throttledVault = {
+  id: "throttled_vault",
+  container: { image: "busybox", command: ["sh", "-c", "echo ran"], environment: { TOKEN: keyVaultSecret("throttled-token") } },
+};
 
-/** The texts a scan must not find: each value, and each line of a multi-line value long enough to redact. */
+const harness = useHarness([everyKindOfSecret, fileVolume, fileVolumeIdentity, missingSecret, disabledSecret, busyVault, throttledVault], { secrets: VALUES });
+
+const base64 = (value: string): string => Buffer.from(value).toString("base64");
+
+/**
+ * The texts a scan must not find: each value, each line of a multi-line value long enough to redact, and the
+ * base64 form of each value (ACI receives a secret volume file base64-encoded, so that form exists too).
+ */
 const FORBIDDEN = [
-  ...new Set(Object.values(VALUES).flatMap((value) => [value, ...value.split("\n").map((line) => line.trim()).filter((line) => line.length >= MIN_REDACTED_LENGTH)])),
+  ...new Set(
+    Object.values(VALUES).flatMap((value) => [
+      value,
+      base64(value),
+      ...value.split("\n").map((line) => line.trim()).filter((line) => line.length >= MIN_REDACTED_LENGTH),
+    ]),
+  ),
 ];
 
 /** Every place a run's data is kept: each instance's status (input, output, custom status) and history, the run result, the function log. */
@@ -131,6 +147,19 @@ describe("a job that uses every kind of secret", () => {
 
     expect(result.status, result.detail).toBe("succeeded");
     expect(secretsRead(harness)).toEqual(["acr-password", "db-password", "settings-file", "storage-key", "workspace-key"]);
+    // Each value went to ACI where ACI needs it (the emulator's request log keeps the PUT body as received).
+    const put = harness.app.emulator!.requests.find((r) => r.method === "PUT");
+    expect(put?.body).toMatchObject({
+      properties: {
+        containers: [{ properties: { environmentVariables: expect.arrayContaining([{ name: "DB_PASSWORD", secureValue: VALUES["db-password"] }]) } }],
+        imageRegistryCredentials: [{ server: "contosoregistry.azurecr.io", username: "puller", password: VALUES["acr-password"] }],
+        volumes: [
+          { name: "reports", azureFile: { storageAccountKey: VALUES["storage-key"] } },
+          { name: "settings", secret: { "settings.json": base64(VALUES["settings-file"]) } },
+        ],
+        diagnostics: { logAnalytics: { workspaceId: WORKSPACE_ID, workspaceKey: VALUES["workspace-key"] } },
+      },
+    });
     expect(harness.containerLines(runId)).toEqual([
       "starting the nightly report",
       "DB_PASSWORD=***",
@@ -177,6 +206,19 @@ describe("a job that uses every kind of secret", () => {
     const { result } = await harness.run("busy_vault");
     expect(result.status, result.detail).toBe("succeeded");
     expect(harness.app.keyVault!.requests.filter((r) => r.secret === "busy-token" && r.status === 503)).toHaveLength(6);
+  });
+
+  it("retries a throttled vault (429 without Retry-After, as Key Vault sends it) by retrying the activity", async () => {
+    harness.app.keyVault!.setSecret("throttled-token", "throttled-token-value");
+    harness.app.keyVault!.injectFault({ status: 429, secret: "throttled-token", count: 2 });
+    const { runId, result } = await harness.run("throttled_vault");
+    expect(result.status, result.detail).toBe("succeeded");
+    expect(result.attempts).toHaveLength(1);
+    const reads = harness.app.keyVault!.requests.filter((r) => r.secret === "throttled-token" && r.authenticated);
+    expect(reads.map((r) => r.status)).toEqual([429, 429, 200]);
+    // The SDK does not retry a 429 that names no delay: each 429 failed one execution of the create activity,
+    // which the Durable retry policy ran again after its back-off.
+    expect(harness.app.host.history(runId).filter((e) => e.EventType === EventType.TaskFailed)).toHaveLength(2);
   });
 });
 
