@@ -8,6 +8,7 @@
  */
 import type { ContainerGroup } from "@azure/arm-containerinstance";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_PROVISIONING } from "../../dev/aci-emulator";
 import { EventType, type HistoryEvent } from "../../dev/durable-host";
 import { parseJobDefinition } from "../../src/jobs/definition";
 import { watchInstanceId, type RunProgress } from "../../src/runs/contracts";
@@ -85,6 +86,37 @@ function whenRunning<T>(jobId: string, act: (groupName: string, runId: string) =
 /** The group as ARM returns it while the run watches it. */
 function groupWhileRunning(jobId: string): Promise<ContainerGroup> {
   return whenRunning(jobId, async (name) => (await h.app.services.aci.get(name))!);
+}
+
+/**
+ * A hello-world group as a GET returns it after its container exited 0 (the PUT the emulator received plus the
+ * read-only state, timed as the emulator runs it: 2 s Pending, 3 s Creating, 1 s of hello-world), with
+ * `events: null` in the group's and the container's instance view.
+ */
+function exitedWithNullEvents(groupName: string): object {
+  const put = h.app.emulator!.requests.findLast((r) => r.method === "PUT" && r.path.endsWith(`/containerGroups/${groupName}`))!;
+  const sent = put.body as { location: string; tags: Record<string, string>; properties: { containers: { name: string; properties: object }[] } };
+  const startTime = new Date(put.at + DEFAULT_PROVISIONING.pendingMs + DEFAULT_PROVISIONING.creatingMs);
+  const finishTime = new Date(startTime.getTime() + 1 * SECOND);
+  return {
+    id: put.path,
+    name: groupName,
+    type: "Microsoft.ContainerInstance/containerGroups",
+    location: sent.location,
+    tags: sent.tags,
+    properties: {
+      ...sent.properties,
+      containers: sent.properties.containers.map((container) => ({
+        ...container,
+        properties: {
+          ...container.properties,
+          instanceView: { restartCount: 0, currentState: { state: "Terminated", exitCode: 0, detailStatus: "Completed", startTime, finishTime }, events: null },
+        },
+      })),
+      provisioningState: "Succeeded",
+      instanceView: { events: null, state: "Succeeded" },
+    },
+  };
 }
 
 function deletes(): number {
@@ -207,11 +239,29 @@ describe("AzureContainerInstancesOperator cases (airflow-operator.md §8.1)", ()
     expect(fireTimes.slice(1).map((time, i) => time - fireTimes[i]!)).toEqual([10 * SECOND, 10 * SECOND]);
   });
 
-  it("test_execute_with_missing_events: a run logs no error when ACI reports no events", async () => {
+  it("test_execute_with_missing_events: instance views whose events are null end the run cleanly, with no error logged", async () => {
     script();
+    const emulator = h.app.emulator!;
     const errorsBefore = h.logs.filter((r) => r.level === "error").length;
+    // Airflow's case: a terminated container whose instance view has events=None. Once the group is accepted,
+    // the look's GET is answered with the group as ARM returns it by then (container exited 0), except that
+    // both instance views say `events: null`, which the spec allows (events is optional).
+    let groupName: string | undefined;
+    const stop = h.onLog((record) => {
+      const accepted = /^\[quick run [^\]]+\] container group ([a-z0-9-]+) accepted in /u.exec(record.message);
+      if (!accepted) return;
+      stop();
+      groupName = accepted[1]!;
+      emulator.injectFault({ method: "GET", path: new RegExp(`/containerGroups/${groupName}$`, "u"), fault: { kind: "body", body: exitedWithNullEvents(groupName) } });
+    });
     const { result } = await h.run("quick");
-    expect(result.status).toBe("succeeded");
+
+    expect(result).toMatchObject({ status: "succeeded", exitCode: 0 });
+    // The scripted answer was what the watch saw: the group's GETs are the create's existence check (404)
+    // and one look, and the scripted answer is used up (otherwise it would answer this GET instead of a 404).
+    const groupGets = emulator.requests.filter((r) => r.method === "GET" && r.path.endsWith(`/containerGroups/${groupName}`));
+    expect(groupGets.map((r) => r.status)).toEqual([404, 200]);
+    expect(await h.app.services.aci.get(groupName!)).toBeUndefined();
     // A succeeded attempt carries no events (they are kept for failures); nothing was logged as an error.
     expect(result.attempts[0]!.events).toBeUndefined();
     expect(h.logs.filter((r) => r.level === "error").length).toBe(errorsBefore);
