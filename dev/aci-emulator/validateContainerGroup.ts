@@ -185,6 +185,7 @@ function readGroup(groupName: string, body: unknown, rules: ServiceRules): Valid
 
   const registryCredentials = readImageRegistryCredentials(properties["imageRegistryCredentials"]);
   readIpAddress(groupName, properties["ipAddress"], containerList);
+  readSubnets(groupName, properties["subnetIds"], properties["ipAddress"]);
   readDiagnostics(properties["diagnostics"]);
 
   const cpu = containers.reduce((sum, container) => sum + container.cpu, 0);
@@ -412,6 +413,32 @@ function readDiagnostics(diagnostics: JsonValue | undefined): void {
   if (typeof logAnalytics["workspaceId"] !== "string") throw requiredProperty("workspaceId", path);
   if (typeof logAnalytics["workspaceKey"] !== "string") throw requiredProperty("workspaceKey", path);
   if (logAnalytics["logType"] !== undefined) requireEnum(logAnalytics["logType"], ["ContainerInsights", "ContainerInstanceLogs"], `${path}.logType`);
+}
+
+// A subnet id (ARM resource id of Microsoft.Network/virtualNetworks/subnets).
+const SUBNET_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/iu;
+
+/**
+ * VNet injection: each subnet id must be a subnet's resource id, and a group in a virtual network has
+ * no public endpoint (Microsoft's ACI virtual network concepts article: public IP addresses and DNS name
+ * labels are not supported there). The codes are the emulator's choice; the real ones are not documented.
+ */
+function readSubnets(groupName: string, subnetIds: JsonValue | undefined, ipAddress: JsonValue | undefined): void {
+  if (subnetIds === undefined) return;
+  if (!Array.isArray(subnetIds)) throw invalidRequestContent("Unexpected value for 'subnetIds'. Path 'properties.subnetIds'");
+  for (const [index, subnet] of subnetIds.entries()) {
+    if (!isJsonObject(subnet) || typeof subnet["id"] !== "string") throw requiredProperty("id", `properties.subnetIds[${index}]`);
+    if (!SUBNET_ID.test(subnet["id"])) {
+      throw new ArmError(400, "InvalidSubnetId", `The subnet id '${subnet["id"]}' of container group '${groupName}' is not the resource id of a subnet.`);
+    }
+  }
+  if (subnetIds.length > 0 && isJsonObject(ipAddress) && (ipAddress["type"] === "Public" || ipAddress["dnsNameLabel"] !== undefined)) {
+    throw new ArmError(
+      400,
+      "PublicIPAddressNotSupportedInVirtualNetwork",
+      `The container group '${groupName}' is deployed to a virtual network, which does not support a public IP address or a DNS name label.`,
+    );
+  }
 }
 
 function readIpAddress(groupName: string, ipAddress: JsonValue | undefined, containers: readonly JsonValue[]): void {

@@ -253,6 +253,22 @@ describe("private registries (aci-rest-api.md §8 InaccessibleImage)", () => {
   });
 });
 
+describe("virtual networks", () => {
+  it("refuses a subnet id that is not a subnet, and a public endpoint in a virtual network (the emulator's codes)", async () => {
+    await expectRejected({ ...jobGroup("busybox"), subnetIds: [{ id: "jobs" }] }, { code: "InvalidSubnetId", message: /is not the resource id of a subnet/u });
+    await expectRejected({ ...jobGroup("busybox"), subnetIds: [{ id: SUBNET }], ipAddress: { type: "Public", ports: [{ port: 80 }] } }, {
+      code: "PublicIPAddressNotSupportedInVirtualNetwork",
+      message: /does not support a public IP address or a DNS name label/u,
+    });
+  });
+
+  it("accepts a Private IP in a subnet", async () => {
+    const group: ContainerGroup = { ...jobGroup("busybox"), subnetIds: [{ id: SUBNET }], ipAddress: { type: "Private", ports: [{ port: 80 }] } };
+    await put("in-vnet", { ...group, containers: [{ ...group.containers[0]!, ports: [{ port: 80 }] }] });
+    await removeAll("in-vnet");
+  });
+});
+
 describe("identities in responses (aci-rest-api.md §5)", () => {
   it("fills principalId and tenantId for the system identity, principalId and clientId per user-assigned identity, and keeps them on update", async () => {
     const group: ContainerGroup = { ...jobGroup("hello-world"), identity: { type: "SystemAssigned, UserAssigned", userAssignedIdentities: { [PULLER]: {} } } };

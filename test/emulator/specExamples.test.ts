@@ -295,9 +295,15 @@ describe("ContainerGroupsCreateOrUpdate.json", () => {
     return copy;
   };
 
-  it("refuses the example as it is: its K80 GPU is retired, so the K80Cores quota is 0 (aci-rest-api.md §10)", async () => {
+  it("refuses the example as it is: its subnet id is a template expression, and with a real one its K80 GPU is retired (aci-rest-api.md §10)", async () => {
     scriptNginx();
-    const response = await put(request);
+    const asWritten = await put(request);
+    expect(asWritten.status).toBe(400);
+    expect(await asWritten.json()).toMatchObject({ error: { code: "InvalidSubnetId" } });
+    // Without the subnet (which the next test explains), the GPU is what ACI refuses.
+    const withoutSubnet = structuredClone(request);
+    delete withoutSubnet.properties["subnetIds"];
+    const response = await put(withoutSubnet);
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: { code: "ContainerGroupQuotaReached", message: expect.stringContaining("'K80Cores'") } });
     expect(emulator.listGroups()).toEqual([]);
