@@ -15,7 +15,7 @@ export interface ContainerBehaviour {
   readonly pendingMs?: number;
   /** Time in provisioning state Creating (image pull, container create). Default: `provisioning.creatingMs` (3 s). */
   readonly creatingMs?: number;
-  /** After a PUT, start or restart, mutations answer 409 ContainerGroupTransitioning for this long. Default 0. */
+  /** After a PUT, start or restart, mutations answer 409 ContainerGroupTransitioning for this long. Default: until provisioning settles (see `provisioning.conflictsWhileProvisioning`). */
   readonly transitioningMs?: number;
   /** How long the container runs before it exits; `Infinity` never exits. Default: the built-in script's, else 1 s. */
   readonly runMs?: number;

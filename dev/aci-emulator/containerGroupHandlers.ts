@@ -288,7 +288,7 @@ function requireMutableGroup(state: EmulatorState, request: ArmRequest, params: 
   return group;
 }
 
-/** In flight: within the scripted `transitioningMs` after the current deployment was accepted (default 0, never). */
+/** In flight: within `transitioningMs` after the current deployment was accepted (by default, until it has provisioned). */
 function isTransitioning(group: ContainerGroupRecord, now: number): boolean {
   const { deployment } = group;
   return deployment.end === undefined && now < deployment.acceptedAt + deployment.transitioningMs;

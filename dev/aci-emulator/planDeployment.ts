@@ -12,9 +12,15 @@ import type { ContainerSpec, RestartPolicy, ValidatedGroup } from "./validateCon
 export interface ProvisioningTimings {
   readonly pendingMs: number;
   readonly creatingMs: number;
+  /**
+   * Whether PUT and DELETE answer 409 ContainerGroupTransitioning until provisioning settles, as ACI does
+   * while an operation is in flight (aci-rest-api.md §8). Default true; tests of unrelated rules may turn
+   * it off so they can delete a group they just created.
+   */
+  readonly conflictsWhileProvisioning: boolean;
 }
 
-export const DEFAULT_PROVISIONING: ProvisioningTimings = { pendingMs: 2000, creatingMs: 3000 };
+export const DEFAULT_PROVISIONING: ProvisioningTimings = { pendingMs: 2000, creatingMs: 3000, conflictsWhileProvisioning: true };
 
 export interface ContainerPlan {
   readonly name: string;
@@ -87,7 +93,11 @@ export function planDeployment(
     // A group provisions as one unit, so its slowest container sets the pace.
     pendingMs: longest((b) => b.pendingMs, defaults.pendingMs),
     creatingMs: longest((b) => b.creatingMs, defaults.creatingMs),
-    transitioningMs: longest((b) => b.transitioningMs, 0),
+    // A behaviour's own transitioningMs wins; otherwise the group is in flight until it has provisioned.
+    transitioningMs: longest(
+      (b) => b.transitioningMs,
+      defaults.conflictsWhileProvisioning ? longest((b) => b.pendingMs, defaults.pendingMs) + longest((b) => b.creatingMs, defaults.creatingMs) : 0,
+    ),
     restartPolicy: group.restartPolicy,
     initContainers: resolved.slice(0, group.initContainers.length).map(toPlan),
     containers: resolved.slice(group.initContainers.length).map(toPlan),

@@ -31,8 +31,11 @@ export interface AciEmulatorOptions {
   readonly certDir?: string;
   /** Secret the token endpoint expects in `x-identity-header`. Default: random. */
   readonly identityHeader?: string;
-  /** Default provisioning phases for images whose behaviour does not set them. Default 2 s Pending, 3 s Creating. */
-  readonly provisioning?: { readonly pendingMs?: number; readonly creatingMs?: number };
+  /**
+   * Default provisioning phases for images whose behaviour does not set them (2 s Pending, 3 s Creating),
+   * and whether PUT/DELETE meet 409 ContainerGroupTransitioning until provisioning settles (default true).
+   */
+  readonly provisioning?: { readonly pendingMs?: number; readonly creatingMs?: number; readonly conflictsWhileProvisioning?: boolean };
   /**
    * Resource groups that exist. Requests under any other answer 404 ResourceGroupNotFound, as ARM does
    * (aci-rest-api.md §8, §15.8). Default: every name exists.

@@ -170,7 +170,7 @@ describe("AzureContainerInstancesOperator cases (airflow-operator.md §8.1)", ()
     // The kept group is still there, and (for a container that ran) so is its log.
     expect(h.app.emulator!.listGroups().map((g) => g.name)).toEqual([attempt!.groupName]);
     if (jobId === "failures_kept") expect(await h.app.services.aci.logs(attempt!.groupName, attempt!.groupName)).toContain("failing");
-    await h.app.services.aci.delete(attempt!.groupName);
+    await h.deleteGroup(attempt!.groupName);
   });
 
   it("test_execute_with_messages_logs: Succeeded → Running → Terminated, three looks, each line once, one delete", async () => {
@@ -311,7 +311,7 @@ describe("AzureContainerInstancesOperator cases (airflow-operator.md §8.1)", ()
     const [attempt] = result.attempts;
     expect(attempt).toMatchObject({ outcome: "succeeded", cleanup: "kept" });
     expect(deletes()).toBe(0);
-    await h.app.services.aci.delete(attempt!.groupName);
+    await h.deleteGroup(attempt!.groupName);
   });
 
   it("test_execute_complete_error_event_raises: a failed group fails the run with ACI's message", async () => {
@@ -366,7 +366,7 @@ describe("AzureContainerInstancesOperator cases (airflow-operator.md §8.1)", ()
     expect(h.app.emulator!.listGroups().map((g) => g.name)).toEqual([attempt!.groupName]);
     expect(await h.app.services.aci.logs(attempt!.groupName, attempt!.groupName)).toContain("line2");
     expect(result.detail).toContain(`az container logs -g ${EMULATOR_RESOURCE_GROUP} -n ${attempt!.groupName}`);
-    await h.app.services.aci.delete(attempt!.groupName);
+    await h.deleteGroup(attempt!.groupName);
   });
 
   it("test_execute_remove_on_success_true_sync_path: success with removeOnSuccess true deletes once", async () => {

@@ -6,6 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import type { HostLogRecord } from "../../dev/durable-host";
+import type { VirtualClock } from "../../dev/clock";
 import { startEmulatedApp, type LocalApp } from "../../dev/local/localApp";
 import type { RunResult } from "../../src/runs/contracts";
 import { newRunId, startRun } from "../../src/runs/startRun";
@@ -19,6 +20,11 @@ export interface Harness {
   containerLines(runId: string): string[];
   /** Calls `listener` for every log record as it is written (synchronously, inside the writing function). */
   onLog(listener: (record: HostLogRecord) => void): () => void;
+  /**
+   * Deletes a group the way a person would, outside any run: while ACI still answers 409
+   * ContainerGroupTransitioning (the group is provisioning), waits 10 s of virtual time and tries again.
+   */
+  deleteGroup(name: string): Promise<void>;
 }
 
 export function useHarness(jobDefinitions: readonly unknown[], options: { storage?: boolean; secrets?: Readonly<Record<string, string>> } = {}): Harness {
@@ -70,6 +76,18 @@ export function useHarness(jobDefinitions: readonly unknown[], options: { storag
       const status = await harness.app.host.waitForCompletion(runId);
       expect(String(status.runtimeStatus), `run ${runId} output: ${JSON.stringify(status.output)}`).toBe("Completed");
       return { runId, result: status.output as RunResult };
+    },
+    async deleteGroup(name) {
+      for (;;) {
+        try {
+          await harness.app.services.aci.delete(name);
+          return;
+        } catch (error) {
+          if ((error as { code?: unknown }).code !== "ContainerGroupTransitioning") throw error;
+          // aci-rest-api.md §8: "wait at least 10 s between operations".
+          (harness.app.clock as VirtualClock).advanceBy(10_000);
+        }
+      }
     },
     onLog(listener) {
       listeners.add(listener);

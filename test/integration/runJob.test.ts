@@ -191,12 +191,12 @@ describe("failures and retries", () => {
     const { result } = await h.run("strict");
     expect(result.attempts[0]).toMatchObject({ reason: "groupExists", cleanup: "notCreated" });
     expect(h.app.emulator!.listGroups().map((g) => g.tags.owner)).toEqual(["another-team"]);
-    await h.app.services.aci.delete("shared-group");
+    await h.deleteGroup("shared-group");
   });
 
   it("reports a group deleted outside aci-jobs instead of retrying forever", async () => {
     h.app.emulator!.setBehaviour("test/slow", { runMs: 2 * HOUR, logs: [{ at: 1_000, line: "started" }] });
-    const deleted = whenRunning("vanishes", (name) => h.app.services.aci.delete(name));
+    const deleted = whenRunning("vanishes", (name) => h.deleteGroup(name));
     const run = h.run("vanishes");
     await deleted;
     const { result } = await run;
@@ -343,7 +343,7 @@ describe("transient faults", () => {
     expect(result.attempts[0]).toMatchObject({ outcome: "succeeded", cleanup: "failed" });
     expect(result.detail).toMatch(/Not cleaned up: /u);
     h.app.emulator!.reset();
-    await h.app.services.aci.delete(result.attempts[0]!.groupName);
+    await h.deleteGroup(result.attempts[0]!.groupName);
   });
 });
 
@@ -485,7 +485,7 @@ describe("removeOnSuccess / removeOnError false keep the group and its log", () 
     expect(h.app.emulator!.listGroups().map((g) => g.name)).toEqual([attempt!.groupName]);
     expect(await h.app.services.aci.logs(attempt!.groupName, attempt!.groupName)).toContain("kept output");
     expect(result.detail).toContain(`az container logs -g ${EMULATOR_RESOURCE_GROUP} -n ${attempt!.groupName}`);
-    await h.app.services.aci.delete(attempt!.groupName);
+    await h.deleteGroup(attempt!.groupName);
   });
 
   it("keeps a failed group when removeOnError is false", async () => {
@@ -496,7 +496,7 @@ describe("removeOnSuccess / removeOnError false keep the group and its log", () 
     expect(h.app.emulator!.listGroups().map((g) => g.name)).toEqual([attempt!.groupName]);
     expect(await h.app.services.aci.logs(attempt!.groupName, attempt!.groupName)).toContain("failing");
     expect(result.detail).toMatch(/was kept \(removeOnError is false\)/u);
-    await h.app.services.aci.delete(attempt!.groupName);
+    await h.deleteGroup(attempt!.groupName);
   });
 
   it("keeps only the last attempt's group when all attempts share a fixed name, so the retry is not blocked by it", async () => {
@@ -508,7 +508,7 @@ describe("removeOnSuccess / removeOnError false keep the group and its log", () 
     expect(first!.detail).toMatch(/deleted after all, before attempt 2, which needs the name nightly-fixed/u);
     expect(second).toMatchObject({ outcome: "failed", reason: "exitCode", cleanup: "kept" });
     expect(h.app.emulator!.listGroups().map((g) => g.name)).toEqual(["nightly-fixed"]);
-    await h.app.services.aci.delete("nightly-fixed");
+    await h.deleteGroup("nightly-fixed");
   });
 });
 
