@@ -70,22 +70,9 @@ function script(): void {
   emulator.setBehaviour("test/broken", { provisioningFailure: { code: "ResourceUnavailable", message: "The requested resource is not available in the location 'eastus' at this moment." } });
 }
 
-/** Runs `act` when the watch of a run of `jobId` first sees its group running (inside that look). */
-function whenRunning<T>(jobId: string, act: (groupName: string, runId: string) => Promise<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const seen = new RegExp(`^\\[${jobId} run ([^\\]]+) attempt \\d+\\] container group ([a-z0-9-]+): running$`, "u");
-    const stop = h.onLog((record) => {
-      const match = seen.exec(record.message);
-      if (!match) return;
-      stop();
-      act(match[2]!, match[1]!).then(resolve, reject);
-    });
-  });
-}
-
 /** The group as ARM returns it while the run watches it. */
 function groupWhileRunning(jobId: string): Promise<ContainerGroup> {
-  return whenRunning(jobId, async (name) => (await h.app.services.aci.get(name))!);
+  return h.whenRunning(jobId, async (name) => (await h.app.services.aci.get(name))!);
 }
 
 /**
@@ -278,7 +265,7 @@ describe("AzureContainerInstancesOperator cases (airflow-operator.md §8.1)", ()
 
   it("test_execute_deferrable_defers_when_container_running: while running, the run waits in the watch and nothing is deleted", async () => {
     script();
-    const seen = whenRunning("deferred", async (groupName, runId) => {
+    const seen = h.whenRunning("deferred", async (groupName, runId) => {
       const [run, watch] = await Promise.all([h.app.host.client.getStatus(runId), h.app.host.client.getStatus(watchInstanceId(runId, 1))]);
       return { groupName, runPhase: (run.customStatus as RunProgress).phase, watchStatus: String(watch.runtimeStatus), deletes: deletes() };
     });
@@ -335,7 +322,7 @@ describe("AzureContainerInstancesOperator cases (airflow-operator.md §8.1)", ()
     script();
     // Airflow's trigger yielding no event has no counterpart: the watch always returns a result. The nearest
     // case is a watch that loses the group's state (ARM refuses the read): the attempt fails with the reason.
-    const refused = whenRunning("no_event", async () =>
+    const refused = h.whenRunning("no_event", async () =>
       h.app.emulator!.injectFault({ method: "GET", path: /containerGroups\/[^/]+$/u, times: 1, fault: { status: 403, code: "AuthorizationFailed", message: "read denied" } }),
     );
     const { result } = await h.run("no_event");

@@ -21,6 +21,11 @@ export interface Harness {
   /** Calls `listener` for every log record as it is written (synchronously, inside the writing function). */
   onLog(listener: (record: HostLogRecord) => void): () => void;
   /**
+   * Runs `act` when the watch of a run of `jobId` first sees its group running: inside that look, before
+   * the host moves virtual time on, so what `act` does is seen by the next look.
+   */
+  whenRunning<T>(jobId: string, act: (groupName: string, runId: string) => T | Promise<T>): Promise<T>;
+  /**
    * Deletes a group the way a person would, outside any run: while ACI still answers 409
    * ContainerGroupTransitioning (the group is provisioning), waits 10 s of virtual time and tries again.
    */
@@ -88,6 +93,17 @@ export function useHarness(jobDefinitions: readonly unknown[], options: { storag
           (harness.app.clock as VirtualClock).advanceBy(10_000);
         }
       }
+    },
+    whenRunning(jobId, act) {
+      return new Promise((resolve, reject) => {
+        const seen = new RegExp(`^\\[${jobId} run ([^\\]]+) attempt \\d+\\] container group ([a-z0-9-]+): running$`, "u");
+        const stop = harness.onLog((record) => {
+          const match = seen.exec(record.message);
+          if (!match) return;
+          stop();
+          Promise.resolve(act(match[2]!, match[1]!)).then(resolve, reject);
+        });
+      });
     },
     onLog(listener) {
       listeners.add(listener);

@@ -57,22 +57,6 @@ const jobs = [
 
 const h = useHarness(jobs);
 
-/**
- * Calls `act` when the run's watch first sees a container group of `jobId` running: inside that
- * observation, before the host moves virtual time on, so what `act` does is seen by the next look.
- */
-function whenRunning(jobId: string, act: (groupName: string) => unknown): Promise<void> {
-  return new Promise((resolve) => {
-    const seen = new RegExp(`^\\[${jobId} run [^\\]]+\\] container group ([a-z0-9-]+): running$`, "u");
-    const stop = h.onLog((record) => {
-      const match = seen.exec(record.message);
-      if (!match) return;
-      stop();
-      void Promise.resolve(act(match[1]!)).then(() => resolve());
-    });
-  });
-}
-
 /** The priority of each group of `jobId` as ARM reports it (a GET) when the run's watch first sees it running. */
 function prioritiesSeenRunning(jobId: string): { priorities: Promise<string>[]; stop: () => void } {
   const priorities: Promise<string>[] = [];
@@ -196,7 +180,7 @@ describe("failures and retries", () => {
 
   it("reports a group deleted outside aci-jobs instead of retrying forever", async () => {
     h.app.emulator!.setBehaviour("test/slow", { runMs: 2 * HOUR, logs: [{ at: 1_000, line: "started" }] });
-    const deleted = whenRunning("vanishes", (name) => h.deleteGroup(name));
+    const deleted = h.whenRunning("vanishes", (name) => h.deleteGroup(name));
     const run = h.run("vanishes");
     await deleted;
     const { result } = await run;
@@ -220,7 +204,7 @@ describe("Azure refusing for good (a missing role, a wrong setting)", () => {
 
   it("ends an attempt on a 403 while watching without waiting out the outage limit, and still deletes the group", async () => {
     h.app.emulator!.setBehaviour("test/hour", { runMs: HOUR });
-    const refused = whenRunning("outage", () => h.app.emulator!.injectFault({ method: "GET", path: /containerGroups\/[^/]+$/u, times: 1, fault: { ...forbidden, message: "read denied" } }));
+    const refused = h.whenRunning("outage", () => h.app.emulator!.injectFault({ method: "GET", path: /containerGroups\/[^/]+$/u, times: 1, fault: { ...forbidden, message: "read denied" } }));
     const { result } = await h.run("outage");
     await refused;
     expect(result.attempts[0]).toMatchObject({ reason: "activityFailed", cleanup: "deleted" });
@@ -231,7 +215,7 @@ describe("Azure refusing for good (a missing role, a wrong setting)", () => {
   it("does not take a missing resource group for an already deleted container group", async () => {
     h.app.emulator!.setBehaviour("test/hour", { runMs: HOUR });
     const missing = { status: 404, code: "ResourceGroupNotFound", message: "Resource group 'rg-aci-jobs-local' could not be found." } as const;
-    const refused = whenRunning("outage", () => h.app.emulator!.injectFault({ method: "GET", path: /containerGroups\/[^/]+$/u, times: 1, fault: missing }));
+    const refused = h.whenRunning("outage", () => h.app.emulator!.injectFault({ method: "GET", path: /containerGroups\/[^/]+$/u, times: 1, fault: missing }));
     const { result } = await h.run("outage");
     await refused;
     expect(result.attempts[0]).toMatchObject({ reason: "activityFailed", cleanup: "deleted" });
@@ -288,7 +272,7 @@ describe("transient faults", () => {
   it("keeps watching a healthy container through an ARM outage longer than an activity's retries", async () => {
     h.app.emulator!.setBehaviour("test/hour", { runMs: HOUR, logs: [{ at: 0, line: "line-a" }, { at: 30 * MINUTE, line: "line-b" }] });
     // 72 failing reads once the container runs: three observe activities exhaust 6 attempts x (1 + 3 SDK retries).
-    const outage = whenRunning("outage", () => h.app.emulator!.injectFault({ method: "GET", path: /containerGroups\/[^/]+$/u, times: 72, fault: { status: 503 } }));
+    const outage = h.whenRunning("outage", () => h.app.emulator!.injectFault({ method: "GET", path: /containerGroups\/[^/]+$/u, times: 72, fault: { status: 503 } }));
     const { runId, result } = await h.run("outage");
     await outage;
     expect(result.status).toBe("succeeded");
@@ -298,7 +282,7 @@ describe("transient faults", () => {
 
   it("gives up on a group Azure has not answered about for 30 minutes, reads its log once and deletes it", async () => {
     h.app.emulator!.setBehaviour("test/hour", { runMs: HOUR, logs: [{ at: 0, line: "line-a" }] });
-    const outage = whenRunning("outage", () => h.app.emulator!.injectFault({ method: "GET", path: /containerGroups\/[^/]+$/u, times: 100_000, fault: { status: 503 } }));
+    const outage = h.whenRunning("outage", () => h.app.emulator!.injectFault({ method: "GET", path: /containerGroups\/[^/]+$/u, times: 100_000, fault: { status: 503 } }));
     const { runId, result } = await h.run("outage");
     await outage;
     expect(result.attempts[0]).toMatchObject({ outcome: "failed", reason: "activityFailed", failureClass: "azureUnavailable", cleanup: "deleted", logLines: 1 });

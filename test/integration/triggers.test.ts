@@ -43,19 +43,6 @@ function body<T>(response: HttpResponseInit): T {
   return response.jsonBody as T;
 }
 
-/** Calls `act` inside the watch's first look that sees a group of `jobId` running, before virtual time moves on. */
-function whenRunning(jobId: string, act: (groupName: string) => unknown): Promise<void> {
-  return new Promise((resolve) => {
-    const seen = new RegExp(`^\\[${jobId} run [^\\]]+\\] container group ([a-z0-9-]+): running$`, "u");
-    const stop = h.onLog((record) => {
-      const match = seen.exec(record.message);
-      if (!match) return;
-      stop();
-      void Promise.resolve(act(match[1]!)).then(() => resolve());
-    });
-  });
-}
-
 function timer(isPastDue = false): Timer {
   return { isPastDue, schedule: { adjustForDST: false }, scheduleStatus: { last: "", next: "", lastUpdated: "" } };
 }
@@ -118,7 +105,7 @@ describe("POST and GET /api/jobs/{job}/runs", () => {
   it("runs with a caller's overrides: the group ACI receives has the command, environment, image tag and resources asked for", async () => {
     const overrides = { command: ["sh", "-c", "echo report for 2026-02-28; sleep 30"], environment: { DAY: "2026-02-28" }, imageTag: "1.37", cpu: 2, memoryInGB: 3.5 };
     let group: ContainerGroup | undefined;
-    const running = whenRunning("report", async (groupName) => {
+    const running = h.whenRunning("report", async (groupName) => {
       group = await h.app.services.aci.get(groupName);
     });
     const response = await createStartRunHandler(deps())(post("report", JSON.stringify(overrides)), h.app.host.client, context());
