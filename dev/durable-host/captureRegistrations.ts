@@ -72,7 +72,15 @@ function standInState(): StandInState {
   return state;
 }
 
-function installResolution(core: FunctionsCoreApi): () => void {
+/**
+ * Resolves "@azure/functions-core" to `core` until the returned function is called. The local Functions
+ * host's worker (dev/functions-host) provides its core this way for the life of its process.
+ */
+export function provideFunctionsCore(core: object): () => void {
+  return installResolution(core);
+}
+
+function installResolution(core: object): () => void {
   const internals = Module as unknown as ModuleInternals;
   const original = internals._resolveFilename;
   const hooked = function (this: unknown, request: string, ...rest: unknown[]): string {
