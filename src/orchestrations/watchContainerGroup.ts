@@ -54,8 +54,16 @@ export function* watchContainerGroup(
   let last: Observed | null = null;
 
   for (let looks = 0; looks < POLLS_PER_GENERATION; looks++) {
-    const nextLook = Math.min(now(context) + pollDelayMs(now(context) - input.createdAt), input.deadline);
+    const delay = pollDelayMs(now(context) - input.createdAt);
+    // A look that would fall shortly before the deadline is taken at the deadline instead: two looks a
+    // moment apart tell nothing more, and ARM requests cost.
+    const regularLook = now(context) + delay;
+    const nextLook = input.deadline - regularLook < delay / 2 ? input.deadline : regularLook;
+    // A durable timer can complete up to a second before its fire time on the Azure Storage provider
+    // (durable-functions.md §21), so whether this is the deadline's look is decided here, not by the clock after it.
+    const atDeadline = nextLook >= input.deadline;
     yield* sleepUntil(context, nextLook);
+    const pastDeadline = () => atDeadline || now(context) >= input.deadline;
 
     let observed;
     try {
@@ -69,7 +77,7 @@ export function* watchContainerGroup(
       // The activity's retries are spent, but the container may be fine: keep looking for a while.
       polls += 1;
       failingSince ??= now(context);
-      if (now(context) - failingSince >= CONTACT_LOSS_LIMIT_MS || now(context) >= input.deadline) {
+      if (now(context) - failingSince >= CONTACT_LOSS_LIMIT_MS || pastDeadline()) {
         const reason = `Azure did not answer for ${Math.round((now(context) - failingSince) / 60_000)} minutes: ${failureMessage(error)}`;
         return { kind: "unreachable", reason, cursor, polls };
       }
@@ -86,7 +94,7 @@ export function* watchContainerGroup(
     context.df.setCustomStatus({ phase: observed.state.phase, provisioningState: observed.provisioningState, polls });
     if (isFinal(observed.state)) return { kind: "finished", observed, cursor, polls };
     // Looked once more at the deadline itself, so a container that ended just before it still counts.
-    if (now(context) >= input.deadline) return { kind: "timedOut", last, cursor, polls };
+    if (pastDeadline()) return { kind: "timedOut", last, cursor, polls };
   }
 
   const next: WatchInput = { ...input, cursor, previousPhase, polls, failingSince };
