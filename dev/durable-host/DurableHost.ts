@@ -413,6 +413,8 @@ export class DurableHost {
   /** Runs the orchestrator over the whole history, then writes what the extension writes and acts on it. */
   async #executeAndCommit(record: InstanceRecord, execution: Execution, delivered: readonly HistoryEvent[], now: number): Promise<void> {
     record.episodes += 1;
+    const episodeStart = execution.history.findLastIndex((event) => event.EventType === EventType.OrchestratorStarted);
+    const episodeInputEnd = execution.history.length;
     const answer = await this.#invoke(record, execution);
     if (this.#instances.get(record.instanceId) !== record || record.execution !== execution) return; // purged or replaced meanwhile
 
@@ -437,7 +439,12 @@ export class DurableHost {
     if (outcome?.kind !== "continuedAsNew" && execution.history.at(-1)?.EventType !== EventType.OrchestratorCompleted) {
       execution.history.push(orchestratorCompleted(writtenAt));
     }
-    for (const event of execution.history) event.IsPlayed = true;
+    // As the Azure Storage provider keeps them (measured on the real extension, test/conformance): the events
+    // the episode was given are played on later replays, except its OrchestratorStarted; the ones it wrote
+    // (decisions, OrchestratorCompleted) stay IsPlayed false for good.
+    for (const event of execution.history.slice(episodeStart, episodeInputEnd)) {
+      if (event.EventType !== EventType.OrchestratorStarted) event.IsPlayed = true;
+    }
     record.lastUpdatedAt = writtenAt;
     record.maxHistoryLength = Math.max(record.maxHistoryLength, execution.history.length);
     if (outcome === undefined && !isFinished(record.runtimeStatus)) record.runtimeStatus = OrchestrationRuntimeStatus.Running;
@@ -470,7 +477,8 @@ export class DurableHost {
       parentInstanceId: record.parent?.OrchestrationInstance.InstanceId ?? null,
       history: execution.history,
       serializedInput: execution.serializedInput,
-      isReplaying: execution.history.some((event) => event.IsPlayed),
+      // DurableTaskExtension: context.IsReplaying = runtimeState.ExecutionStartedEvent.IsPlayed.
+      isReplaying: execution.history.some((event) => event.EventType === EventType.ExecutionStarted && event.IsPlayed),
     });
     return invokeOrchestrator(handler, binding, context);
   }

@@ -7,10 +7,16 @@ import { taskCompleted, taskFailed, type FailureDetailsPayload, type HistoryEven
 import type { ActivityHandler } from "./types";
 
 /**
- * The activity's input as the worker delivers it. The library JSON-encodes string inputs once more
- * (`Utils.processInput`) precisely because the worker decodes them once; other values arrive as they are.
+ * The activity's input as the worker receives it. The extension binds an out-of-process activity's input
+ * as a string (`DurableActivityContext.GetInput(typeof(string))`: a JSON scalar through `JValue.ToObject`,
+ * objects and arrays as JSON text), the host sends that string, and `@azure/functions` tries `JSON.parse`
+ * on it. So `true` and `false` arrive as "True" and "False", and null as undefined (measured on the real
+ * extension, test/conformance). The library JSON-encodes string inputs once more (`Utils.processInput`),
+ * so strings arrive as sent.
  */
 export function activityInputFromAction(actionInput: unknown): unknown {
+  if (actionInput === null || actionInput === undefined) return undefined;
+  if (typeof actionInput === "boolean") return actionInput ? "True" : "False";
   if (typeof actionInput !== "string") return actionInput;
   try {
     return JSON.parse(actionInput) as unknown;
@@ -52,12 +58,60 @@ function failureDetailsFrom(message: string, stack: string | undefined): Failure
   }
 }
 
-/** `TaskActivityShim.RunAsync`: the failure reason names the activity; details carry the stack. */
+/**
+ * `TaskFailed.Details` as the extension writes it for an out-of-process activity (Newtonsoft with type
+ * names; measured by test/conformance): a System.Exception (serialized as ISerializable) whose message is
+ * the friendly message, wrapping the host's RpcException (serialized by its public properties).
+ */
+function failureDetailsJson(friendly: string, rpcMessage: string, message: string, stack: string): string {
+  const rpcException = {
+    $type: "Microsoft.Azure.WebJobs.Script.Workers.Rpc.RpcException, Microsoft.Azure.WebJobs.Script",
+    IsUserException: false,
+    RemoteStackTrace: stack,
+    RemoteMessage: message,
+    RemoteTypeName: null,
+    Message: rpcMessage,
+    Data: { $type: "System.Collections.ListDictionaryInternal, System.Private.CoreLib" },
+    InnerException: null,
+    HelpLink: null,
+    Source: "Microsoft.Azure.WebJobs.Script",
+    HResult: -2146233088,
+    StackTrace: null,
+  };
+  return JSON.stringify({
+    $type: "System.Exception, System.Private.CoreLib",
+    ClassName: "System.Exception",
+    Message: friendly,
+    Data: null,
+    InnerException: rpcException,
+    HelpURL: null,
+    StackTraceString: null,
+    RemoteStackTraceString: null,
+    RemoteStackIndex: 0,
+    ExceptionMethod: null,
+    HResult: -2146233088,
+    Source: null,
+    WatsonBuckets: null,
+  });
+}
+
+/**
+ * What the extension records when an out-of-process activity throws (measured, test/conformance): the
+ * host wraps the worker's error in its RpcException ("Result: Failure\nException: <message>\nStack:
+ * <stack>", with RemoteMessage = the message); extension 3.19 recognises that type and takes RemoteMessage
+ * as the friendly message, so the reason reads "Activity function 'X' failed: <message>", and the details
+ * are .NET's serialization of an exception with that message wrapping the RpcException, not the
+ * JavaScript stack. (Cut from the RpcException's text instead, as for other exception types, the message
+ * would keep a leading space: that is what durable-functions.md §21 measured with a plain Exception.)
+ */
 export function activityFailure(at: number, taskScheduledId: number, activityName: string, thrown: unknown): HistoryEvent {
   const error = thrown instanceof Error ? thrown : new Error(String(thrown));
   const failureDetails = failureDetailsFrom(error.message, error.stack);
-  const message = failureDetails?.ErrorMessage ?? error.message;
-  return taskFailed(at, taskScheduledId, `Activity function '${activityName}' failed: ${message}`, error.stack ?? null, failureDetails);
+  if (failureDetails) return taskFailed(at, taskScheduledId, `Activity function '${activityName}' failed: ${failureDetails.ErrorMessage}`, error.stack ?? null, failureDetails);
+  const stack = error.stack ?? "";
+  const rpcMessage = `Result: Failure\nException: ${error.message}\nStack: ${stack}`;
+  const details = failureDetailsJson(error.message, rpcMessage, error.message, stack);
+  return taskFailed(at, taskScheduledId, `Activity function '${activityName}' failed: ${error.message}`, details, null);
 }
 
 export async function runActivity(

@@ -4,7 +4,7 @@
  */
 import type { InvocationContext } from "@azure/functions";
 import type { OrchestratorAnswer } from "./extensionShim";
-import type { HistoryEvent } from "./historyEvents";
+import { EventType, type HistoryEvent } from "./historyEvents";
 import { HOST_REPLAY_SCHEMA, LEGACY_UPPER_SCHEMA, parseOrchestratorState } from "./orchestratorState";
 import type { OrchestrationBindingInfo, OrchestrationHandler } from "./types";
 
@@ -25,8 +25,15 @@ export interface BindingFields {
  * Timestamps into Dates in place), timer limits as .NET TimeSpan strings, and both schema fields.
  */
 export function orchestrationBinding(fields: BindingFields): OrchestrationBindingInfo {
+  const history = JSON.parse(JSON.stringify(fields.history)) as HistoryEvent[];
+  // The extension sends these two without their inputs (measured, durable-functions.md §21 and test/conformance).
+  for (const event of history) {
+    if (event.EventType === EventType.TaskScheduled || event.EventType === EventType.SubOrchestrationInstanceCreated) {
+      (event as HistoryEvent & { Input: string | null }).Input = null;
+    }
+  }
   return {
-    history: JSON.parse(JSON.stringify(fields.history)) as HistoryEvent[],
+    history,
     input: fields.serializedInput === null ? null : (JSON.parse(fields.serializedInput) as unknown),
     instanceId: fields.instanceId,
     isReplaying: fields.isReplaying,

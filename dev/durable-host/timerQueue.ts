@@ -14,6 +14,24 @@ export interface DurableTimer {
   createdAt: number;
 }
 
+/**
+ * When a timer's TimerFired reaches the orchestration. The Azure Storage provider sends it as a queue
+ * message made visible after `FireAt - now`, which the queue service takes in whole seconds
+ * (DurableTask.AzureStorage `TaskHubQueue.GetVisibilityDelay`; Queue's `visibilitytimeout` is in seconds),
+ * so it can arrive up to a second before FireAt, and the orchestration then sees `currentUtcDateTime`
+ * earlier than the time it asked to wake up at (durable-functions.md §21, measured again by
+ * test/conformance). The imitation takes that earliest moment.
+ *
+ * Not modelled yet: on Azure, "now" is when the episode's messages are sent, a little after the episode's
+ * own time, so a timer set a whole number of seconds ahead also comes about a second early (the real
+ * extension's watch looked every ~9.5 s where it asked for 10); and delivery is late by the queue's
+ * polling. Here a whole-second delay is exact, which keeps virtual time from spinning on timers due "now".
+ */
+export function timerDeliveryTime(timer: Pick<DurableTimer, "createdAt" | "fireAt">): number {
+  const delay = Math.max(0, timer.fireAt - timer.createdAt);
+  return timer.createdAt + Math.floor(delay / 1000) * 1000;
+}
+
 /** setTimeout's largest delay; longer waits are re-armed when they wake up early. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
@@ -46,14 +64,17 @@ export class TimerQueue {
   /** Removes and returns the timers whose fire time has come, earliest first. */
   takeDue(): DurableTimer[] {
     const now = this.clock.now();
-    const due = [...this.#timers.keys()].filter((timer) => timer.fireAt <= now).sort((a, b) => a.fireAt - b.fireAt || a.eventId - b.eventId);
+    const due = [...this.#timers.keys()].filter((timer) => timerDeliveryTime(timer) <= now).sort((a, b) => a.fireAt - b.fireAt || a.eventId - b.eventId);
     this.remove((timer) => due.includes(timer));
     return due;
   }
 
   earliest(): number | undefined {
     let earliest: number | undefined;
-    for (const timer of this.#timers.keys()) if (earliest === undefined || timer.fireAt < earliest) earliest = timer.fireAt;
+    for (const timer of this.#timers.keys()) {
+      const at = timerDeliveryTime(timer);
+      if (earliest === undefined || at < earliest) earliest = at;
+    }
     return earliest;
   }
 
@@ -67,10 +88,10 @@ export class TimerQueue {
 
   #arm(timer: DurableTimer): void {
     if (isVirtualClock(this.clock)) return;
-    const delay = Math.max(0, Math.min(timer.fireAt - this.clock.now(), MAX_TIMEOUT_MS));
+    const delay = Math.max(0, Math.min(timerDeliveryTime(timer) - this.clock.now(), MAX_TIMEOUT_MS));
     const handle = setTimeout(() => {
       if (!this.#timers.has(timer)) return;
-      if (timer.fireAt > this.clock.now()) this.#arm(timer);
+      if (timerDeliveryTime(timer) > this.clock.now()) this.#arm(timer);
       else this.onMaybeDue();
     }, delay);
     this.#timers.set(timer, handle);

@@ -10,11 +10,13 @@
  * - forwards `context.log` lines to the host, and reports a thrown error as a failed invocation with its
  *   message and stack, which the host turns into the script host's RpcException.
  */
-import { readFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import { createConnection, type Socket } from "node:net";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { provideFunctionsCore } from "../durable-host/captureRegistrations";
+import { journalEpisodes } from "../durable-host/episodeJournal";
+import type { OrchestrationHandler } from "../durable-host/types";
 import { resolveLocalhostNames } from "../keyvault-emulator/resolveLocalhostNames";
 
 interface RpcTypedData {
@@ -68,7 +70,7 @@ const core = {
   },
   registerFunction(metadata: RegisteredFunction["metadata"], handler: RegisteredFunction["handler"]) {
     if (functions.has(metadata.name)) throw new Error(`A function with the name "${metadata.name}" has already been registered.`);
-    functions.set(metadata.name, { metadata, handler });
+    functions.set(metadata.name, { metadata, handler: withJournal(metadata, handler) });
     return { dispose: () => functions.delete(metadata.name) };
   },
   registerHook(hookName: string, callback: HookCallback) {
@@ -81,6 +83,17 @@ const core = {
     hostLog(level, category, message);
   },
 };
+
+/**
+ * For the conformance tests: with ACI_JOBS_EPISODE_JOURNAL set, each orchestrator episode is appended to
+ * that file as a JSON line (dev/durable-host/episodeJournal.ts), exactly as the in-process host records it.
+ */
+function withJournal(metadata: RegisteredFunction["metadata"], handler: RegisteredFunction["handler"]): RegisteredFunction["handler"] {
+  const file = process.env.ACI_JOBS_EPISODE_JOURNAL;
+  const isOrchestration = Object.values(metadata.bindings).some((binding) => binding.type === "orchestrationTrigger");
+  if (!file || !isOrchestration) return handler;
+  return journalEpisodes(metadata.name, handler as OrchestrationHandler, (record) => appendFileSync(file, `${JSON.stringify(record)}\n`)) as RegisteredFunction["handler"];
+}
 
 async function runHooks(name: string, context: Record<string, unknown>): Promise<void> {
   for (const hook of hooks.get(name) ?? []) await hook(context);
@@ -154,8 +167,12 @@ async function invoke(request: InvocationRequest): Promise<void> {
   }
 }
 
-/** The app's entry point as the worker finds it: package.json "main", relative to the app's folder. */
+/**
+ * The app's entry point as the worker finds it: package.json "main", relative to the app's folder.
+ * ACI_JOBS_WORKER_ENTRY replaces it for tests that load the app with job definitions of their own.
+ */
 function entryPoint(appRoot: string): string {
+  if (process.env.ACI_JOBS_WORKER_ENTRY) return resolve(appRoot, process.env.ACI_JOBS_WORKER_ENTRY);
   const pkg = JSON.parse(readFileSync(join(appRoot, "package.json"), "utf8")) as { main?: string };
   if (!pkg.main) throw new Error(`package.json in ${appRoot} has no "main"; the worker cannot find the app's entry point.`);
   return resolve(appRoot, pkg.main);

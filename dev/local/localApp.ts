@@ -13,6 +13,8 @@ import { startAciEmulator, type AciEmulator } from "../aci-emulator";
 import { VirtualClock, systemClock, type Clock } from "../clock";
 import { startKeyVaultEmulator, type KeyVaultEmulator } from "../keyvault-emulator";
 import { DurableHost, captureRegistrations, type HostLogRecord } from "../durable-host";
+import { journalEpisodes, type EpisodeRecord } from "../durable-host/episodeJournal";
+import type { OrchestrationHandler } from "../durable-host/types";
 
 export interface LocalApp {
   readonly host: DurableHost;
@@ -36,6 +38,10 @@ export interface LocalAppOptions {
   readonly serviceOptions?: ServiceOptions;
   /** Secrets to put in the emulated vault before the app starts (name → value). */
   readonly secrets?: Readonly<Record<string, string>>;
+  /** Registers more functions next to the app's (the conformance tests' host probes). */
+  readonly registerMore?: () => void;
+  /** Receives every orchestrator episode (the conformance tests compare these with the real extension's). */
+  readonly episodeJournal?: (record: EpisodeRecord) => void;
 }
 
 /** Settings the emulator needs; the same names a developer puts in local.settings.json (docs/configuration.md). */
@@ -96,8 +102,18 @@ async function startApp(config: AppConfig, clock: Clock, options: LocalAppOption
   const captured = await captureRegistrations(() => {
     services = createServices(config, jobs, options.serviceOptions);
     registerFunctions(services);
+    options.registerMore?.();
   });
-  host.registerCaptured(captured);
+  const journal = options.episodeJournal;
+  host.registerCaptured(
+    journal
+      ? captured.map((fn) =>
+          Object.values(fn.metadata.bindings).some((binding) => binding.type === "orchestrationTrigger")
+            ? { ...fn, handler: journalEpisodes(fn.name, fn.handler as OrchestrationHandler, journal) as typeof fn.handler }
+            : fn,
+        )
+      : captured,
+  );
   return {
     host,
     config,

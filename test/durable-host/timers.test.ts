@@ -17,6 +17,21 @@ function timerEvents(history: HistoryEvent[], type: number): { id: number; fireA
 }
 
 describe("DurableHost: durable timers and virtual time", () => {
+  it("completes a timer up to a second early, as the Azure Storage provider's whole-second queue visibility does", async () => {
+    const clock = new VirtualClock(T0);
+    const host = new DurableHost({ clock });
+    host.registerOrchestrator("napTwoAndAHalf", function* (context) {
+      const fireAt = context.df.currentUtcDateTime.getTime() + 2_500;
+      yield context.df.createTimer(new Date(fireAt));
+      return { fireAt: new Date(fireAt).toISOString(), woke: context.df.currentUtcDateTime.toISOString() };
+    });
+    const id = await host.client.startNew("napTwoAndAHalf");
+    const status = await host.waitForCompletion(id);
+    // The TimerFired still names 2.5 s; the orchestration is woken at 2 s, before it.
+    expect(status.output).toEqual({ fireAt: iso(2_500), woke: iso(2_000) });
+    expect(host.history(id).find((event) => event.EventType === EventType.TimerFired)).toMatchObject({ FireAt: iso(2_500) });
+  });
+
   it("finishes a 24-hour wait at once on a VirtualClock, with currentUtcDateTime moved by 24 hours", async () => {
     const clock = new VirtualClock(T0);
     const host = new DurableHost({ clock });

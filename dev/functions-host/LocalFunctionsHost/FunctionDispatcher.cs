@@ -28,7 +28,13 @@ public static class FunctionDispatcher
     }
 
     /// <summary>Called by every emitted function method with its bound parameter values, trigger first.</summary>
-    public static async Task<object?> InvokeAsync(int index, object?[] arguments)
+    /// <remarks>
+    /// Runs on the default scheduler: orchestrator functions are called from inside the Durable Task
+    /// Framework's own task scheduler, and the worker's answer must not have to wait for it.
+    /// </remarks>
+    public static Task<object?> InvokeAsync(int index, object?[] arguments) => Task.Run(() => InvokeOnWorkerAsync(index, arguments));
+
+    private static async Task<object?> InvokeOnWorkerAsync(int index, object?[] arguments)
     {
         var function = functions[index];
         var names = new[] { function.TriggerName }.Concat(function.Inputs.Select(i => i.Key)).ToArray();
@@ -44,7 +50,7 @@ public static class FunctionDispatcher
             ["invocationId"] = invocationId,
             ["inputData"] = inputData,
             ["triggerMetadata"] = new JObject(),
-        }, CancellationToken.None);
+        }, CancellationToken.None).ConfigureAwait(false);
 
         var result = (JObject?)response["result"];
         if (result?.Value<string>("status") != "success")
@@ -52,7 +58,7 @@ public static class FunctionDispatcher
             var exception = result?["exception"] as JObject;
             // The script host's RpcException message; the Durable extension parses exactly this shape
             // (OutOfProcExceptionHelpers) to find an orchestrator's state after a failure.
-            throw new Exception($"Result: Failure\nException: {exception?.Value<string>("message")}\nStack: {exception?.Value<string>("stackTrace")}");
+            throw new Microsoft.Azure.WebJobs.Script.Workers.Rpc.RpcException("Failure", exception?.Value<string>("message") ?? "", exception?.Value<string>("stackTrace") ?? "");
         }
         if (function.IsHttp)
         {

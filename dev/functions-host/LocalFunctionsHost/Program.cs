@@ -31,6 +31,7 @@ foreach (var name in new[] { "CONTAINER_NAME", "WEBSITE_INSTANCE_ID", "WEBSITE_S
 }
 // The extension's local RPC endpoint runs a web host of its own that logs its lifetime at Information.
 Environment.SetEnvironmentVariable("Logging__LogLevel__Microsoft.Hosting.Lifetime", options.Verbose ? "Information" : "Warning");
+Environment.SetEnvironmentVariable("Logging__LogLevel__Microsoft.AspNetCore", options.Verbose ? "Information" : "Warning");
 var hostJson = JObject.Parse(File.ReadAllText(Path.Combine(appRoot, "host.json")));
 var settings = LocalSettings.Apply(options.SettingsFile);
 var stopwatch = Stopwatch.StartNew();
@@ -58,6 +59,8 @@ builder.WebHost.UseUrls($"http://127.0.0.1:{options.Port}");
 // The script host names that section as the WebJobs configuration root (AzureWebJobsConfigurationSection).
 builder.Configuration.AddInMemoryCollection(
     HostJson.Flatten(hostJson, "AzureFunctionsJobHost").Append(KeyValuePair.Create("AzureWebJobsConfigurationSection", (string?)"AzureFunctionsJobHost")));
+// App settings such as AzureFunctionsJobHost__extensions__durableTask__hubName override host.json, as in Azure.
+builder.Configuration.AddEnvironmentVariables();
 builder.Logging.ClearProviders();
 builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "[yyyy-MM-ddTHH:mm:ss.fffZ] "; o.UseUtcTimestamp = true; });
 builder.Logging.SetMinimumLevel(options.Verbose ? LogLevel.Information : LogLevel.Warning);

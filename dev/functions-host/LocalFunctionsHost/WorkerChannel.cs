@@ -63,18 +63,18 @@ public sealed class WorkerChannel : IAsyncDisposable
         pending[id] = completion;
         request["type"] = "invocationRequest";
         request["requestId"] = id;
-        await SendAsync(request);
+        await SendAsync(request).ConfigureAwait(false);
         using (cancellation.Register(() => completion.TrySetCanceled()))
         {
-            return await completion.Task;
+            return await completion.Task.ConfigureAwait(false);
         }
     }
 
     private async Task SendAsync(JObject message)
     {
         var line = message.ToString(Formatting.None);
-        await writeLock.WaitAsync();
-        try { await writer!.WriteLineAsync(line); }
+        await writeLock.WaitAsync().ConfigureAwait(false);
+        try { await writer!.WriteLineAsync(line).ConfigureAwait(false); }
         finally { writeLock.Release(); }
     }
 
@@ -82,7 +82,7 @@ public sealed class WorkerChannel : IAsyncDisposable
     {
         try
         {
-            while (await reader.ReadLineAsync() is string line)
+            while (await reader.ReadLineAsync().ConfigureAwait(false) is string line)
             {
                 var message = JObject.Parse(line);
                 switch (message.Value<string>("type"))
