@@ -12,19 +12,12 @@ import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { startAciEmulator, ensureEmulatorCertificate, type AciEmulator } from "./aci-emulator";
-import { LocalHostError, startLocalFunctionsHost, type LocalFunctionsHost } from "./functions-host";
-import { startKeyVaultEmulator, type KeyVaultEmulator } from "./keyvault-emulator";
-import { portInUse, startAzurite, type RunningAzurite } from "./local/azurite";
-import { EMULATOR_RESOURCE_GROUP, EMULATOR_SUBSCRIPTION_ID } from "./local/localApp";
+import { LocalHostError } from "./functions-host";
+import { startLocalStack } from "./functions-host/localStack";
+import { portInUse, startAzurite } from "./local/azurite";
 
 const root = join(__dirname, "..");
 const PLACEHOLDER_SUBSCRIPTION = /^0{8}-0{4}-0{4}-0{4}-0{12}$/u;
-
-interface Stoppable {
-  readonly name: string;
-  stop(): Promise<void>;
-}
 
 function localSettings(): { file: string; values: Record<string, string> } {
   const file = join(root, "local.settings.json");
@@ -50,77 +43,63 @@ async function main(): Promise<number> {
   }
   const settings = localSettings();
   const useEmulators = !settings.values.AZURE_SUBSCRIPTION_ID?.trim() || PLACEHOLDER_SUBSCRIPTION.test(settings.values.AZURE_SUBSCRIPTION_ID.trim());
-  const started: Stoppable[] = [];
-  const stopAll = async () => {
-    for (const service of started.reverse()) await service.stop().catch(() => {});
-  };
+  const defaults = { blob: 10000, queue: 10001, table: 10002 } as const;
+  const busy: string[] = [];
+  for (const [service, number] of Object.entries(defaults)) if (await portInUse(number)) busy.push(`${service} ${number}`);
+  const azurite = { location: join(root, ".azurite"), ...(busy.length === 0 ? { ports: defaults } : {}) };
+
+  if (flags.func) {
+    // Core Tools runs its own host with local.settings.json as it is; only storage comes from here.
+    const started: { stop(): Promise<unknown> }[] = [];
+    try {
+      const storage = await startAzurite({ ...azurite, services: "all" });
+      started.push(storage);
+      console.log(`Storage: Azurite (blob ${storage.ports.blob}, queue ${storage.ports.queue}, table ${storage.ports.table}) in .azurite/`);
+      console.log("Host: Azure Functions Core Tools (`func start`), with local.settings.json as it is");
+      const func = spawn("func", ["start", "--port", String(port)], { cwd: root, stdio: "inherit", env: { ...process.env, AzureWebJobsStorage: storage.connectionString } });
+      started.push({ stop: async () => void func.kill("SIGINT") });
+      return await waitForSignalOrExit(new Promise<number>((resolve) => func.once("exit", (code) => resolve(code ?? 0))));
+    } finally {
+      for (const service of started.reverse()) await service.stop().catch(() => {});
+    }
+  }
+
+  console.log("Host: the local Functions host (real Durable Task extension on Azurite; dev/functions-host), starting...");
+  const startedAt = Date.now();
+  const stack = await startLocalStack({
+    port,
+    settingsFile: settings.file,
+    verbose: flags.verbose,
+    azurite,
+    emulators: useEmulators,
+    region: settings.values.ACI_REGION?.trim() || "eastus",
+    onStarted: (service) => {
+      if (service.kind === "azurite") {
+        const { ports } = service.azurite;
+        console.log(`Storage: Azurite (blob ${ports.blob}, queue ${ports.queue}, table ${ports.table}) in .azurite/${busy.length > 0 ? `; ${busy.join(", ")} taken, so free ports were chosen` : ""}`);
+      } else if (service.kind === "emulators") {
+        console.log(`ACI: the emulator at ${service.aci.url} (local.settings.json names no subscription; real time; images hello-world, busybox, alpine, ubuntu)`);
+        console.log(`Key Vault: the emulator at ${service.keyVault.vaultUri}`);
+      }
+    },
+  });
   try {
-    const env: Record<string, string> = {};
-    // Storage: Azurite's three services, on the standard ports when they are free.
-    const defaults = { blob: 10000, queue: 10001, table: 10002 } as const;
-    const busy = [];
-    for (const [service, number] of Object.entries(defaults)) if (await portInUse(number)) busy.push(`${service} ${number}`);
-    const azurite: RunningAzurite = await startAzurite({
-      services: "all",
-      location: join(root, ".azurite"),
-      ...(busy.length === 0 ? { ports: defaults } : {}),
-    });
-    started.push({ name: "Azurite", stop: () => azurite.stop() });
-    env.AzureWebJobsStorage = azurite.connectionString;
-    console.log(
-      `Storage: Azurite (blob ${azurite.ports.blob}, queue ${azurite.ports.queue}, table ${azurite.ports.table}) in .azurite/` +
-        (busy.length > 0 ? `; ${busy.join(", ")} taken, so free ports were chosen` : ""),
-    );
-
-    if (useEmulators) {
-      const emulator: AciEmulator = await startAciEmulator({ resourceGroups: [EMULATOR_RESOURCE_GROUP] });
-      started.push({ name: "ACI emulator", stop: () => emulator.close() });
-      const vault: KeyVaultEmulator = await startKeyVaultEmulator();
-      started.push({ name: "Key Vault emulator", stop: () => vault.close() });
-      Object.assign(env, {
-        AZURE_SUBSCRIPTION_ID: EMULATOR_SUBSCRIPTION_ID,
-        ACI_RESOURCE_GROUP: EMULATOR_RESOURCE_GROUP,
-        ACI_REGION: settings.values.ACI_REGION?.trim() || "eastus",
-        ACI_ARM_ENDPOINT: emulator.url,
-        ACI_ARM_AUDIENCE: "https://management.azure.com",
-        KEY_VAULT_URI: vault.vaultUri,
-        IDENTITY_ENDPOINT: emulator.identityEndpoint,
-        IDENTITY_HEADER: emulator.identityHeader,
-        AZURE_TOKEN_CREDENTIALS: "ManagedIdentityCredential",
-        NODE_EXTRA_CA_CERTS: ensureEmulatorCertificate().certPath,
-      });
-      console.log(`ACI: the emulator at ${emulator.url} (local.settings.json names no subscription; real time, built-in images hello-world, busybox, alpine, ubuntu)`);
-      console.log(`Key Vault: the emulator at ${vault.vaultUri}`);
-    } else {
-      console.log(`ACI: subscription ${settings.values.AZURE_SUBSCRIPTION_ID}, resource group ${settings.values.ACI_RESOURCE_GROUP} (local.settings.json), as your az login identity`);
+    if (!useEmulators) {
+      console.log(`ACI: subscription ${settings.values.AZURE_SUBSCRIPTION_ID}, resource group ${settings.values.ACI_RESOURCE_GROUP} (local.settings.json), with your az login identity`);
     }
-    console.log("Settings that override local.settings.json for this run:");
-    for (const [name, value] of Object.entries(env)) console.log(`  ${name}=${name === "AzureWebJobsStorage" || name === "IDENTITY_HEADER" ? "(local)" : value}`);
-
-    if (flags.func) {
-      console.log("Host: Azure Functions Core Tools (`func start`)");
-      const func = spawn("func", ["start", "--port", String(port)], { cwd: root, stdio: "inherit", env: { ...process.env, ...env } });
-      started.push({ name: "func", stop: async () => void func.kill("SIGINT") });
-      const code = await waitForSignalOrExit(new Promise<number>((resolve) => func.once("exit", (c) => resolve(c ?? 0))));
-      await stopAll();
-      return code;
+    console.log("Settings given to the host on top of local.settings.json:");
+    for (const [name, value] of Object.entries(stack.settings)) {
+      console.log(`  ${name}=${name === "AzureWebJobsStorage" || name === "IDENTITY_HEADER" ? "(local only, not shown)" : value}`);
     }
-
-    console.log("Host: the local Functions host (real Durable Task extension on Azurite; dev/functions-host), starting...");
-    const startedAt = Date.now();
-    const host: LocalFunctionsHost = await startLocalFunctionsHost({ port, settingsFile: settings.file, env, verbose: flags.verbose });
-    started.push({ name: "Functions host", stop: () => host.stop() });
+    const url = stack.host.url;
     console.log(`Ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s. Try:`);
-    console.log(`  curl -i -X POST ${host.url}/api/jobs/azure_container_instances/runs`);
-    console.log(`  curl ${host.url}/api/jobs`);
-    console.log(`  curl -X POST ${host.url}/admin/functions/schedule_azure_container_instances -H 'content-type: application/json' -d '{}'   (fire the timer now)`);
+    console.log(`  curl -i -X POST ${url}/api/jobs/azure_container_instances/runs`);
+    console.log(`  curl ${url}/api/jobs/azure_container_instances/runs/<runId>     (the Location of the answer above)`);
+    console.log(`  curl -X POST ${url}/admin/functions/schedule_azure_container_instances -H 'content-type: application/json' -d '{}'   (fire the timer now)`);
     console.log("Ctrl-C stops the host, the emulators and Azurite.");
-    const code = await waitForSignalOrExit(host.exited);
-    await stopAll();
-    return code;
-  } catch (error) {
-    await stopAll();
-    throw error;
+    return await waitForSignalOrExit(stack.host.exited);
+  } finally {
+    await stack.stop();
   }
 }
 

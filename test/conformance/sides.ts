@@ -8,13 +8,13 @@ import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HttpRequest, InvocationContext, type HttpResponseInit } from "@azure/functions";
-import { startAciEmulator, type AciEmulator, type FaultRule } from "../../dev/aci-emulator";
+import type { AciEmulator, FaultRule } from "../../dev/aci-emulator";
 import { VirtualClock } from "../../dev/clock";
 import type { EpisodeRecord } from "../../dev/durable-host/episodeJournal";
-import { startLocalFunctionsHost, type LocalFunctionsHost } from "../../dev/functions-host";
-import { startKeyVaultEmulator, type KeyVaultEmulator } from "../../dev/keyvault-emulator";
-import { freePort, startAzurite, type RunningAzurite } from "../../dev/local/azurite";
-import { EMULATOR_RESOURCE_GROUP, EMULATOR_SUBSCRIPTION_ID, startEmulatedApp, type LocalApp } from "../../dev/local/localApp";
+import type { LocalFunctionsHost } from "../../dev/functions-host";
+import { startLocalStack } from "../../dev/functions-host/localStack";
+import { freePort, startAzurite } from "../../dev/local/azurite";
+import { startEmulatedApp, type LocalApp } from "../../dev/local/localApp";
 import { createGetRunHandler, createStartRunHandler, type RunsApiDeps } from "../../src/functions/runsApi";
 import { createScheduledRunHandler, timerFunctionName } from "../../src/functions/scheduledRuns";
 import { CONFORMANCE_JOBS } from "./fixtures/jobs";
@@ -55,93 +55,72 @@ function answerOf(response: HttpResponseInit): HttpAnswer {
 /** The local Functions host: the app loaded by the Node worker, orchestrations run by the real extension. */
 export async function startRealSide(output: string[]): Promise<Side & { readonly host: LocalFunctionsHost; readonly registered: readonly string[] }> {
   const journalFile = join(tmpdir(), `aci-jobs-conformance-${process.pid}-${Date.now()}.jsonl`);
-  const started: { stop(): Promise<unknown> }[] = [];
-  try {
-    const azurite: RunningAzurite = await startAzurite({ services: "all" });
-    started.push(azurite);
-    const emulator = await startAciEmulator({ resourceGroups: [EMULATOR_RESOURCE_GROUP] });
-    started.push({ stop: () => emulator.close() });
-    const vault: KeyVaultEmulator = await startKeyVaultEmulator();
-    started.push({ stop: () => vault.close() });
-    const port = await freePort();
-    const host = await startLocalFunctionsHost({
-      port,
-      onOutput: (line) => output.push(line),
-      env: {
-        AzureWebJobsStorage: azurite.connectionString,
-        AZURE_SUBSCRIPTION_ID: EMULATOR_SUBSCRIPTION_ID,
-        ACI_RESOURCE_GROUP: EMULATOR_RESOURCE_GROUP,
-        ACI_REGION: "eastus",
-        ACI_ARM_ENDPOINT: emulator.url,
-        ACI_ARM_AUDIENCE: "https://management.azure.com",
-        KEY_VAULT_URI: vault.vaultUri,
-        IDENTITY_ENDPOINT: emulator.identityEndpoint,
-        IDENTITY_HEADER: emulator.identityHeader,
-        AZURE_TOKEN_CREDENTIALS: "ManagedIdentityCredential",
-        ACI_JOBS_WORKER_ENTRY: "test/conformance/fixtures/app.ts",
-        ACI_JOBS_EPISODE_JOURNAL: journalFile,
-        // An app setting overriding host.json, as in Azure: a 1 s polling interval keeps the timers' lateness
-        // to about a second, so it cannot change how many looks a scenario makes. Early timers stay as they are.
-        AzureFunctionsJobHost__extensions__durableTask__storageProvider__maxQueuePollingInterval: "00:00:01",
-      },
-    });
-    started.push(host);
-    const registered = output
-      .slice(output.indexOf("Functions:") + 1)
-      .map((line) => /^\s+([\w-]+): /u.exec(line)?.[1])
-      .filter((name): name is string => name !== undefined);
-    const request = async (method: string, path: string, body?: string): Promise<HttpAnswer> => {
-      const response = await fetch(`${host.url}${path}`, { method, ...(body === undefined ? {} : { body, headers: { "content-type": "application/json" } }) });
-      const text = await response.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? (JSON.parse(text) as unknown) : undefined;
-      } catch {
-        // not JSON: keep the text
-      }
-      return { status: response.status, contentType: response.headers.get("content-type") ?? undefined, body: parsed };
-    };
-    return {
-      name: "real extension",
-      host,
-      registered,
-      emulator,
-      journal: () =>
-        readFileSync(journalFile, "utf8")
-          .split("\n")
-          .filter(Boolean)
-          .map((line) => JSON.parse(line) as EpisodeRecord),
-      post: (jobId, body) => request("POST", `/api/jobs/${jobId}/runs`, body),
-      get: (jobId, runId) => request("GET", `/api/jobs/${jobId}/runs/${encodeURIComponent(runId)}`),
-      fireTimer: async (jobId) => {
-        const answer = await request("POST", `/admin/functions/${timerFunctionName(jobId)}`, "{}");
-        if (answer.status !== 202) throw new Error(`firing the timer answered ${answer.status}`);
-      },
-      startOrchestration: async (name, instanceId, input) => {
-        const answer = await request("POST", `/runtime/webhooks/durabletask/orchestrators/${name}/${instanceId}`, JSON.stringify(input ?? null));
-        if (answer.status !== 202) throw new Error(`starting ${name} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
-      },
-      waitFor: async (instanceId, timeoutMs = 180_000) => {
-        const until = Date.now() + timeoutMs;
-        for (;;) {
-          const answer = await request("GET", `/runtime/webhooks/durabletask/instances/${encodeURIComponent(instanceId)}`);
-          const status = answer.body as { runtimeStatus?: string; output?: unknown; customStatus?: unknown } | undefined;
-          if (answer.status === 200 && status?.runtimeStatus && TERMINAL.has(status.runtimeStatus)) {
-            return { runtimeStatus: status.runtimeStatus, output: status.output, customStatus: status.customStatus };
-          }
-          if (Date.now() > until) throw new Error(`${instanceId} did not finish within ${timeoutMs / 1000} s (last: ${JSON.stringify(answer.body)})`);
-          await new Promise((resolve) => setTimeout(resolve, 500));
+  const stack = await startLocalStack({
+    port: await freePort(),
+    onOutput: (line) => output.push(line),
+    azurite: {},
+    emulators: true,
+    env: {
+      ACI_JOBS_WORKER_ENTRY: "test/conformance/fixtures/app.ts",
+      ACI_JOBS_EPISODE_JOURNAL: journalFile,
+      // An app setting overriding host.json, as in Azure: a 1 s polling interval keeps the timers' lateness
+      // to about a second, so it cannot change how many looks a scenario makes. Early timers stay as they are.
+      AzureFunctionsJobHost__extensions__durableTask__storageProvider__maxQueuePollingInterval: "00:00:01",
+    },
+  });
+  const { host } = stack;
+  const registered = output
+    .slice(output.indexOf("Functions:") + 1)
+    .map((line) => /^\s+([\w-]+): /u.exec(line)?.[1])
+    .filter((name): name is string => name !== undefined);
+  const request = async (method: string, path: string, body?: string): Promise<HttpAnswer> => {
+    const response = await fetch(`${host.url}${path}`, { method, ...(body === undefined ? {} : { body, headers: { "content-type": "application/json" } }) });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? (JSON.parse(text) as unknown) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, contentType: response.headers.get("content-type") ?? undefined, body: parsed };
+  };
+  return {
+    name: "real extension",
+    host,
+    registered,
+    emulator: stack.emulator!,
+    journal: () =>
+      readFileSync(journalFile, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as EpisodeRecord),
+    post: (jobId, body) => request("POST", `/api/jobs/${jobId}/runs`, body),
+    get: (jobId, runId) => request("GET", `/api/jobs/${jobId}/runs/${encodeURIComponent(runId)}`),
+    fireTimer: async (jobId) => {
+      const answer = await request("POST", `/admin/functions/${timerFunctionName(jobId)}`, "{}");
+      if (answer.status !== 202) throw new Error(`firing the timer answered ${answer.status}`);
+    },
+    startOrchestration: async (name, instanceId, input) => {
+      const answer = await request("POST", `/runtime/webhooks/durabletask/orchestrators/${name}/${instanceId}`, JSON.stringify(input ?? null));
+      if (answer.status !== 202) throw new Error(`starting ${name} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+    },
+    waitFor: async (instanceId, timeoutMs = 180_000) => {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const answer = await request("GET", `/runtime/webhooks/durabletask/instances/${encodeURIComponent(instanceId)}`);
+        const status = answer.body as { runtimeStatus?: string; output?: unknown; customStatus?: unknown } | undefined;
+        if (answer.status === 200 && status?.runtimeStatus && TERMINAL.has(status.runtimeStatus)) {
+          return { runtimeStatus: status.runtimeStatus, output: status.output, customStatus: status.customStatus };
         }
-      },
-      close: async () => {
-        for (const service of started.reverse()) await service.stop().catch(() => {});
-        rmSync(journalFile, { force: true });
-      },
-    };
-  } catch (error) {
-    for (const service of started.reverse()) await service.stop().catch(() => {});
-    throw error;
-  }
+        if (Date.now() > until) throw new Error(`${instanceId} did not finish within ${timeoutMs / 1000} s (last: ${JSON.stringify(answer.body)})`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    },
+    close: async () => {
+      await stack.stop();
+      rmSync(journalFile, { force: true });
+    },
+  };
 }
 
 /** The in-process host in virtual time, with the same app, jobs and probes. */
