@@ -103,12 +103,22 @@ async function main(): Promise<number> {
   }
 }
 
-/** Resolves with the exit code, or 130 on Ctrl-C / SIGTERM (the caller then stops what it started). */
+/**
+ * Resolves with the exit code, or 130 on Ctrl-C / SIGTERM (the caller then stops what it started). Later
+ * signals are absorbed while that happens: a terminal's Ctrl-C reaches npm, tsx and this process alike,
+ * and a second one must not cut the stopping short and leave the host running.
+ */
 function waitForSignalOrExit(exited: Promise<number>): Promise<number> {
   return new Promise((resolve) => {
-    const onSignal = () => resolve(130);
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
+    let signalled = false;
+    const onSignal = () => {
+      if (signalled) return;
+      signalled = true;
+      console.log("Stopping the host, the emulators and Azurite...");
+      resolve(130);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
     void exited.then(resolve);
   });
 }

@@ -74,7 +74,7 @@ export function buildLocalFunctionsHost(log: (line: string) => void = console.lo
 export async function startLocalFunctionsHost(options: LocalFunctionsHostOptions): Promise<LocalFunctionsHost> {
   buildLocalFunctionsHost((line) => (options.onOutput ? options.onOutput(line, "stdout") : console.log(line)));
   const workerCommand = [process.execPath, "--import", "tsx", join(__dirname, "worker.ts")];
-  const args = [HOST_DLL, "--app", ROOT, "--port", String(options.port)];
+  const args = [HOST_DLL, "--app", ROOT, "--port", String(options.port), "--parent-pid", String(process.pid)];
   if (options.settingsFile) args.push("--settings", options.settingsFile);
   if (options.verbose) args.push("--verbose");
   const child: ChildProcess = spawn("dotnet", [...args, "--", ...workerCommand], {

@@ -5,10 +5,11 @@
  * Key Vault emulators in real time unless the app should reach Azure, and the host itself. Used by
  * `npm start`, the conformance tests and `npm run bench`; stopped in reverse order, by PID.
  */
-import { ensureEmulatorCertificate, startAciEmulator, type AciEmulator } from "../aci-emulator";
+import { startAciEmulator, type AciEmulator } from "../aci-emulator";
 import { startKeyVaultEmulator, type KeyVaultEmulator } from "../keyvault-emulator";
 import { startAzurite, type AzuriteOptions, type RunningAzurite } from "../local/azurite";
 import { EMULATOR_RESOURCE_GROUP, EMULATOR_SUBSCRIPTION_ID } from "../local/localApp";
+import { trustBundlePath } from "../local/trust";
 import { startLocalFunctionsHost, type LocalFunctionsHost, type LocalFunctionsHostOptions } from "./index";
 
 export interface LocalStackOptions extends Omit<LocalFunctionsHostOptions, "env"> {
@@ -68,8 +69,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         IDENTITY_ENDPOINT: aci.identityEndpoint,
         IDENTITY_HEADER: aci.identityHeader,
         AZURE_TOKEN_CREDENTIALS: "ManagedIdentityCredential",
-        // Read by Node when the worker starts: the emulators' certificate (and, where set, the machine's own bundle).
-        NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? ensureEmulatorCertificate().certPath,
+        // Read by Node when the worker starts: the emulators' certificate and this machine's own extra authorities.
+        NODE_EXTRA_CA_CERTS: trustBundlePath(),
       });
       options.onStarted?.({ kind: "emulators", aci, keyVault: vault });
     }

@@ -59,14 +59,10 @@ function hostLog(level: string, category: string, message: string, invocationId?
   send({ type: "log", level, category, message, ...(invocationId ? { invocationId } : {}) });
 }
 
+/** The part of the worker's `@azure/functions-core` API that `@azure/functions` 4.x uses. */
 const core = {
-  version: "3.10.1",
-  hostVersion: "4.1045.200",
   setProgrammingModel(model: ProgrammingModel) {
     programmingModel = model;
-  },
-  getProgrammingModel() {
-    return programmingModel;
   },
   registerFunction(metadata: RegisteredFunction["metadata"], handler: RegisteredFunction["handler"]) {
     if (functions.has(metadata.name)) throw new Error(`A function with the name "${metadata.name}" has already been registered.`);

@@ -18,7 +18,7 @@ using Newtonsoft.Json.Linq;
 var options = HostOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: LocalFunctionsHost --app <dir> [--port 7071] [--settings <local.settings.json>] [--verbose] -- <worker command...>");
+    Console.Error.WriteLine("usage: LocalFunctionsHost --app <dir> [--port 7071] [--settings <local.settings.json>] [--parent-pid <pid>] [--verbose] -- <worker command...>");
     return 2;
 }
 
@@ -122,14 +122,61 @@ var workerGone = worker.WorkerExited.ContinueWith(_ =>
     Console.Error.WriteLine("The Node worker exited; stopping the host.");
     lifetime.StopApplication();
 });
+// Stopping waits for the extensions to let go of their storage leases; when storage is already gone
+// (Azurite killed first) that can take minutes of retries. The local host gives it 15 s, then exits.
+lifetime.ApplicationStopping.Register(() => _ = Task.Run(async () =>
+{
+    await Task.Delay(TimeSpan.FromSeconds(15));
+    Console.Error.WriteLine("The host did not stop within 15 s; exiting.");
+    await worker.DisposeAsync();
+    Environment.Exit(1);
+}));
+if (options.ParentPid is int parentPid)
+{
+    // Whoever started the host (npm start, a test) may be killed outright; the host must not outlive it.
+    _ = Task.Run(async () =>
+    {
+        while (!lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            await Task.Delay(1000);
+            if (!IsAlive(parentPid))
+            {
+                Console.Error.WriteLine($"The process that started the host ({parentPid}) is gone; stopping.");
+                lifetime.StopApplication();
+            }
+        }
+    });
+}
 await app.WaitForShutdownAsync();
 return workerGone.IsCompleted && !lifetime.ApplicationStopping.IsCancellationRequested ? 1 : 0;
 
-internal sealed record HostOptions(string AppRoot, int Port, string? SettingsFile, bool Verbose, string[] WorkerCommand)
+static bool IsAlive(int pid)
+{
+    // /proc/<pid>/stat: gone, or a zombie nobody reaped (state Z), means the parent has exited.
+    var stat = $"/proc/{pid}/stat";
+    if (File.Exists(stat))
+    {
+        var text = File.ReadAllText(stat);
+        var state = text[(text.LastIndexOf(')') + 2)..].FirstOrDefault();
+        return state != 'Z' && state != 'X';
+    }
+    try
+    {
+        using var process = System.Diagnostics.Process.GetProcessById(pid);
+        return !process.HasExited;
+    }
+    catch (ArgumentException)
+    {
+        return false;
+    }
+}
+
+internal sealed record HostOptions(string AppRoot, int Port, string? SettingsFile, bool Verbose, int? ParentPid, string[] WorkerCommand)
 {
     public static HostOptions? Parse(string[] args)
     {
         string? app = null, settings = null;
+        int? parentPid = null;
         var port = 7071;
         var verbose = false;
         var separator = Array.IndexOf(args, "--");
@@ -142,10 +189,11 @@ internal sealed record HostOptions(string AppRoot, int Port, string? SettingsFil
                 case "--port": port = int.Parse(args[++i]); break;
                 case "--settings": settings = args[++i]; break;
                 case "--verbose": verbose = true; break;
+                case "--parent-pid": parentPid = int.Parse(args[++i]); break;
                 default: return null;
             }
         }
-        return app is null ? null : new HostOptions(app, port, settings, verbose, args[(separator + 1)..]);
+        return app is null ? null : new HostOptions(app, port, settings, verbose, parentPid, args[(separator + 1)..]);
     }
 }
 
