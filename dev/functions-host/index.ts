@@ -89,7 +89,10 @@ export async function startLocalFunctionsHost(options: LocalFunctionsHostOptions
   const lastErrors: string[] = [];
   for (const [stream, source] of [["stdout", child.stdout], ["stderr", child.stderr]] as const) {
     createInterface({ input: source! }).on("line", (line) => {
-      if (stream === "stderr") lastErrors.splice(0, Math.max(0, lastErrors.length - 4), line);
+      if (stream === "stderr") {
+        lastErrors.push(line);
+        if (lastErrors.length > 4) lastErrors.shift();
+      }
       if (line.startsWith("Host started")) started();
       emit(line, stream);
     });

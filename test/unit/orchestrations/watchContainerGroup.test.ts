@@ -14,6 +14,19 @@ import { Orchestrations } from "../../../src/runs/contracts";
 
 const T0 = Date.parse("2026-01-01T00:00:00Z");
 
+function watchInput(deadlineAfterMs: number): WatchInput {
+  return {
+    ref: { jobId: "job", runId: "run", attempt: 1, groupName: "group" },
+    redact: [],
+    createdAt: T0,
+    deadline: T0 + deadlineAfterMs,
+    cursor: START_OF_LOG,
+    previousPhase: null,
+    polls: 0,
+    failingSince: null,
+  };
+}
+
 async function watchUntilDeadline(deadlineAfterMs: number, armCallMs: number): Promise<{ result: WatchResult; looks: number[] }> {
   const clock = new VirtualClock(T0);
   const host = new DurableHost({ clock });
@@ -24,17 +37,7 @@ async function watchUntilDeadline(deadlineAfterMs: number, armCallMs: number): P
     clock.advanceBy(armCallMs);
     return { kind: "observed", state: { phase: "running" }, provisioningState: "Succeeded", restartCount: 0, events: [], cursor: START_OF_LOG };
   });
-  const input: WatchInput = {
-    ref: { jobId: "job", runId: "run", attempt: 1, groupName: "group" },
-    redact: [],
-    createdAt: T0,
-    deadline: T0 + deadlineAfterMs,
-    cursor: START_OF_LOG,
-    previousPhase: null,
-    polls: 0,
-    failingSince: null,
-  };
-  await host.client.startNew(Orchestrations.watchContainerGroup, { instanceId: "watch", input });
+  await host.client.startNew(Orchestrations.watchContainerGroup, { instanceId: "watch", input: watchInput(deadlineAfterMs) });
   const status = await host.waitForCompletion("watch");
   host.dispose();
   return { result: status.output as WatchResult, looks };
@@ -63,17 +66,7 @@ describe("watchContainerGroup at its deadline", () => {
       const state = calls < 2 ? ({ phase: "running" } as const) : ({ phase: "exited", exitCode: 0, detailStatus: "Completed", oomKilled: false } as const);
       return { kind: "observed", state, provisioningState: "Succeeded", restartCount: 0, events: [], cursor: START_OF_LOG };
     });
-    const input: WatchInput = {
-      ref: { jobId: "job", runId: "run", attempt: 1, groupName: "group" },
-      redact: [],
-      createdAt: T0,
-      deadline: T0 + 15_500,
-      cursor: START_OF_LOG,
-      previousPhase: null,
-      polls: 0,
-      failingSince: null,
-    };
-    await host.client.startNew(Orchestrations.watchContainerGroup, { instanceId: "watch", input });
+    await host.client.startNew(Orchestrations.watchContainerGroup, { instanceId: "watch", input: watchInput(15_500) });
     const result = (await host.waitForCompletion("watch")).output as WatchResult;
     host.dispose();
     expect(result.kind).toBe("finished");
