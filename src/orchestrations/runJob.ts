@@ -429,6 +429,15 @@ function endingOf(job: JobSpec, container: ContainerSpec, observed: Observed, st
   }
 }
 
+/**
+ * Joins the parts of a run's detail into sentences. A part that another follows gets a full stop when it
+ * has none: an attempt's detail often ends with Azure's own message, which may not.
+ */
+function sentences(...parts: string[]): string {
+  const present = parts.map((part) => part.trim()).filter((part) => part.length > 0);
+  return present.map((part, i) => (i < present.length - 1 && !/[.!?]["')\]]?$/u.test(part) ? `${part}.` : part)).join(" ");
+}
+
 function summarise(
   input: RunInput,
   attempts: readonly AttemptRecord[],
@@ -438,14 +447,14 @@ function summarise(
   lines: readonly string[] | undefined,
 ): RunResult {
   const last = attempts.at(-1)!;
-  const tries = attempts.length > 1 ? ` All ${attempts.length} attempts failed.` : "";
+  const tries = attempts.length > 1 ? `All ${attempts.length} attempts failed.` : "";
   const leaked = attempts.filter((a) => a.cleanup === "failed").map((a) => a.groupName);
-  const leakNote = leaked.length > 0 ? ` Not cleaned up: ${leaked.join(", ")}.` : "";
+  const leakNote = leaked.length > 0 ? `Not cleaned up: ${leaked.join(", ")}.` : "";
   return {
     runId: input.runId,
     jobId: input.job.id,
     status: last.outcome,
-    detail: `${last.detail}${last.outcome === "failed" ? tries : ""}${note}${leakNote}`.trim(),
+    detail: sentences(last.detail, last.outcome === "failed" ? tries : "", note, leakNote),
     ...(last.exitCode === undefined ? {} : { exitCode: last.exitCode }),
     trigger: input.trigger,
     startedAt: new Date(startedAt).toISOString(),

@@ -17,6 +17,7 @@ const jobs = [
   { id: "exits_3", retries: 1, retryDelay: "1m", container: { image: "test/exit:3" } },
   { id: "provisioning_fails", retries: 0, container: { image: "test/no-capacity" } },
   { id: "pull_fails", container: { image: "test/private:1" } },
+  { id: "pull_retried", retries: 1, retryDelay: "1m", container: { image: "test/private:2" } },
   { id: "runs_forever", timeout: "10m", container: { image: "test/forever" } },
   { id: "whole_day", timeout: "26h", container: { image: "test/day" } },
   { id: "oom", container: { image: "test/hungry" } },
@@ -145,6 +146,13 @@ describe("failures and retries", () => {
     expect(result.attempts[0]).toMatchObject({ outcome: "failed", reason: "imagePull", cleanup: "deleted" });
     expect(result.detail).toMatch(/pull access denied/u);
     expect(Date.parse(result.finishedAt) - Date.parse(result.startedAt)).toBeLessThan(HOUR);
+  });
+
+  it("keeps the attempts' count a sentence of its own after a detail that ends with Azure's message", async () => {
+    h.app.emulator!.setBehaviour("test/private:2", { pullFailure: { message: "pull access denied for test/private" } });
+    const { result } = await h.run("pull_retried");
+    expect(result.attempts).toHaveLength(2);
+    expect(result.detail).toBe('The image could not be pulled: Failed to pull image "test/private:2": pull access denied for test/private. All 2 attempts failed.');
   });
 
   it("names an out-of-memory kill", async () => {
