@@ -60,17 +60,17 @@ function failureDetailsFrom(message: string, stack: string | undefined): Failure
 
 /**
  * `TaskFailed.Details` as the extension writes it for an out-of-process activity (Newtonsoft with type
- * names; measured by test/conformance): a System.Exception (serialized as ISerializable) whose message is
- * the friendly message, wrapping the host's RpcException (serialized by its public properties).
+ * names; measured by test/conformance): a System.Exception (serialized as ISerializable) with the
+ * activity's message, wrapping the host's RpcException (serialized by its public properties).
  */
-function failureDetailsJson(friendly: string, rpcMessage: string, message: string, stack: string): string {
+function failureDetailsJson(message: string, stack: string): string {
   const rpcException = {
     $type: "Microsoft.Azure.WebJobs.Script.Workers.Rpc.RpcException, Microsoft.Azure.WebJobs.Script",
     IsUserException: false,
     RemoteStackTrace: stack,
     RemoteMessage: message,
     RemoteTypeName: null,
-    Message: rpcMessage,
+    Message: `Result: Failure\nException: ${message}\nStack: ${stack}`,
     Data: { $type: "System.Collections.ListDictionaryInternal, System.Private.CoreLib" },
     InnerException: null,
     HelpLink: null,
@@ -81,7 +81,7 @@ function failureDetailsJson(friendly: string, rpcMessage: string, message: strin
   return JSON.stringify({
     $type: "System.Exception, System.Private.CoreLib",
     ClassName: "System.Exception",
-    Message: friendly,
+    Message: message,
     Data: null,
     InnerException: rpcException,
     HelpURL: null,
@@ -108,9 +108,7 @@ export function activityFailure(at: number, taskScheduledId: number, activityNam
   const error = thrown instanceof Error ? thrown : new Error(String(thrown));
   const failureDetails = failureDetailsFrom(error.message, error.stack);
   if (failureDetails) return taskFailed(at, taskScheduledId, `Activity function '${activityName}' failed: ${failureDetails.ErrorMessage}`, error.stack ?? null, failureDetails);
-  const stack = error.stack ?? "";
-  const rpcMessage = `Result: Failure\nException: ${error.message}\nStack: ${stack}`;
-  const details = failureDetailsJson(error.message, rpcMessage, error.message, stack);
+  const details = failureDetailsJson(error.message, error.stack ?? "");
   return taskFailed(at, taskScheduledId, `Activity function '${activityName}' failed: ${error.message}`, details, null);
 }
 

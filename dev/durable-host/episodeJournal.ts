@@ -1,8 +1,8 @@
 /**
  * @module
  * A journal of orchestrator episodes as the worker sees them: for each invocation of an orchestration
- * handler, the events new to it (not yet played), and what it answered (actions, output, custom status,
- * or its failure). Both the in-process host and the local Functions host's worker wrap the same
+ * handler, the events of that episode (from its OrchestratorStarted on), which events of the history were
+ * marked played, and what it answered (actions, output, custom status, or its failure). Both the in-process host and the local Functions host's worker wrap the same
  * durable-functions handler with {@link journalEpisodes}, so the conformance tests compare what the
  * real Durable extension and the imitation of it deliver, episode by episode.
  */
@@ -106,7 +106,7 @@ export function journalEpisodes(name: string, handler: OrchestrationHandler, sin
       orchestration: name,
       startedAt: episode[0]?.Timestamp,
       newEvents: episode.map(journalEvent),
-      history: history.map((event) => `${EventTypeName[event.EventType] ?? event.EventType}${event.IsPlayed ? "" : " (new)"}${process.env.ACI_JOBS_JOURNAL_TIMES ? ` @${event.Timestamp}` : ""}`),
+      history: history.map((event) => `${EventTypeName[event.EventType] ?? event.EventType}${event.IsPlayed ? "" : " (new)"}`),
     };
     try {
       const state = (await handler(binding, context)) as Record<string, unknown>;

@@ -33,7 +33,7 @@ foreach (var name in new[] { "CONTAINER_NAME", "WEBSITE_INSTANCE_ID", "WEBSITE_S
 Environment.SetEnvironmentVariable("Logging__LogLevel__Microsoft.Hosting.Lifetime", options.Verbose ? "Information" : "Warning");
 Environment.SetEnvironmentVariable("Logging__LogLevel__Microsoft.AspNetCore", options.Verbose ? "Information" : "Warning");
 var hostJson = JObject.Parse(File.ReadAllText(Path.Combine(appRoot, "host.json")));
-var settings = LocalSettings.Apply(options.SettingsFile);
+LocalSettings.Apply(options.SettingsFile);
 var stopwatch = Stopwatch.StartNew();
 
 await using var worker = new WorkerChannel(WorkerLog.Write);
@@ -200,20 +200,17 @@ internal sealed record HostOptions(string AppRoot, int Port, string? SettingsFil
 /// <summary>local.settings.json's Values become environment variables, as Core Tools applies them.</summary>
 internal static class LocalSettings
 {
-    public static IReadOnlyDictionary<string, string> Apply(string? file)
+    public static void Apply(string? file)
     {
-        if (file is null || !File.Exists(file)) return new Dictionary<string, string>();
+        if (file is null || !File.Exists(file)) return;
         var values = JObject.Parse(File.ReadAllText(file))["Values"] as JObject ?? new JObject();
-        var applied = new Dictionary<string, string>();
         foreach (var property in values.Properties())
         {
             var value = property.Value.Type == JTokenType.Null ? "" : property.Value.ToString();
             // Core Tools: a variable already set in the environment wins over local.settings.json.
             if (Environment.GetEnvironmentVariable(property.Name) is not null) continue;
             Environment.SetEnvironmentVariable(property.Name, value);
-            applied[property.Name] = value;
         }
-        return applied;
     }
 }
 
