@@ -4,8 +4,15 @@
  * NCRONTAB (as the Functions timer trigger wants); everything is normalised to NCRONTAB, evaluated in
  * UTC: time zones are not supported for timer triggers on Linux Consumption and Flex Consumption
  * (durable-functions.md §14).
+ *
+ * Schedules are evaluated here exactly as the Functions host evaluates the timer trigger's expression,
+ * with the NCrontab library (github.com/atifaziz/NCrontab): fields are parsed as `NCrontab/CrontabFieldImpl.cs`
+ * and `CrontabField.cs` do, and an occurrence is a second that every field allows, day-of-month AND
+ * day-of-week, which is what `TryGetNextOccurrence` in `NCrontab/CrontabSchedule.cs` finds. Expressions
+ * that NCrontab reads against cron habits (a backwards range, step 0, a name prefix), that a DAG's cron
+ * would read differently, or on which the library versions the host may load disagree, are refused.
+ * test/unit/jobs/ncrontabGolden.test.ts checks all of this against the real library.
  */
-import { CronExpressionParser } from "cron-parser";
 
 /** Airflow's schedule presets, as NCRONTAB (`{second} {minute} {hour} {day} {month} {day-of-week}`). */
 const PRESETS: Readonly<Record<string, string>> = {
@@ -19,10 +26,38 @@ const PRESETS: Readonly<Record<string, string>> = {
   "@annually": "0 0 0 1 1 *",
 };
 
-// cron-parser also understands L, #, H and ?, which the Functions host's NCRONTAB does not: allow only
-// digits, * , / - and the three-letter month and day names.
-const NAMES = /JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|SUN|MON|TUE|WED|THU|FRI|SAT/giu;
-const isNcrontabField = (field: string) => /^[\d*,/-]+$/u.test(field.replace(NAMES, "0"));
+interface FieldKind {
+  readonly name: string;
+  readonly min: number;
+  readonly max: number;
+  /** Full names, from `min` on; NCrontab accepts any prefix of them, we accept the first three letters. */
+  readonly names?: readonly string[];
+}
+
+const FIELD_KINDS: readonly FieldKind[] = [
+  { name: "second", min: 0, max: 59 },
+  { name: "minute", min: 0, max: 59 },
+  { name: "hour", min: 0, max: 23 },
+  { name: "day-of-month", min: 1, max: 31 },
+  {
+    name: "month",
+    min: 1,
+    max: 12,
+    names: ["JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY", "AUGUST", "SEPTEMBER", "OCTOBER", "NOVEMBER", "DECEMBER"],
+  },
+  // NCrontab's day of week is 0-6 with Sunday 0; it refuses 7.
+  { name: "day-of-week", min: 0, max: 6, names: ["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"] },
+];
+
+/** The values each field allows, ascending. */
+interface Schedule {
+  readonly seconds: readonly number[];
+  readonly minutes: readonly number[];
+  readonly hours: readonly number[];
+  readonly days: readonly number[];
+  readonly months: readonly number[];
+  readonly daysOfWeek: readonly number[];
+}
 
 export type ScheduleParse = { ok: true; ncrontab: string } | { ok: false; reason: string };
 
@@ -38,21 +73,50 @@ export function toNcrontab(expression: string): ScheduleParse {
   if (fields.length !== 5 && fields.length !== 6) {
     return { ok: false, reason: `"${trimmed}" has ${fields.length} fields; write 6 (NCRONTAB, seconds first) or 5 (cron)` };
   }
-  const bad = fields.find((field) => !isNcrontabField(field));
-  if (bad !== undefined) return { ok: false, reason: `field "${bad}" uses syntax NCRONTAB does not support` };
   const ncrontab = (fields.length === 5 ? ["0", ...fields] : fields).join(" ");
-  try {
-    CronExpressionParser.parse(ncrontab, { tz: "UTC" });
-  } catch (error) {
-    return { ok: false, reason: `"${trimmed}" is not a valid schedule: ${(error as Error).message}` };
+  const lacking = ncrontab.split(" ").find((field, index) => usesSyntaxNcrontabLacks(field, FIELD_KINDS[index]));
+  if (lacking !== undefined) return { ok: false, reason: `field "${lacking}" uses syntax NCRONTAB does not support` };
+  const schedule = parseNcrontab(ncrontab);
+  if (typeof schedule === "string") return { ok: false, reason: `"${trimmed}" is not a valid schedule: ${schedule}` };
+
+  // Vixie cron and Airflow's croniter run on days matching either day field; NCrontab needs both.
+  const [dayOfMonth, , dayOfWeek] = fields.slice(-3);
+  if (fields.length === 5 && dayOfMonth !== "*" && dayOfWeek !== "*") {
+    return {
+      ok: false,
+      reason:
+        `"${trimmed}" restricts both day of month and day of week: cron runs on days that match either, ` +
+        `the Functions host only on days that match both. If both is meant, write the 6-field "0 ${trimmed}"`,
+    };
+  }
+  // Before 3.3.3 NCrontab keeps the second it found when it moves on to a later minute or hour
+  // (atifaziz/NCrontab#90): with one second, or every minute and hour, the versions agree.
+  const everyMinuteAndHour = schedule.minutes.length === 60 && schedule.hours.length === 24;
+  if (schedule.seconds.length > 1 && !everyMinuteAndHour) {
+    return {
+      ok: false,
+      reason:
+        `"${trimmed}" fires at several seconds within restricted minutes or hours, where NCrontab before 3.3.3 ` +
+        `(the local host's) picks a later first firing than 3.3.3 (Azure's); use a single second, or * for minutes and hours`,
+    };
+  }
+  if (!hasCalendarDate(schedule)) {
+    return { ok: false, reason: `"${trimmed}" never fires: none of its months has any of its days of the month` };
   }
   return { ok: true, ncrontab };
 }
 
 /** The next `count` fire times strictly after `after`. */
 export function nextOccurrences(ncrontab: string, after: Date, count: number): Date[] {
-  const expression = CronExpressionParser.parse(ncrontab, { tz: "UTC", currentDate: after });
-  return expression.take(count).map((date) => date.toDate());
+  const schedule = validSchedule(ncrontab);
+  const occurrences: Date[] = [];
+  for (let previous = after; occurrences.length < count; ) {
+    const next = firstAfter(schedule, previous);
+    if (!next) break;
+    occurrences.push(next);
+    previous = next;
+  }
+  return occurrences;
 }
 
 /**
@@ -62,12 +126,163 @@ export function nextOccurrences(ncrontab: string, after: Date, count: number): D
  * within a minute and less than half the schedule's period, belongs to that occurrence.
  */
 export function scheduleSlot(ncrontab: string, firedAt: Date): Date {
-  const fromJustAfter = CronExpressionParser.parse(ncrontab, { tz: "UTC", currentDate: new Date(firedAt.getTime() + 1) });
-  const previous = fromJustAfter.prev().toDate();
-  const next = CronExpressionParser.parse(ncrontab, { tz: "UTC", currentDate: firedAt }).next().toDate();
+  const schedule = validSchedule(ncrontab);
+  const previous = lastAtOrBefore(schedule, firedAt);
+  const next = firstAfter(schedule, firedAt);
+  if (!previous || !next) throw new Error(`schedule "${ncrontab}" has no occurrence around ${firedAt.toISOString()}`);
   const earlyBy = next.getTime() - firedAt.getTime();
   const tolerance = Math.min(EARLY_FIRING_TOLERANCE_MS, (next.getTime() - previous.getTime()) / 2);
   return earlyBy > 0 && earlyBy <= tolerance ? next : previous;
 }
 
 const EARLY_FIRING_TOLERANCE_MS = 60_000;
+
+// Parsing ---------------------------------------------------------------------------------------------
+
+/** Cron extensions NCrontab lacks (L, W, #, ?, H), and names in a field that has none or other ones. */
+function usesSyntaxNcrontabLacks(field: string, kind: FieldKind | undefined): boolean {
+  if (!/^[0-9A-Za-z*,/-]+$/u.test(field)) return true;
+  const words = field.match(/[A-Za-z]+/gu) ?? [];
+  return words.some((word) => !kind?.names?.some((name) => name.startsWith(word.toUpperCase())));
+}
+
+/** The schedule, or the reason NCrontab refuses it or we do. */
+function parseNcrontab(ncrontab: string): Schedule | string {
+  const fields = ncrontab.split(" ");
+  if (fields.length !== 6) return "NCRONTAB has 6 fields";
+  const values: number[][] = [];
+  for (const [index, kind] of FIELD_KINDS.entries()) {
+    const parsed = parseField(fields[index] ?? "", kind);
+    if (typeof parsed === "string") return parsed;
+    values.push(parsed);
+  }
+  const [seconds = [], minutes = [], hours = [], days = [], months = [], daysOfWeek = []] = values;
+  return { seconds, minutes, hours, days, months, daysOfWeek };
+}
+
+// A list item: `*`, a value or a range, each optionally stepped. NCrontab's own parser is looser (it reads
+// `*/-1` as `*`); anything it would read but this does not match is refused.
+const ITEM = /^(?:(?<star>\*)|(?<first>[0-9A-Za-z]+)(?:-(?<last>[0-9A-Za-z]+))?)(?:\/(?<step>\d+))?$/u;
+
+/** The field's values, ascending, or the reason it is refused. */
+function parseField(field: string, kind: FieldKind): number[] | string {
+  const values = new Set<number>();
+  for (const item of field.split(",")) {
+    if (item === "") return `the ${kind.name} field "${field}" has an empty list item`;
+    const groups = ITEM.exec(item)?.groups;
+    if (!groups) return `"${item}" in the ${kind.name} field is not *, a value or a range (each optionally /step)`;
+    const step = groups.step === undefined ? 1 : Number(groups.step);
+    if (step === 0) return `step 0 in "${item}" (NCrontab reads it as step 1)`;
+    let first = kind.min;
+    let last = kind.max;
+    if (!groups.star) {
+      const firstValue = parseValue(groups.first ?? "", kind);
+      if (typeof firstValue === "string") return firstValue;
+      // NCrontab reads `5/10` as 5 to the end of the field, every 10th.
+      const lastValue = groups.last !== undefined ? parseValue(groups.last, kind) : groups.step !== undefined ? kind.max : firstValue;
+      if (typeof lastValue === "string") return lastValue;
+      if (firstValue > lastValue) {
+        // NCrontab swaps the ends (CrontabField.Accumulate), which is never what a wrapping range means.
+        const wrapped = `${firstValue}-${kind.max},${kind.min}-${lastValue}`;
+        return `the range "${item}" runs backwards (NCrontab would read ${lastValue}-${firstValue}); for one that wraps write ${wrapped}`;
+      }
+      [first, last] = [firstValue, lastValue];
+    }
+    for (let value = first; value <= last; value += step) values.add(value);
+  }
+  return [...values].sort((a, b) => a - b);
+}
+
+function parseValue(token: string, kind: FieldKind): number | string {
+  if (/^\d+$/u.test(token)) {
+    const value = Number(token);
+    if (value >= kind.min && value <= kind.max) return value;
+    const sunday = kind.name === "day-of-week" && value === 7 ? "; Sunday is 0 or SUN" : "";
+    return `${token} is out of range for the ${kind.name} field (${kind.min}-${kind.max})${sunday}`;
+  }
+  const upper = token.toUpperCase();
+  const names = kind.names ?? [];
+  const index = /^[A-Z]+$/u.test(upper) ? names.findIndex((name) => name.startsWith(upper)) : -1;
+  if (index < 0) return `"${token}" in the ${kind.name} field is neither a number nor a name`;
+  // NCrontab takes any prefix of a full name (CrontabFieldImpl.ParseValue), "J" for January: we take three letters.
+  if (upper.length !== 3) return `write "${token}" as ${names[index]?.slice(0, 3)}: names take their first three letters`;
+  return kind.min + index;
+}
+
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Whether some month of the schedule has one of its days (Feb 29 counts). Every such date falls on each day of the week within 400 years. */
+function hasCalendarDate(schedule: Schedule): boolean {
+  return schedule.months.some((month) => schedule.days.some((day) => day <= (DAYS_IN_MONTH[month - 1] ?? 0)));
+}
+
+function validSchedule(ncrontab: string): Schedule {
+  const parsed = parseNcrontab(ncrontab);
+  if (typeof parsed === "string") throw new Error(`"${ncrontab}" is not a valid NCRONTAB: ${parsed}`);
+  return parsed;
+}
+
+// Evaluation ------------------------------------------------------------------------------------------
+
+const DAY_MS = 86_400_000;
+// The Gregorian calendar repeats every 400 years; a schedule that has not fired in that span never will.
+const SEARCH_DAYS = 146_097 + 1;
+
+const matchesDate = (schedule: Schedule, day: Date) =>
+  schedule.months.includes(day.getUTCMonth() + 1) && schedule.days.includes(day.getUTCDate()) && schedule.daysOfWeek.includes(day.getUTCDay());
+
+/** The first occurrence strictly after `after`. NCrontab ignores the base time's milliseconds, and occurrences are whole seconds. */
+function firstAfter(schedule: Schedule, after: Date): Date | undefined {
+  const from = Math.floor(after.getTime() / 1000) * 1000 + 1000;
+  let dayStart = from - mod(from, DAY_MS);
+  let earliestSecond = (from - dayStart) / 1000;
+  for (let day = 0; day < SEARCH_DAYS; day++, dayStart += DAY_MS, earliestSecond = 0) {
+    if (!matchesDate(schedule, new Date(dayStart))) continue;
+    const second = firstSecondOfDay(schedule, earliestSecond);
+    if (second !== undefined) return new Date(dayStart + second * 1000);
+  }
+  return undefined;
+}
+
+/** The last occurrence at or before `at`. */
+function lastAtOrBefore(schedule: Schedule, at: Date): Date | undefined {
+  const until = Math.floor(at.getTime() / 1000) * 1000;
+  let dayStart = until - mod(until, DAY_MS);
+  let latestSecond = (until - dayStart) / 1000;
+  for (let day = 0; day < SEARCH_DAYS; day++, dayStart -= DAY_MS, latestSecond = 86_399) {
+    if (!matchesDate(schedule, new Date(dayStart))) continue;
+    const second = lastSecondOfDay(schedule, latestSecond);
+    if (second !== undefined) return new Date(dayStart + second * 1000);
+  }
+  return undefined;
+}
+
+/** The schedule's first second of a day (0-86399) at or after `earliest`. */
+function firstSecondOfDay(schedule: Schedule, earliest: number): number | undefined {
+  for (const hour of schedule.hours) {
+    if ((hour + 1) * 3600 <= earliest) continue;
+    for (const minute of schedule.minutes) {
+      const minuteStart = hour * 3600 + minute * 60;
+      if (minuteStart + 60 <= earliest) continue;
+      const second = schedule.seconds.find((value) => minuteStart + value >= earliest);
+      if (second !== undefined) return minuteStart + second;
+    }
+  }
+  return undefined;
+}
+
+/** The schedule's last second of a day at or before `latest`. */
+function lastSecondOfDay(schedule: Schedule, latest: number): number | undefined {
+  for (const hour of schedule.hours.toReversed()) {
+    if (hour * 3600 > latest) continue;
+    for (const minute of schedule.minutes.toReversed()) {
+      const minuteStart = hour * 3600 + minute * 60;
+      if (minuteStart > latest) continue;
+      const second = schedule.seconds.findLast((value) => minuteStart + value <= latest);
+      if (second !== undefined) return minuteStart + second;
+    }
+  }
+  return undefined;
+}
+
+const mod = (value: number, divisor: number) => ((value % divisor) + divisor) % divisor;

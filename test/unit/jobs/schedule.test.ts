@@ -102,3 +102,80 @@ describe("scheduleSlot", () => {
     expect(scheduleSlot("*/10 * * * * *", new Date("2026-03-01T00:00:19.999Z")).toISOString()).toBe("2026-03-01T00:00:20.000Z");
   });
 });
+
+// What the Functions host's NCrontab does differently from Vixie cron; ncrontabGolden.test.ts checks these
+// and many more against the real library.
+describe("NCrontab semantics", () => {
+  it("runs only on days that match both day of month and day of week (a 6-field NCRONTAB)", () => {
+    expect(toNcrontab("0 0 0 13 * FRI")).toEqual({ ok: true, ncrontab: "0 0 0 13 * FRI" });
+    expect(iso(nextOccurrences("0 0 0 13 * FRI", new Date("2026-01-01T00:00:00Z"), 2))).toEqual([
+      "2026-02-13T00:00:00.000Z",
+      "2026-03-13T00:00:00.000Z",
+    ]);
+  });
+
+  it("refuses a 5-field cron restricting both days, which cron and the host read differently", () => {
+    expect(toNcrontab("0 9 1-7 * 1")).toEqual({
+      ok: false,
+      reason:
+        '"0 9 1-7 * 1" restricts both day of month and day of week: cron runs on days that match either, ' +
+        'the Functions host only on days that match both. If both is meant, write the 6-field "0 0 9 1-7 * 1"',
+    });
+    expect(toNcrontab("0 0 9 1-7 * 1")).toEqual({ ok: true, ncrontab: "0 0 9 1-7 * 1" });
+  });
+
+  it("refuses day of week 7 and says how to write Sunday", () => {
+    expect(toNcrontab("0 0 * * 7")).toEqual({
+      ok: false,
+      reason: '"0 0 * * 7" is not a valid schedule: 7 is out of range for the day-of-week field (0-6); Sunday is 0 or SUN',
+    });
+  });
+
+  it("refuses a range that runs backwards, which NCrontab would swap, and shows the wrapping form", () => {
+    expect(toNcrontab("0 22-2 * * *")).toEqual({
+      ok: false,
+      reason: '"0 22-2 * * *" is not a valid schedule: the range "22-2" runs backwards (NCrontab would read 2-22); for one that wraps write 22-23,0-2',
+    });
+  });
+
+  it("takes names of three letters in any case, in their own field only", () => {
+    expect(toNcrontab("0 0 * jUl sAt")).toEqual({ ok: true, ncrontab: "0 0 0 * jUl sAt" });
+    expect(toNcrontab("0 0 * * THURS")).toMatchObject({ ok: false, reason: expect.stringContaining('write "THURS" as THU') });
+    expect(toNcrontab("0 0 * MON *")).toEqual({ ok: false, reason: 'field "MON" uses syntax NCRONTAB does not support' });
+  });
+
+  it("steps from a single value to the end of the field", () => {
+    expect(iso(nextOccurrences("0 50/5 * * * *", new Date("2026-03-01T00:00:00Z"), 3))).toEqual([
+      "2026-03-01T00:50:00.000Z",
+      "2026-03-01T00:55:00.000Z",
+      "2026-03-01T01:50:00.000Z",
+    ]);
+  });
+
+  it("fires on Feb 29 only in leap years, and each weekday's Feb 29 comes", () => {
+    expect(iso(nextOccurrences("0 0 0 29 2 *", new Date("2026-01-01T00:00:00Z"), 2))).toEqual(["2028-02-29T00:00:00.000Z", "2032-02-29T00:00:00.000Z"]);
+    for (let dayOfWeek = 0; dayOfWeek <= 6; dayOfWeek++) {
+      const [next] = nextOccurrences(`0 0 0 29 2 ${dayOfWeek}`, new Date("2026-01-01T00:00:00Z"), 1);
+      expect(next && [next.getUTCMonth(), next.getUTCDate(), next.getUTCDay()], `weekday ${dayOfWeek}`).toEqual([1, 29, dayOfWeek]);
+    }
+  });
+
+  it("refuses a schedule whose dates never come", () => {
+    expect(toNcrontab("0 0 31 4,6,9,11 *")).toEqual({ ok: false, reason: '"0 0 31 4,6,9,11 *" never fires: none of its months has any of its days of the month' });
+  });
+
+  it("refuses several seconds within restricted minutes, where the host's library versions disagree", () => {
+    expect(toNcrontab("0,30 15 * * * *")).toMatchObject({ ok: false, reason: expect.stringContaining("several seconds within restricted minutes or hours") });
+    expect(toNcrontab("0,30 * * * * *")).toEqual({ ok: true, ncrontab: "0,30 * * * * *" });
+  });
+
+  it("maps a firing to a sparse schedule's slot", () => {
+    expect(scheduleSlot("0 0 0 29 2 *", new Date("2028-02-29T00:00:00.020Z")).toISOString()).toBe("2028-02-29T00:00:00.000Z");
+    expect(scheduleSlot("0 0 0 29 2 *", new Date("2028-02-28T23:59:59.990Z")).toISOString()).toBe("2028-02-29T00:00:00.000Z");
+    expect(scheduleSlot("0 0 0 29 2 *", new Date("2031-07-01T00:00:00Z")).toISOString()).toBe("2028-02-29T00:00:00.000Z");
+  });
+
+  it("throws for an expression toNcrontab would refuse: callers pass only its output", () => {
+    expect(() => nextOccurrences("0 0 0 * * 7", new Date(), 1)).toThrow(/not a valid NCRONTAB/u);
+  });
+});
