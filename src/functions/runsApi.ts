@@ -13,7 +13,7 @@ import { formatDuration } from "../jobs/duration";
 import { HttpError, withProblemResponses } from "../http/problem";
 import { Orchestrations, watchInstanceId, type RunInput, type RunProgress } from "../runs/contracts";
 import type { RunSlots } from "../runs/runSlots";
-import { findRun, newRunId, startRun, type RunClient } from "../runs/startRun";
+import { findRun, isRunIdOf, newRunId, startRun, type RunClient } from "../runs/startRun";
 import { toRunView } from "../runs/runView";
 
 export interface RunsApiDeps {
@@ -32,7 +32,7 @@ export function createStartRunHandler(deps: RunsApiDeps) {
       // and merged onto a copy of the job before anything starts.
       const applied = applyRunOverrides(job, await readJsonBody(request));
       if (!applied.ok) {
-        throw new HttpError(400, `The request body is not a valid run request: ${applied.problems.map((p) => p.message).join("; ")}.`, {
+        throw new HttpError(400, `The request body is not a valid run request: ${summarise(applied.problems.map((p) => p.message))}.`, {
           errors: applied.problems,
         });
       }
@@ -49,8 +49,10 @@ export function createStartRunHandler(deps: RunsApiDeps) {
         slots: deps.slots,
         ...(applied.overrides ? { overrides: applied.overrides } : {}),
       });
-      if (!outcome.started) {
-        const active = outcome.reason === "limitReached" ? outcome.activeRunIds : [outcome.runId];
+      // The id is this request's own (random), so a run that "already exists" is this one: its start went
+      // through and only the answer failed.
+      if (!outcome.started && outcome.reason === "limitReached") {
+        const active = outcome.activeRunIds;
         context.log(`not starting a run of ${job.id}: ${active.length} active run(s) (${active.join(", ")}), limit ${job.maxActiveRuns}`);
         throw new HttpError(409, `Job ${job.id} allows at most ${job.maxActiveRuns} active run(s) and that many are active.`, {
           activeRuns: active,
@@ -74,6 +76,14 @@ export function createGetRunHandler(deps: RunsApiDeps) {
     async (request: HttpRequest, client: RunClient, _context: InvocationContext): Promise<HttpResponseInit> => {
       const job = requireJob(deps.jobs, request.params.job);
       const runId = request.params.runId ?? "";
+      // Only ids this app could have given reach the Durable client (src/runs/startRun.ts, isRunIdOf).
+      // Anything else is not echoed: it may be long, or crafted to look like something in a log.
+      if (!isRunIdOf(job.id, runId)) {
+        throw new HttpError(
+          404,
+          `Job ${job.id} has no run with that id. Run ids look like ${job.id}-20261128T093012Z-1a2b3c4d or ${job.id}-scheduled-20261128T000000Z.`,
+        );
+      }
       const status = await findRun(client, runId);
       const input = status?.input as RunInput | undefined;
       if (!status || status.name !== Orchestrations.runJob || input?.job.id !== job.id) {
@@ -127,15 +137,61 @@ function requireJob(jobs: JobRegistry, id: string | undefined): JobSpec {
   return job;
 }
 
-/** The body as JSON, or undefined when there is none. */
+/**
+ * Largest run request body: 64 KiB. Ours: it holds the largest valid request (a command of up to
+ * 64 KiB, or up to 100 environment values) with room for JSON, and is far below the host's own limit.
+ */
+export const MAX_RUN_REQUEST_BYTES = 64 * 1024;
+
+/** The body as JSON, or undefined when there is none; over {@link MAX_RUN_REQUEST_BYTES}, a 413. */
 async function readJsonBody(request: HttpRequest): Promise<unknown> {
-  const text = await request.text();
+  const text = await readBoundedText(request, MAX_RUN_REQUEST_BYTES);
   if (text.trim() === "") return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {
     throw new HttpError(400, "The request body is not valid JSON.");
   }
+}
+
+/**
+ * The body as UTF-8 text, refused with 413 when it is longer than `limit` bytes: at once when
+ * Content-Length says so, otherwise as soon as the bytes read pass the limit (a missing or wrong
+ * Content-Length does not let a larger body through).
+ */
+async function readBoundedText(request: HttpRequest, limit: number): Promise<string> {
+  const tooLarge = () => new HttpError(413, `The request body is larger than ${limit / 1024} KiB, the most a run request may have.`);
+  const declared = request.headers.get("content-length")?.trim();
+  if (declared && /^[0-9]+$/u.test(declared) && Number(declared) > limit) throw tooLarge();
+  const body = request.body;
+  if (!body) return "";
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = (await reader.read()) as { done: boolean; value?: Uint8Array };
+      if (done) break;
+      if (!value) continue;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => undefined);
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  // As request.text() decodes: UTF-8, a leading BOM dropped, bad bytes replaced.
+  return new TextDecoder().decode(Buffer.concat(chunks, size));
+}
+
+/** The first few problems joined for `detail`, and how many more `errors` has. */
+function summarise(messages: readonly string[]): string {
+  const shown = 5;
+  const head = messages.slice(0, shown).join("; ");
+  return messages.length > shown ? `${head}; and ${messages.length - shown} more (see errors)` : head;
 }
 
 function runUrl(request: HttpRequest, jobId: string, runId: string): string {

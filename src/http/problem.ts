@@ -11,6 +11,7 @@ const TITLES: Readonly<Record<number, string>> = {
   404: "Not Found",
   405: "Method Not Allowed",
   409: "Conflict",
+  413: "Content Too Large",
   415: "Unsupported Media Type",
   500: "Internal Server Error",
   503: "Service Unavailable",
@@ -28,12 +29,44 @@ export class HttpError extends Error {
   }
 }
 
+/*
+ * Every reply is bounded, whatever the request was: a body of thousands of unknown keys once got a
+ * 24 MB 400. `detail` and each string of an `errors` entry are cut to a length, and `errors` lists at
+ * most MAX_LISTED_ERRORS entries, with `errorsNotListed` saying how many more there were. Our own
+ * limits, chosen so that a reply stays a few kilobytes.
+ */
+export const MAX_DETAIL_LENGTH = 1_000;
+export const MAX_LISTED_ERRORS = 20;
+export const MAX_ERROR_TEXT_LENGTH = 300;
+
 export function problem(status: number, detail: string, extensions: Readonly<Record<string, unknown>> = {}): HttpResponseInit {
   return {
     status,
     headers: { "content-type": "application/problem+json" },
-    jsonBody: { type: "about:blank", title: TITLES[status] ?? "Error", status, detail, ...extensions },
+    jsonBody: { type: "about:blank", title: TITLES[status] ?? "Error", status, detail: cut(detail, MAX_DETAIL_LENGTH), ...boundedExtensions(extensions) },
   };
+}
+
+/** `text` cut to at most `max` characters, ending in "…" when cut (never inside a surrogate pair). */
+export function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${text.slice(0, end)}…`;
+}
+
+function boundedExtensions(extensions: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const { errors } = extensions;
+  if (!Array.isArray(errors)) return { ...extensions };
+  const listed = errors.slice(0, MAX_LISTED_ERRORS).map(boundedEntry);
+  return { ...extensions, errors: listed, ...(errors.length > listed.length ? { errorsNotListed: errors.length - listed.length } : {}) };
+}
+
+function boundedEntry(entry: unknown): unknown {
+  if (typeof entry === "string") return cut(entry, MAX_ERROR_TEXT_LENGTH);
+  if (typeof entry !== "object" || entry === null) return entry;
+  return Object.fromEntries(Object.entries(entry).map(([key, value]) => [key, typeof value === "string" ? cut(value, MAX_ERROR_TEXT_LENGTH) : value]));
 }
 
 type Handler<Args extends unknown[]> = (request: HttpRequest, ...rest: Args) => Promise<HttpResponseInit>;

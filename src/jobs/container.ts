@@ -21,16 +21,88 @@ const variableName = z.string().superRefine((name, ctx) => {
   if (problem) ctx.addIssue({ code: "custom", message: `environment variable "${name}" ${problem}` });
 });
 
+/*
+ * Size bounds. ACI documents no limit on the count or size of environment variables or command
+ * arguments; what bounds them is the request: ARM takes a template of at most 4 MB with each resource
+ * definition at most 1 MB ("Resolve errors for job size exceeded", Azure Resource Manager docs), and the
+ * container's process gets them through execve(2), which refuses one argument or NAME=value string over
+ * 128 KiB (MAX_ARG_STRLEN) and all of them together over a quarter of the stack limit (2 MB by default).
+ * The bounds below are ours, well inside all of these, so the whole group stays far under 1 MB and a run's
+ * input stays small in Durable's history. Sizes are UTF-8 bytes, as they travel.
+ */
+/** Environment variables in one container (plain and Key Vault references together). */
+export const MAX_ENVIRONMENT_VARIABLES = 100;
+/** Bytes of one plain environment value. */
+export const MAX_ENVIRONMENT_VALUE_BYTES = 32 * 1024;
+/** Bytes of all plain variables together, names included (a Key Vault value is sized by Key Vault). */
+export const MAX_ENVIRONMENT_BYTES = 128 * 1024;
+/** Arguments of the exec-form command. */
+export const MAX_COMMAND_ARGUMENTS = 256;
+/** Bytes of all command arguments together. */
+export const MAX_COMMAND_BYTES = 64 * 1024;
+
+/** Length of `text` in UTF-8 bytes, without encoding it. */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** The exec-form command, bounded in argument count and total size (see the bounds above). */
+export const commandSchema = z
+  .array(z.string({ message: "each argument must be a string" }), { message: "must be an array of strings (exec form)" })
+  .min(1, { message: "must have at least one element" })
+  .max(MAX_COMMAND_ARGUMENTS, { message: `may have at most ${MAX_COMMAND_ARGUMENTS} arguments` })
+  .refine((args) => args.reduce((sum, arg) => sum + utf8Length(arg), 0) <= MAX_COMMAND_BYTES, {
+    message: `may have at most ${MAX_COMMAND_BYTES / 1024} KiB of arguments in all`,
+  });
+
 /**
  * Environment variables: a string is a plain value; a Key Vault reference is sent as ACI's secureValue
  * (Airflow's `secured_variables`), never shown by ARM and redacted from captured logs.
  */
-const environment = z.record(
-  variableName,
-  z.union([z.string(), secretReferenceSchema], {
-    message: 'an environment value is a string, or a Key Vault reference such as keyVaultSecret("db-password") for a secret',
-  }),
-);
+const environment = z
+  .record(
+    variableName,
+    z.union([z.string(), secretReferenceSchema], {
+      message: 'an environment value is a string, or a Key Vault reference such as keyVaultSecret("db-password") for a secret',
+    }),
+  )
+  .superRefine((variables, ctx) => environmentSizeProblems(variables).forEach((issue) => ctx.addIssue({ code: "custom", ...issue })));
+
+/** Count and size problems of a set of environment variables; values are never quoted. */
+export function environmentSizeProblems(variables: Readonly<Record<string, unknown>>): Array<{ path: string[]; message: string }> {
+  const names = Object.keys(variables);
+  const problems: Array<{ path: string[]; message: string }> = [];
+  if (names.length > MAX_ENVIRONMENT_VARIABLES) {
+    problems.push({ path: [], message: `at most ${MAX_ENVIRONMENT_VARIABLES} environment variables (this has ${names.length})` });
+  }
+  let total = 0;
+  for (const name of names) {
+    const value = variables[name];
+    if (typeof value !== "string") continue;
+    const bytes = utf8Length(value);
+    total += utf8Length(name) + bytes;
+    if (bytes > MAX_ENVIRONMENT_VALUE_BYTES) {
+      problems.push({ path: [name], message: `an environment value may have at most ${MAX_ENVIRONMENT_VALUE_BYTES / 1024} KiB (this one has ${bytes} bytes)` });
+    }
+  }
+  if (total > MAX_ENVIRONMENT_BYTES) {
+    problems.push({ path: [], message: `the plain environment variables may have at most ${MAX_ENVIRONMENT_BYTES / 1024} KiB in all, names included (these have ${total} bytes)` });
+  }
+  return problems;
+}
 
 /** ARM resource id of a user-assigned managed identity. */
 const userAssignedIdentityId = z
@@ -204,6 +276,35 @@ const gpu = z
 const SPOT_MAX_CPU = 4;
 const SPOT_MAX_MEMORY_GB = 16;
 
+/*
+ * Resources of the group (one container per group here). At least 1 vCPU and 1 GB: "Allocate a minimum
+ * of 1 CPU and 1 GB of memory to a container group" (ACI docs, container-instances-container-groups.md,
+ * "Minimum and maximum allocation"). At most 31 vCPU / 240 GB per Standard group (aci-rest-api.md §10).
+ * In steps of 0.1: ACI refuses other memory values ("The memory requirement should be times of 0.1 GB",
+ * quoted in Azure/azure-cli#7355) and az container create takes both "accurate to one decimal place"
+ * (Azure/azure-cli, command_modules/container/_params.py). zod's number already refuses Infinity and NaN.
+ */
+export const MIN_CPU = 1;
+export const MAX_CPU = 31;
+export const MIN_MEMORY_GB = 1;
+export const MAX_MEMORY_GB = 240;
+
+const inTenths = (value: number) => Math.abs(value * 10 - Math.round(value * 10)) < 1e-9;
+
+/** vCPUs of a group: 1 to 31 in steps of 0.1. */
+export const cpuSchema = z
+  .number({ message: "cpu must be a number" })
+  .min(MIN_CPU, { message: `cpu must be at least ${MIN_CPU} vCPU (ACI's minimum for a container group)` })
+  .max(MAX_CPU, { message: `cpu must be at most ${MAX_CPU} vCPU (ACI's maximum for a Standard container group)` })
+  .refine(inTenths, { message: "cpu must be a multiple of 0.1 vCPU" });
+
+/** Memory of a group in GB: 1 to 240 in steps of 0.1. */
+export const memoryInGBSchema = z
+  .number({ message: "memoryInGB must be a number" })
+  .min(MIN_MEMORY_GB, { message: `memoryInGB must be at least ${MIN_MEMORY_GB} GB (ACI's minimum for a container group)` })
+  .max(MAX_MEMORY_GB, { message: `memoryInGB must be at most ${MAX_MEMORY_GB} GB (ACI's maximum for a Standard container group)` })
+  .refine(inTenths, { message: "memoryInGB must be a multiple of 0.1 GB (ACI refuses other values)" });
+
 export const containerSchema = z
   .object({
     /** Fixed container group name (Airflow's `name`). Omit it to get a unique name per run attempt. */
@@ -211,12 +312,12 @@ export const containerSchema = z
     /** Region (Airflow's `region`); defaults to the ACI_REGION setting. */
     region: z.string().regex(/^[a-z0-9]+$/u, { message: "region must be a region name such as eastus" }).optional(),
     image: z.string().trim().min(1, { message: "image is required" }),
-    /** vCPUs requested; Airflow's default 1.0. ACI allows up to 31 per Standard group (aci-rest-api.md §10). */
-    cpu: z.number().positive().max(31).default(1),
-    /** Memory in GB; Airflow's default 2.0. Up to 240 GB per Standard group. */
-    memoryInGB: z.number().positive().max(240).default(2),
+    /** vCPUs requested; Airflow's default 1.0. 1 to 31 in steps of 0.1 (see cpuSchema). */
+    cpu: cpuSchema.default(1),
+    /** Memory in GB; Airflow's default 2.0. 1 to 240 in steps of 0.1 (see memoryInGBSchema). */
+    memoryInGB: memoryInGBSchema.default(2),
     /** Exec-form command (Airflow's `command`); omit to run the image's entrypoint. */
-    command: z.array(z.string()).min(1).optional(),
+    command: commandSchema.optional(),
     gpu: gpu.optional(),
     environment: environment.default({}),
     /** Airflow's `registry_conn_id`, without a stored password: a managed identity or a Key Vault reference. */

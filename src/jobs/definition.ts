@@ -6,19 +6,48 @@
  */
 import { z } from "zod";
 import { environmentVariableNameProblem } from "../aci/names";
-import { containerSchema, secretReferencesOf, type ContainerSpec } from "./container";
-import { parseDuration } from "./duration";
+import { containerSchema, cpuSchema, memoryInGBSchema, MAX_ENVIRONMENT_VARIABLES, secretReferencesOf, type ContainerSpec } from "./container";
+import { MAX_DURATION_DIGITS, MAX_DURATION_LENGTH, readDuration } from "./duration";
 import { toNcrontab } from "./schedule";
 
-const duration = (what: string) =>
+/**
+ * Longest wait between attempts (retryDelay, maxRetryDelay): 24 hours, Airflow's own cap
+ * (MAX_RETRY_DELAY = [core] max_task_retry_delay, default 24 * 60 * 60 s, in apache/airflow
+ * airflow/models/abstractoperator.py). A longer wait crashed the orchestration ("Invalid time value").
+ */
+export const MAX_RETRY_DELAY_MS = 86_400_000;
+/**
+ * Longest run budget (timeout, and so containerTimeout): 6 days. ACI documents no maximum lifetime for a
+ * group; Durable Functions documents six days as the longest timer for JavaScript apps ("Timers in
+ * Durable Functions", durable-functions.md §7). Today the deadline is watched by looks at most 3 minutes
+ * apart, but a timer set at the deadline must stay valid without relying on the library's long-timer
+ * splitting. A run (and its group, and its run slot) can never outlive this.
+ */
+export const MAX_RUN_TIMEOUT_MS = 6 * 86_400_000;
+
+const duration = (what: string, max: { ms: number; text: string; why: string }) =>
   z.string().transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === undefined) {
-      ctx.addIssue({ code: "custom", message: `"${text}" is not a duration such as "90s", "5m" or "1h30m" (${what})` });
+    const read = readDuration(text);
+    if (!read.ok) {
+      const shown = text.length > MAX_DURATION_LENGTH ? `${text.slice(0, MAX_DURATION_LENGTH)}…` : text;
+      const reason =
+        read.reason === "tooLong"
+          ? `is longer than ${MAX_DURATION_LENGTH} characters`
+          : read.reason === "tooManyDigits"
+            ? `has a number of more than ${MAX_DURATION_DIGITS} digits`
+            : `is not a duration such as "90s", "5m" or "1h30m"`;
+      ctx.addIssue({ code: "custom", message: `"${shown}" ${reason} (${what})` });
       return z.NEVER;
     }
-    return ms;
+    if (read.ms > max.ms) {
+      ctx.addIssue({ code: "custom", message: `${what} must be at most ${max.text} (${max.why})` });
+      return z.NEVER;
+    }
+    return read.ms;
   });
+
+const RETRY_DELAY_MAX = { ms: MAX_RETRY_DELAY_MS, text: "24h", why: "Airflow's cap on the wait between attempts" };
+const RUN_TIMEOUT_MAX = { ms: MAX_RUN_TIMEOUT_MS, text: "6d", why: "the longest durable timer Durable Functions allows JavaScript" };
 
 const schedule = z
   .string()
@@ -63,6 +92,8 @@ export type FailureClass = (typeof FAILURE_CLASSES)[number];
 
 // Docker tag grammar: up to 128 word characters, dots and dashes, not starting with either.
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/u;
+/** Tags an allow-list may name: ours, so GET /api/jobs stays small. */
+const MAX_IMAGE_TAGS = 100;
 
 /**
  * What a caller of POST /api/jobs/{job}/runs may change for one run. Everything else is fixed by the
@@ -80,13 +111,18 @@ const overridesSchema = z
           if (problem) ctx.addIssue({ code: "custom", message: `environment variable "${name}" ${problem}` });
         }),
       )
+      // A container has at most this many variables (src/jobs/container.ts), so listing more is a mistake.
+      .max(MAX_ENVIRONMENT_VARIABLES, { message: `at most ${MAX_ENVIRONMENT_VARIABLES} environment variables` })
       .default([]),
     /** Tags of the job's image repository the caller may choose from. */
-    imageTags: z.array(z.string().regex(IMAGE_TAG, { message: "an image tag is up to 128 letters, digits, '_', '.' and '-'" })).default([]),
-    /** The caller may choose the vCPUs up to this many. */
-    cpu: z.object({ max: z.number().positive().max(31) }).strict().optional(),
-    /** The caller may choose the memory in GB up to this much. */
-    memoryInGB: z.object({ max: z.number().positive().max(240) }).strict().optional(),
+    imageTags: z
+      .array(z.string().regex(IMAGE_TAG, { message: "an image tag is up to 128 letters, digits, '_', '.' and '-'" }))
+      .max(MAX_IMAGE_TAGS, { message: `at most ${MAX_IMAGE_TAGS} image tags` })
+      .default([]),
+    /** The caller may choose the vCPUs up to this many (a value ACI accepts: 1 to 31 in steps of 0.1). */
+    cpu: z.object({ max: cpuSchema }).strict().optional(),
+    /** The caller may choose the memory in GB up to this much (1 to 240 in steps of 0.1). */
+    memoryInGB: z.object({ max: memoryInGBSchema }).strict().optional(),
   })
   .strict();
 
@@ -108,11 +144,11 @@ export const jobDefinitionSchema = z
     /** Further attempts after a failed one (Airflow's retries). */
     retries: z.number().int().min(0).max(20).default(0),
     /** Wait between attempts (Airflow's retry_delay, default 5 minutes). */
-    retryDelay: duration("retryDelay").default(300_000),
+    retryDelay: duration("retryDelay", RETRY_DELAY_MAX).default(300_000),
     /** Double the wait after each failed attempt (Airflow's retry_exponential_backoff). */
     retryExponentialBackoff: z.boolean().default(false),
     /** Upper bound of the wait between attempts (Airflow's max_retry_delay; Airflow's own cap is 24h). */
-    maxRetryDelay: duration("maxRetryDelay").default(86_400_000),
+    maxRetryDelay: duration("maxRetryDelay", RETRY_DELAY_MAX).default(86_400_000),
     /** Which failure classes use up a retry; the rest end the run at once. Default: all of them, as Airflow retries any failure. */
     retryOn: z.array(z.enum(FAILURE_CLASSES)).default([...FAILURE_CLASSES]),
     /** After a Spot eviction or a Spot capacity refusal, run the next attempt at Regular priority. */
@@ -121,12 +157,12 @@ export const jobDefinitionSchema = z
      * Budget for the whole run, all attempts included (Airflow's execution_timeout). When it runs out the
      * container group is deleted and the run ends as timed out.
      */
-    timeout: duration("timeout").default(86_400_000),
+    timeout: duration("timeout", RUN_TIMEOUT_MAX).default(86_400_000),
     /**
      * Longest one attempt's container group may exist, from create to exit (the `container_timeout` Airflow
      * documents but never implemented). Past it the group is deleted and the attempt fails as containerTimeout.
      */
-    containerTimeout: duration("containerTimeout").optional(),
+    containerTimeout: duration("containerTimeout", RUN_TIMEOUT_MAX).optional(),
     /** Delete the group after a successful attempt (Airflow's remove_on_success). Kept, its log stays readable in ACI. */
     removeOnSuccess: z.boolean().default(true),
     /** Delete the group after a failed attempt (Airflow's remove_on_error). */

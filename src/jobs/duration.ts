@@ -5,15 +5,37 @@ const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 } as c
 const DURATION = /^(?:\d+(?:ms|d|h|m|s))+$/u;
 const PART = /(\d+)(ms|d|h|m|s)/gu;
 
-/** Milliseconds in `text`, or undefined when it is not a duration such as "1h30m". */
-export function parseDuration(text: string): number | undefined {
+/**
+ * Digits one number of a duration may have. The longest useful one is six days in milliseconds
+ * ("518400000ms", 9 digits); a longer number is refused before it is converted, so no duration
+ * becomes Infinity or loses precision (a 400-digit "s" did, and was stored as null).
+ */
+export const MAX_DURATION_DIGITS = 9;
+/** Characters a duration may have, spaces included: "1d 23h 59m 59s 999ms" is 20. */
+export const MAX_DURATION_LENGTH = 40;
+
+export type DurationRead = { readonly ok: true; readonly ms: number } | { readonly ok: false; readonly reason: "syntax" | "tooLong" | "tooManyDigits" };
+
+/**
+ * Reads `text` as a duration. A result is a finite, non-negative whole number of milliseconds; how
+ * large a field may be is the field's own rule (src/jobs/definition.ts).
+ */
+export function readDuration(text: string): DurationRead {
+  if (text.length > MAX_DURATION_LENGTH) return { ok: false, reason: "tooLong" };
   const compact = text.replace(/\s+/gu, "");
-  if (!DURATION.test(compact)) return undefined;
+  if (!DURATION.test(compact)) return { ok: false, reason: "syntax" };
   let total = 0;
   for (const [, amount, unit] of compact.matchAll(PART)) {
+    if (amount!.length > MAX_DURATION_DIGITS) return { ok: false, reason: "tooManyDigits" };
     total += Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
   }
-  return total;
+  return { ok: true, ms: total };
+}
+
+/** Milliseconds in `text`, or undefined when it is not a duration such as "1h30m" (see {@link readDuration}). */
+export function parseDuration(text: string): number | undefined {
+  const read = readDuration(text);
+  return read.ok ? read.ms : undefined;
 }
 
 /** "1h30m" for 5_400_000: the inverse of {@link parseDuration}, for messages and listings. */

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import type { RunOverrides } from "../runs/contracts";
-import { containerSchema } from "./container";
+import { commandSchema, containerSchema, MAX_ENVIRONMENT_VALUE_BYTES, MAX_ENVIRONMENT_VARIABLES, utf8Length } from "./container";
 import type { JobSpec } from "./definition";
 
 /** Fields a run request may carry; whether a job lets a caller use them is its `overrides` allow-list. */
@@ -16,14 +16,27 @@ export const RUN_REQUEST_FIELDS = ["command", "environment", "imageTag", "cpu", 
 // Docker's tag grammar (as definition.ts checks the allow-list): up to 128 word characters, dots and dashes.
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/u;
 
+// The bounds of a definition (src/jobs/container.ts) apply to a request as it is read, so an oversized
+// command or environment is refused before the allow-list looks at each entry; the merged container is
+// then validated again with containerSchema (the job's own variables count towards the totals too).
 const runRequestSchema = z
   .object(
     {
-      command: z
-        .array(z.string({ message: "each argument must be a string" }), { message: "must be an array of strings (exec form)" })
-        .min(1, { message: "must have at least one element" })
+      command: commandSchema.optional(),
+      environment: z
+        .record(
+          z.string(),
+          z
+            .string({ message: "must be a string (plain values only)" })
+            .refine((value) => utf8Length(value) <= MAX_ENVIRONMENT_VALUE_BYTES, {
+              message: `may have at most ${MAX_ENVIRONMENT_VALUE_BYTES / 1024} KiB`,
+            }),
+          { message: "must be an object of names and string values" },
+        )
+        .refine((variables) => Object.keys(variables).length <= MAX_ENVIRONMENT_VARIABLES, {
+          message: `may set at most ${MAX_ENVIRONMENT_VARIABLES} variables`,
+        })
         .optional(),
-      environment: z.record(z.string(), z.string({ message: "must be a string (plain values only)" }), { message: "must be an object of names and string values" }).optional(),
       imageTag: z.string({ message: "must be a string" }).regex(IMAGE_TAG, { message: "is not an image tag (up to 128 letters, digits, '_', '.' and '-')" }).optional(),
       cpu: z.number({ message: "must be a number" }).positive({ message: "must be more than 0" }).optional(),
       memoryInGB: z.number({ message: "must be a number" }).positive({ message: "must be more than 0" }).optional(),

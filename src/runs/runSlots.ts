@@ -14,9 +14,12 @@ export type SlotClaim =
   | { readonly acquired: true; readonly slot: number }
   | { readonly acquired: false; readonly activeRunIds: readonly string[] };
 
+/** A slot holder's run: still going, over, or without an instance (not started yet, or purged). */
+export type RunState = "active" | "ended" | "notFound";
+
 export interface RunSlots {
-  /** Claims a free slot for `runId`; `isActive` tells whether a slot holder's run is still going. */
-  claim(jobId: string, runId: string, limit: number, isActive: (runId: string) => Promise<boolean>): Promise<SlotClaim>;
+  /** Claims a free slot for `runId`; `stateOf` tells whether a slot holder's run is still going. */
+  claim(jobId: string, runId: string, limit: number, stateOf: (runId: string) => Promise<RunState>): Promise<SlotClaim>;
   /** Frees the slot `runId` holds; false when it holds none (already released or taken over). */
   release(jobId: string, runId: string): Promise<boolean>;
 }
@@ -28,7 +31,8 @@ interface SlotRecord {
 
 /**
  * A run is started right after its slot is claimed, so for a moment its instance does not exist yet.
- * A holder younger than this counts as active whatever its status says.
+ * A holder younger than this whose instance is not found counts as active; one whose run has ended does
+ * not, so a run that could not release its slot blocks nobody.
  */
 const CLAIM_GRACE_MS = 5 * 60_000;
 
@@ -50,7 +54,7 @@ class BlobRunSlots implements RunSlots {
     private readonly clock: () => number,
   ) {}
 
-  async claim(jobId: string, runId: string, limit: number, isActive: (runId: string) => Promise<boolean>): Promise<SlotClaim> {
+  async claim(jobId: string, runId: string, limit: number, stateOf: (runId: string) => Promise<RunState>): Promise<SlotClaim> {
     await this.#ensureContainer();
     const record = JSON.stringify({ runId, claimedAt: new Date(this.clock()).toISOString() } satisfies SlotRecord);
     const holders: string[] = [];
@@ -68,9 +72,10 @@ class BlobRunSlots implements RunSlots {
         holders.push("(another run claiming this slot)");
         continue;
       }
-      const young = this.clock() - Date.parse(current.record.claimedAt) < CLAIM_GRACE_MS;
       if (current.record.runId === runId) return { acquired: true, slot };
-      if (young || (await isActive(current.record.runId))) {
+      const young = this.clock() - Date.parse(current.record.claimedAt) < CLAIM_GRACE_MS;
+      const holder = await stateOf(current.record.runId);
+      if (holder === "active" || (holder === "notFound" && young)) {
         holders.push(current.record.runId);
         continue;
       }

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import type * as df from "durable-functions";
 import type { JobSpec } from "../jobs/definition";
 import { Orchestrations, type RunInput, type RunOverrides, type RunTrigger } from "./contracts";
-import type { RunSlots } from "./runSlots";
+import type { RunSlots, RunState } from "./runSlots";
 
 /** The part of the Durable client that starting and reading runs needs (the in-process host provides it too). */
 export type RunClient = Pick<df.DurableClient, "startNew" | "getStatus">;
@@ -36,7 +36,7 @@ export async function startRun(request: StartRunRequest): Promise<StartOutcome> 
   const { client, job, runId } = request;
   if (await findRun(client, runId)) return { started: false, reason: "alreadyStarted", runId };
   if (request.slots) {
-    const claim = await request.slots.claim(job.id, runId, job.maxActiveRuns, (holder) => isRunActive(client, holder));
+    const claim = await request.slots.claim(job.id, runId, job.maxActiveRuns, (holder) => runState(client, holder));
     if (!claim.acquired) return { started: false, reason: "limitReached", activeRunIds: claim.activeRunIds };
   }
   const input: RunInput = {
@@ -50,11 +50,14 @@ export async function startRun(request: StartRunRequest): Promise<StartOutcome> 
   try {
     await client.startNew(Orchestrations.runJob, { instanceId: runId, input });
   } catch (error) {
-    // Give the slot back only if the run really did not start: a start that timed out may have gone
+    const existing = await findRun(client, runId).catch(() => "unknown" as const);
+    // Another firing of the same slot won the race between our check and our start (the host refuses a
+    // second instance with that id), or this very start went through and only its answer failed: either
+    // way the run exists, and it holds the slot, which names the run.
+    if (existing && existing !== "unknown") return { started: false, reason: "alreadyStarted", runId };
+    // Give the slot back only if the run really did not start: a start whose fate is unknown may have gone
     // through, and freeing its slot would let a second run in beside it.
-    if (request.slots && !(await findRun(client, runId).catch(() => "unknown"))) {
-      await request.slots.release(job.id, runId).catch(() => undefined);
-    }
+    if (request.slots && existing === undefined) await request.slots.release(job.id, runId).catch(() => undefined);
     throw error;
   }
   return { started: true, runId };
@@ -74,9 +77,11 @@ export async function findRun(client: RunClient, runId: string): Promise<df.Dura
   }
 }
 
-async function isRunActive(client: RunClient, runId: string): Promise<boolean> {
+/** Whether a slot holder's run is going, has ended, or has no instance (yet, or any more). */
+export async function runState(client: RunClient, runId: string): Promise<RunState> {
   const status = await findRun(client, runId);
-  return status !== undefined && ACTIVE.has(String(status.runtimeStatus));
+  if (status === undefined) return "notFound";
+  return ACTIVE.has(String(status.runtimeStatus)) ? "active" : "ended";
 }
 
 /** `azure_container_instances-20261128T023608Z-1a2b3c4d`: readable, sortable, unique. */
@@ -87,6 +92,24 @@ export function newRunId(jobId: string, at: Date): string {
 /** One id per schedule slot, so a slot can never start two runs. */
 export function scheduledRunId(jobId: string, slot: Date): string {
   return `${jobId}-scheduled-${compactTime(slot)}`;
+}
+
+// The two shapes above, after the job id: "-20261128T023608Z-1a2b3c4d" and "-scheduled-20261128T000000Z".
+const RUN_ID_SUFFIX = /^-(?:[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}|scheduled-[0-9]{8}T[0-9]{6}Z)$/u;
+const LONGEST_SUFFIX = "-scheduled-20261128T000000Z".length;
+
+/**
+ * Whether `runId` has a shape {@link newRunId} or {@link scheduledRunId} gives for job `jobId` (the job's
+ * own id, as defined). Check an id from outside (a URL) with this before it reaches the Durable client:
+ * the client puts it into a management URL unencoded, so `..`, `?`, `#` or `%` in it would address
+ * something else.
+ */
+export function isRunIdOf(jobId: string, runId: string): boolean {
+  return (
+    runId.length <= jobId.length + LONGEST_SUFFIX &&
+    runId.startsWith(jobId) &&
+    RUN_ID_SUFFIX.test(runId.slice(jobId.length))
+  );
 }
 
 function compactTime(at: Date): string {

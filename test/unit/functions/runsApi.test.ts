@@ -5,7 +5,7 @@ import { createGetRunHandler, createListJobsHandler, createStartRunHandler, type
 import { loadJobs } from "../../../src/jobs";
 import type { RunInput, RunOverrides, RunProgress, RunResult } from "../../../src/runs/contracts";
 import type { RunSlots, SlotClaim } from "../../../src/runs/runSlots";
-import type { RunClient } from "../../../src/runs/startRun";
+import { isRunIdOf, newRunId, scheduledRunId, type RunClient } from "../../../src/runs/startRun";
 
 const JOB = "azure_container_instances";
 const NOW = new Date("2026-03-01T12:34:56.789Z");
@@ -19,9 +19,14 @@ const report = {
   container: { image: "myregistry.azurecr.io:5000/team/report:1.2", command: ["report"], environment: { DAY: "today", MODE: "full" } },
 };
 
+/** A run id of the tutorial job in the shape newRunId gives; GET refuses any other shape before the client. */
+const run = (n: number) => `${JOB}-20260301T1200${String(n).padStart(2, "0")}Z-${String(n).padStart(8, "0")}`;
+
 class FakeRunClient implements RunClient {
   readonly instances = new Map<string, df.DurableOrchestrationStatus>();
   readonly started: Array<{ name: string; options: df.StartNewOptions | undefined }> = [];
+  /** Every instance id the handler asked the client about. */
+  readonly looked: string[] = [];
   statusError: unknown;
 
   async startNew(name: string, options?: df.StartNewOptions): Promise<string> {
@@ -30,6 +35,7 @@ class FakeRunClient implements RunClient {
   }
 
   async getStatus(id: string): Promise<df.DurableOrchestrationStatus> {
+    this.looked.push(id);
     if (this.statusError) throw this.statusError;
     const found = this.instances.get(id);
     if (!found) {
@@ -65,17 +71,19 @@ function deps(slots: RunSlots | undefined = new FakeRunSlots()): RunsApiDeps {
   return { jobs, defaultRegion: "westus", slots, now: () => NOW };
 }
 
-function post(job: string, body?: string): HttpRequest {
+function post(job: string, body?: string, headers?: Record<string, string>): HttpRequest {
   return new HttpRequest({
     method: "POST",
     url: `${BASE}/api/jobs/${job}/runs`,
     params: { job },
     ...(body === undefined ? {} : { body: { string: body } }),
+    ...(headers ? { headers } : {}),
   });
 }
 
+/** The route parameter is the decoded segment, as the host passes it; the URL carries it encoded. */
 function get(job: string, runId: string): HttpRequest {
-  return new HttpRequest({ method: "GET", url: `${BASE}/api/jobs/${job}/runs/${runId}`, params: { job, runId } });
+  return new HttpRequest({ method: "GET", url: `${BASE}/api/jobs/${job}/runs/${encodeURIComponent(runId)}`, params: { job, runId } });
 }
 
 function runStatus(
@@ -247,35 +255,195 @@ describe("POST /api/jobs/{job}/runs", () => {
   });
 });
 
+describe("POST /api/jobs/{job}/runs: bounded requests and replies (issue 9)", () => {
+  const LIMIT = 64 * 1024;
+  /** A JSON object of `count` unknown keys, padded to about `bytes` bytes. */
+  const unknownKeys = (bytes: number) => {
+    const keys: string[] = [];
+    let size = 2;
+    for (let i = 0; size < bytes - 20; i++) {
+      const entry = `"unknown_field_${i}":1`;
+      keys.push(entry);
+      size += entry.length + 1;
+    }
+    return `{${keys.join(",")}}`;
+  };
+
+  it("answers a 1 MB body of unknown keys with a small 413, and starts nothing", async () => {
+    const client = new FakeRunClient();
+    const body = unknownKeys(1 << 20);
+    expect(body.length).toBeGreaterThan(1_000_000);
+    const response = await createStartRunHandler(deps())(post(JOB, body), client, contextWithLog().context);
+    expect(expectProblem(response, 413)).toEqual({
+      type: "about:blank",
+      title: "Content Too Large",
+      status: 413,
+      detail: "The request body is larger than 64 KiB, the most a run request may have.",
+    });
+    expect(client.started).toEqual([]);
+  });
+
+  it("refuses at once when Content-Length is over the limit, and counts the bytes when it is missing or wrong", async () => {
+    const handler = createStartRunHandler(deps());
+    // Content-Length alone decides: the body is not read.
+    expectProblem(await handler(post(JOB, "{}", { "content-length": String(LIMIT + 1) }), new FakeRunClient(), contextWithLog().context), 413);
+    // Bytes read decide when the header understates the body, or there is none.
+    const padded = `{}${" ".repeat(LIMIT)}`;
+    expectProblem(await handler(post(JOB, padded, { "content-length": "2" }), new FakeRunClient(), contextWithLog().context), 413);
+    expectProblem(await handler(post(JOB, padded), new FakeRunClient(), contextWithLog().context), 413);
+    // Multi-byte characters count as the bytes they are: 22,000 euro signs are 66,000 bytes.
+    expectProblem(await handler(post(JOB, `{"x":"${"€".repeat(22_000)}"}`), new FakeRunClient(), contextWithLog().context), 413);
+  });
+
+  it("accepts a body of exactly 64 KiB", async () => {
+    const body = `{}${" ".repeat(LIMIT - 2)}`;
+    const response = await createStartRunHandler(deps())(post(JOB, body, { "content-length": String(LIMIT) }), new FakeRunClient(), contextWithLog().context);
+    expect(response.status).toBe(202);
+  });
+
+  it("answers a body of thousands of unknown keys under the limit with a bounded 400", async () => {
+    const client = new FakeRunClient();
+    const response = await createStartRunHandler(deps())(post(JOB, unknownKeys(60 * 1024)), client, contextWithLog().context);
+    const problem = expectProblem(response, 400) as { detail: string; errors: unknown[]; errorsNotListed: number };
+    expect(problem.errors).toHaveLength(20);
+    expect(problem.errorsNotListed).toBeGreaterThan(2_000);
+    expect(problem.detail).toMatch(/^The request body is not a valid run request: "unknown_field_0" is not a field .*; and \d+ more \(see errors\)\.$/u);
+    expect(JSON.stringify(response.jsonBody).length).toBeLessThan(16 * 1024);
+    expect(client.started).toEqual([]);
+  });
+
+  it("refuses overrides ACI would refuse: cpu 5e-324, memory 1e-300, 100,000 arguments", async () => {
+    const jobs = loadJobs([{ ...report, overrides: { ...report.overrides, memoryInGB: { max: 8 } } }]);
+    const handler = createStartRunHandler({ ...deps(), jobs });
+    const tiny = expectProblem(await handler(post("report", '{"cpu": 5e-324, "memoryInGB": 1e-300}'), new FakeRunClient(), contextWithLog().context), 400);
+    expect((tiny.errors as Array<{ field: string }>).map((e) => e.field)).toEqual(["cpu", "memoryInGB"]);
+    const args = JSON.stringify({ command: Array.from({ length: 100_000 }, () => "") });
+    expect(args.length).toBeGreaterThan(LIMIT);
+    expectProblem(await handler(post("report", args), new FakeRunClient(), contextWithLog().context), 413);
+    const manyArgs = JSON.stringify({ command: Array.from({ length: 1_000 }, () => "a") });
+    const refused = expectProblem(await handler(post("report", manyArgs), new FakeRunClient(), contextWithLog().context), 400);
+    expect(refused.errors).toEqual([{ field: "command", message: "command may have at most 256 arguments" }]);
+  });
+});
+
+describe("GET /api/jobs/{job}/runs/{runId}: run ids are checked before the Durable client (issue 9, item 4)", () => {
+  const SHAPES = `Job ${JOB} has no run with that id. Run ids look like ${JOB}-20261128T093012Z-1a2b3c4d or ${JOB}-scheduled-20261128T000000Z.`;
+  const hostile = [
+    "",
+    " ",
+    ".",
+    "..",
+    "../..",
+    `${run(1)}/..`,
+    `../${run(1)}`,
+    `${run(1)}/../../instances`,
+    "?",
+    `${run(1)}?showHistory=true`,
+    `${run(1)}?showInput=true&top=1000`,
+    `${run(1)}#fragment`,
+    `${run(1)}&taskHub=otherhub`,
+    `${run(1)}&connection=Storage`,
+    "&taskHub=x",
+    "%",
+    "%25",
+    "%2e%2e",
+    `${run(1)}%2F..%2F..`,
+    `..%2F..%2Finstances`,
+    `${run(1)}%00`,
+    `${run(1)}\u0000`,
+    `${run(1)}\n`,
+    `\r\n${run(1)}`,
+    "*",
+    "instances",
+    "x".repeat(100_000),
+    `${JOB}-${"1".repeat(10_000)}`,
+    `${run(1)}${"0".repeat(10_000)}`,
+    "ａｚｕｒｅ_container_instances-20260301T120001Z-00000001",
+    `${JOB}-20260301Ｔ120001Z-00000001`,
+    `${JOB}-２0260301T120001Z-00000001`,
+    `${run(1)}\u200b`,
+    `${JOB}-20260301T120001Z-0000000G`,
+    `${JOB}-20260301T120001Z-ABCDEF12`,
+    `${JOB}-2026031T120001Z-00000001`,
+    `${JOB}-20260301T120001Z-00000001-attempt1-watch`,
+    `${JOB}-scheduled-20260301T000000Z-attempt1-watch`,
+    `${JOB}-scheduled-`,
+    `${JOB}-scheduled-20260301T000000`,
+    run(1).toUpperCase(),
+    `report-20260301T120001Z-00000001`,
+    `report-scheduled-20260301T000000Z`,
+    `${JOB}x-20260301T120001Z-00000001`,
+    `x${run(1)}`,
+  ];
+
+  it(`answers each of ${hostile.length} hostile ids with 404 problem+json naming no internals, and never calls the client`, async () => {
+    for (const runId of hostile) {
+      const client = new FakeRunClient();
+      const { context, lines } = contextWithLog();
+      const response = await createGetRunHandler(deps())(get(JOB, runId), client, context);
+      const body = expectProblem(response, 404);
+      expect(body, JSON.stringify(runId.slice(0, 80))).toEqual({ type: "about:blank", title: "Not Found", status: 404, detail: SHAPES });
+      expect(client.looked, JSON.stringify(runId.slice(0, 80))).toEqual([]);
+      expect(lines).toEqual([]);
+    }
+  });
+
+  it("finds runs of both shapes this app creates, whatever the case of the job in the URL", async () => {
+    for (const runId of [newRunId(JOB, NOW), scheduledRunId(JOB, NOW)]) {
+      const client = new FakeRunClient();
+      client.instances.set(runId, runStatus(runId, df.OrchestrationRuntimeStatus.Running));
+      for (const route of [JOB, "Azure_Container_Instances"]) {
+        const response = await createGetRunHandler(deps())(get(route, runId), client, contextWithLog().context);
+        expect(response.status, `${route} ${runId}`).toBe(200);
+      }
+      expect(client.looked).toEqual([runId, runId]);
+    }
+  });
+
+  it("isRunIdOf accepts exactly the ids newRunId and scheduledRunId give for that job", () => {
+    for (const jobId of [JOB, "a", "report", `J${"_9".repeat(31)}`]) {
+      for (let i = 0; i < 20; i++) expect(isRunIdOf(jobId, newRunId(jobId, new Date(Date.UTC(2026, i % 12, 1 + i, i, i, i))))).toBe(true);
+      expect(isRunIdOf(jobId, scheduledRunId(jobId, NOW))).toBe(true);
+    }
+    // A job whose id is a prefix of another's does not own the other's runs, nor the reverse.
+    expect(isRunIdOf("a", newRunId("a_b", NOW))).toBe(false);
+    expect(isRunIdOf("a_b", newRunId("a", NOW))).toBe(false);
+    expect(isRunIdOf("report", newRunId(JOB, NOW))).toBe(false);
+    for (const runId of hostile) expect(isRunIdOf(JOB, runId), JSON.stringify(runId.slice(0, 80))).toBe(false);
+  });
+});
+
 describe("GET /api/jobs/{job}/runs/{runId}", () => {
   it("answers 404 for a run id that does not exist", async () => {
-    const response = await createGetRunHandler(deps())(get(JOB, "nope"), new FakeRunClient(), contextWithLog().context);
-    expect(expectProblem(response, 404).detail).toBe("Job azure_container_instances has no run nope.");
+    const response = await createGetRunHandler(deps())(get(JOB, run(1)), new FakeRunClient(), contextWithLog().context);
+    expect(expectProblem(response, 404).detail).toBe(`Job azure_container_instances has no run ${run(1)}.`);
   });
 
   it("answers 404 for a run of another job", async () => {
     const client = new FakeRunClient();
-    client.instances.set("other-run", runStatus("other-run", df.OrchestrationRuntimeStatus.Running, { jobId: "other_job" }));
-    const response = await createGetRunHandler(deps())(get(JOB, "other-run"), client, contextWithLog().context);
+    // An id of this job's shape whose instance belongs to another job (defence in depth behind the shape check).
+    client.instances.set(run(2), runStatus(run(2), df.OrchestrationRuntimeStatus.Running, { jobId: "other_job" }));
+    const response = await createGetRunHandler(deps())(get(JOB, run(2)), client, contextWithLog().context);
     expectProblem(response, 404);
   });
 
   it("answers 404 for an instance that is not a run (a watch sub-orchestration)", async () => {
     const client = new FakeRunClient();
-    client.instances.set("r-attempt1-watch", runStatus("r-attempt1-watch", df.OrchestrationRuntimeStatus.Running, { name: "watchContainerGroup" }));
-    const response = await createGetRunHandler(deps())(get(JOB, "r-attempt1-watch"), client, contextWithLog().context);
+    // The shape check refuses "<run>-attempt1-watch" already; an instance of a run's shape that is not runJob is refused by name.
+    client.instances.set(run(3), runStatus(run(3), df.OrchestrationRuntimeStatus.Running, { name: "watchContainerGroup" }));
+    const response = await createGetRunHandler(deps())(get(JOB, run(3)), client, contextWithLog().context);
     expectProblem(response, 404);
   });
 
   it("shows a completed run's state as its result's status, with the result", async () => {
-    const result = { runId: "r1", jobId: JOB, status: "failed", detail: "exit code 1", exitCode: 1 } as unknown as RunResult;
+    const result = { runId: run(4), jobId: JOB, status: "failed", detail: "exit code 1", exitCode: 1 } as unknown as RunResult;
     const client = new FakeRunClient();
-    client.instances.set("r1", runStatus("r1", df.OrchestrationRuntimeStatus.Completed, { output: result }));
-    const response = await createGetRunHandler(deps())(get(JOB, "r1"), client, contextWithLog().context);
+    client.instances.set(run(4), runStatus(run(4), df.OrchestrationRuntimeStatus.Completed, { output: result }));
+    const response = await createGetRunHandler(deps())(get(JOB, run(4)), client, contextWithLog().context);
 
     expect(response.status).toBe(200);
     expect(response.jsonBody).toMatchObject({
-      runId: "r1",
+      runId: run(4),
       job: JOB,
       state: "failed",
       result,
@@ -288,34 +456,34 @@ describe("GET /api/jobs/{job}/runs/{runId}", () => {
   it("shows the overrides the run was started with", async () => {
     const overrides: RunOverrides = { environment: { DAY: "2026-02-28" }, cpu: 2 };
     const client = new FakeRunClient();
-    client.instances.set("r5", runStatus("r5", df.OrchestrationRuntimeStatus.Running, { overrides }));
-    const response = await createGetRunHandler(deps())(get(JOB, "r5"), client, contextWithLog().context);
+    client.instances.set(run(5), runStatus(run(5), df.OrchestrationRuntimeStatus.Running, { overrides }));
+    const response = await createGetRunHandler(deps())(get(JOB, run(5)), client, contextWithLog().context);
     expect(response.jsonBody).toMatchObject({ state: "running", overrides });
   });
 
   it("shows no overrides for a plain run", async () => {
     const client = new FakeRunClient();
-    client.instances.set("r6", runStatus("r6", df.OrchestrationRuntimeStatus.Running));
-    const response = await createGetRunHandler(deps())(get(JOB, "r6"), client, contextWithLog().context);
+    client.instances.set(run(6), runStatus(run(6), df.OrchestrationRuntimeStatus.Running));
+    const response = await createGetRunHandler(deps())(get(JOB, run(6)), client, contextWithLog().context);
     expect(response.jsonBody).not.toHaveProperty("overrides");
   });
 
   it("adds the watch's status to a running run's progress while it watches the container", async () => {
     const progress: RunProgress = { phase: "watching", attempt: 2, groupName: "azure-tutorial-container", attempts: [] };
     const client = new FakeRunClient();
-    client.instances.set("r2", runStatus("r2", df.OrchestrationRuntimeStatus.Running, { customStatus: progress }));
+    client.instances.set(run(7), runStatus(run(7), df.OrchestrationRuntimeStatus.Running, { customStatus: progress }));
     client.instances.set(
-      "r2-attempt2-watch",
-      runStatus("r2-attempt2-watch", df.OrchestrationRuntimeStatus.Running, { name: "watchContainerGroup", customStatus: { phase: "running", polls: 3 } }),
+      `${run(7)}-attempt2-watch`,
+      runStatus(`${run(7)}-attempt2-watch`, df.OrchestrationRuntimeStatus.Running, { name: "watchContainerGroup", customStatus: { phase: "running", polls: 3 } }),
     );
-    const response = await createGetRunHandler(deps())(get(JOB, "r2"), client, contextWithLog().context);
+    const response = await createGetRunHandler(deps())(get(JOB, run(7)), client, contextWithLog().context);
     expect(response.jsonBody).toMatchObject({ state: "running", progress: { ...progress, container: { phase: "running", polls: 3 } } });
   });
 
   it("shows a failed orchestration as error with the first line of its output only", async () => {
     const client = new FakeRunClient();
-    client.instances.set("r3", runStatus("r3", df.OrchestrationRuntimeStatus.Failed, { output: "Orchestrator function 'runJob' failed: boom\n    at runJob (/app/dist/x.js:1:2)" }));
-    const response = await createGetRunHandler(deps())(get(JOB, "r3"), client, contextWithLog().context);
+    client.instances.set(run(8), runStatus(run(8), df.OrchestrationRuntimeStatus.Failed, { output: "Orchestrator function 'runJob' failed: boom\n    at runJob (/app/dist/x.js:1:2)" }));
+    const response = await createGetRunHandler(deps())(get(JOB, run(8)), client, contextWithLog().context);
     expect(response.jsonBody).toMatchObject({ state: "error", detail: "The orchestration failed: Orchestrator function 'runJob' failed: boom" });
     expect(JSON.stringify(response.jsonBody)).not.toContain("x.js");
   });
@@ -324,7 +492,7 @@ describe("GET /api/jobs/{job}/runs/{runId}", () => {
     const client = new FakeRunClient();
     client.statusError = new Error("DurableClient error: HTTP 500 from the extension");
     const { context, lines } = contextWithLog();
-    const response = await createGetRunHandler(deps())(get(JOB, "r4"), client, context);
+    const response = await createGetRunHandler(deps())(get(JOB, run(9)), client, context);
     const body = expectProblem(response, 500);
     expect(body.detail).toBe("Something went wrong on our side. Invocation inv-7 has the details in the function log.");
     expect(JSON.stringify(body)).not.toContain("HTTP 500 from the extension");

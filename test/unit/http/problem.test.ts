@@ -1,6 +1,6 @@
 import { HttpRequest, InvocationContext, type HttpResponseInit, type LogLevel } from "@azure/functions";
 import { describe, expect, it } from "vitest";
-import { HttpError, problem, withProblemResponses } from "../../../src/http/problem";
+import { cut, HttpError, MAX_DETAIL_LENGTH, MAX_ERROR_TEXT_LENGTH, MAX_LISTED_ERRORS, problem, withProblemResponses } from "../../../src/http/problem";
 
 function contextWithLog() {
   const lines: Array<{ level: LogLevel; args: unknown[] }> = [];
@@ -45,6 +45,48 @@ describe("problem", () => {
       "Service Unavailable",
     ]);
     expect((problem(418, "").jsonBody as { title: string }).title).toBe("Error");
+  });
+});
+
+describe("problem: every reply is bounded (issue 9)", () => {
+  it("titles 413 Content Too Large (RFC 9110)", () => {
+    expect((problem(413, "").jsonBody as { title: string }).title).toBe("Content Too Large");
+  });
+
+  it("lists at most 20 errors and says how many more there were", () => {
+    const errors = Array.from({ length: 10_000 }, (_, i) => ({ field: `k${i}`, message: `"k${i}" is not a field of a run request` }));
+    const body = problem(400, "bad", { errors }).jsonBody as { errors: unknown[]; errorsNotListed: number };
+    expect(body.errors).toEqual(errors.slice(0, MAX_LISTED_ERRORS));
+    expect(body.errorsNotListed).toBe(10_000 - MAX_LISTED_ERRORS);
+  });
+
+  it("cuts the detail and each error's strings, so a reply stays a few kilobytes however large the request", () => {
+    const huge = "k".repeat(1_000_000);
+    const errors = Array.from({ length: 50 }, () => ({ field: huge, message: `${JSON.stringify(huge)} is not a field`, index: 3 }));
+    const body = problem(400, `The request body is not a valid run request: ${huge}`, { errors }).jsonBody as {
+      detail: string;
+      errors: Array<{ field: string; message: string; index: number }>;
+    };
+    expect(body.detail).toHaveLength(MAX_DETAIL_LENGTH);
+    expect(body.detail.endsWith("…")).toBe(true);
+    expect(body.errors.every((e) => e.field.length === MAX_ERROR_TEXT_LENGTH && e.message.length === MAX_ERROR_TEXT_LENGTH && e.index === 3)).toBe(true);
+    expect(JSON.stringify(body).length).toBeLessThan(16 * 1024);
+  });
+
+  it("leaves short texts and other extensions as they are", () => {
+    expect(problem(400, "short", { errors: [{ field: "cpu", message: "cpu 3 is more" }] }).jsonBody).toEqual({
+      type: "about:blank",
+      title: "Bad Request",
+      status: 400,
+      detail: "short",
+      errors: [{ field: "cpu", message: "cpu 3 is more" }],
+    });
+  });
+
+  it("never cuts a character in half", () => {
+    expect(cut("ab😀cd", 4)).toBe("ab…");
+    expect(cut("abc😀", 4)).toBe("abc…");
+    expect(cut("abcd", 4)).toBe("abcd");
   });
 });
 

@@ -273,3 +273,48 @@ describe("run-level fields of issue 4", () => {
     );
   });
 });
+
+describe("environment and command sizes (issue 9)", () => {
+  const variables = (count: number, value = "x") => Object.fromEntries(Array.from({ length: count }, (_, i) => [`V${i}`, value]));
+
+  it("refuses more than 100 environment variables, Key Vault references included", () => {
+    expect(problems(job({ environment: variables(101) }))).toEqual([
+      'job "nightly_export", field container.environment: at most 100 environment variables (this has 101)',
+    ]);
+    expect(problems(job({ environment: { ...variables(100), TOKEN: keyVaultSecret("api-token") } }))).toHaveLength(1);
+    expect(Object.keys(parsed(job({ environment: variables(100) })).container.environment)).toHaveLength(100);
+  });
+
+  it("refuses a 1 MB environment value, naming the variable and never quoting the value", () => {
+    const found = problems(job({ environment: { BIG: "s3cr3t".repeat(200_000) } }));
+    expect(found[0]).toBe('job "nightly_export", field container.environment.BIG: an environment value may have at most 32 KiB (this one has 1200000 bytes)');
+    expect(found.join("\n")).not.toContain("s3cr3t");
+  });
+
+  it("counts a value's size in UTF-8 bytes, as it travels", () => {
+    expect(parsed(job({ environment: { EXACT: "x".repeat(32 * 1024) } })).container.environment["EXACT"]).toHaveLength(32 * 1024);
+    // 11,000 euro signs are 11,000 characters but 33,000 bytes.
+    expect(problems(job({ environment: { EUROS: "€".repeat(11_000) } })).join("\n")).toMatch(/field container\.environment\.EUROS: .*33000 bytes/u);
+    expect(parsed(job({ environment: { EMOJI: "😀".repeat(8 * 1024) } })).container.environment["EMOJI"]).toBeDefined();
+    expect(problems(job({ environment: { EMOJI: "😀".repeat(8 * 1024 + 1) } }))).toHaveLength(1);
+  });
+
+  it("refuses plain variables of more than 128 KiB together", () => {
+    expect(problems(job({ environment: variables(5, "x".repeat(30 * 1024)) }))).toEqual([
+      'job "nightly_export", field container.environment: the plain environment variables may have at most 128 KiB in all, names included (these have 153610 bytes)',
+    ]);
+    expect(parsed(job({ environment: variables(4, "x".repeat(30 * 1024)) })).container.environment).toBeDefined();
+  });
+
+  it("refuses a command of more than 256 arguments (100,000 were accepted) or more than 64 KiB in all", () => {
+    expect(problems(job({ command: Array.from({ length: 100_000 }, () => "a") }))).toEqual([
+      'job "nightly_export", field container.command: may have at most 256 arguments',
+    ]);
+    expect(problems(job({ command: Array.from({ length: 257 }, () => "a") }))).toHaveLength(1);
+    expect(parsed(job({ command: Array.from({ length: 256 }, () => "a") })).container.command).toHaveLength(256);
+    expect(problems(job({ command: ["sh", "-c", "x".repeat(64 * 1024)] }))).toEqual([
+      'job "nightly_export", field container.command: may have at most 64 KiB of arguments in all',
+    ]);
+    expect(parsed(job({ command: ["x".repeat(64 * 1024)] })).container.command?.[0]).toHaveLength(64 * 1024);
+  });
+});

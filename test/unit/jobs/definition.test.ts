@@ -196,6 +196,66 @@ describe("parseJobDefinition: problems name the job and the field", () => {
   });
 });
 
+describe("parseJobDefinition: bounds of issue 9", () => {
+  it("refuses a retryDelay or maxRetryDelay over 24 hours, Airflow's cap (100000000d once crashed the orchestration)", () => {
+    expect(problems({ ...minimal, retryDelay: "100000000d" })).toEqual([
+      "job \"nightly_export\", field retryDelay: retryDelay must be at most 24h (Airflow's cap on the wait between attempts)",
+    ]);
+    expect(problems({ ...minimal, maxRetryDelay: "24h1s" })).toEqual([
+      "job \"nightly_export\", field maxRetryDelay: maxRetryDelay must be at most 24h (Airflow's cap on the wait between attempts)",
+    ]);
+    const job = parsed({ ...minimal, retryDelay: "24h", maxRetryDelay: "1d" });
+    expect([job.retryDelay, job.maxRetryDelay]).toEqual([86_400_000, 86_400_000]);
+  });
+
+  it("refuses a timeout or containerTimeout over 6 days, the longest durable timer for JavaScript", () => {
+    expect(problems({ ...minimal, timeout: "7d" })).toEqual([
+      "job \"nightly_export\", field timeout: timeout must be at most 6d (the longest durable timer Durable Functions allows JavaScript)",
+    ]);
+    expect(problems({ ...minimal, timeout: "6d", containerTimeout: "6d1ms" }).join("\n")).toMatch(/field containerTimeout: containerTimeout must be at most 6d/u);
+    const job = parsed({ ...minimal, timeout: "6d", containerTimeout: "144h" });
+    expect([job.timeout, job.containerTimeout]).toEqual([518_400_000, 518_400_000]);
+  });
+
+  it("refuses a duration with a number of more than 9 digits, or a long text, without quoting all of it", () => {
+    // Before: a 400-digit number became Infinity (stored as null) and the run timed out at its first look.
+    expect(problems({ ...minimal, retryDelay: "1000000000s" })).toEqual([
+      'job "nightly_export", field retryDelay: "1000000000s" has a number of more than 9 digits (retryDelay)',
+    ]);
+    const [tooLong, ...rest] = problems({ ...minimal, timeout: `${"9".repeat(400)}s` });
+    expect(rest).toEqual([]);
+    expect(tooLong).toMatch(/^job "nightly_export", field timeout: "9{40}…" is longer than 40 characters \(timeout\)$/u);
+  });
+
+  it("refuses cpu and memory below ACI's 1 vCPU / 1 GB group minimum (5e-324 and 1e-300 were accepted)", () => {
+    expect(problems({ ...minimal, container: { image: "x", cpu: 5e-324, memoryInGB: 1e-300 } })).toEqual([
+      "job \"nightly_export\", field container.cpu: cpu must be at least 1 vCPU (ACI's minimum for a container group)",
+      "job \"nightly_export\", field container.memoryInGB: memoryInGB must be at least 1 GB (ACI's minimum for a container group)",
+    ]);
+    expect(problems({ ...minimal, container: { image: "x", cpu: 0.5 } })).toHaveLength(1);
+  });
+
+  it("refuses cpu and memory that are not in steps of 0.1, and accepts those that are", () => {
+    expect(problems({ ...minimal, container: { image: "x", cpu: 1.25, memoryInGB: 1.05 } })).toEqual([
+      'job "nightly_export", field container.cpu: cpu must be a multiple of 0.1 vCPU',
+      'job "nightly_export", field container.memoryInGB: memoryInGB must be a multiple of 0.1 GB (ACI refuses other values)',
+    ]);
+    const { container } = parsed({ ...minimal, container: { image: "x", cpu: 3.3, memoryInGB: 7.7 } });
+    expect([container.cpu, container.memoryInGB]).toEqual([3.3, 7.7]);
+    expect(parsed({ ...minimal, container: { image: "x", cpu: 31, memoryInGB: 240 } }).container).toMatchObject({ cpu: 31, memoryInGB: 240 });
+  });
+
+  it("holds the overrides allow-list to the same cpu and memory rules and bounds its lists", () => {
+    const found = problems({ ...minimal, overrides: { cpu: { max: 0.5 }, memoryInGB: { max: 1.05 } } });
+    expect(found.map((p) => p.split(":")[0])).toEqual(['job "nightly_export", field overrides.cpu.max', 'job "nightly_export", field overrides.memoryInGB.max']);
+    const names = Array.from({ length: 101 }, (_, i) => `V${i}`);
+    expect(problems({ ...minimal, overrides: { environment: names } })).toEqual([
+      'job "nightly_export", field overrides.environment: at most 100 environment variables',
+    ]);
+    expect(problems({ ...minimal, overrides: { imageTags: names } })).toEqual(['job "nightly_export", field overrides.imageTags: at most 100 image tags']);
+  });
+});
+
 describe("defineJob", () => {
   it("returns the definition unchanged: validation happens at startup", () => {
     const definition = { id: "x", container: { image: "y" } };

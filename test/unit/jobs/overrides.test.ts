@@ -255,3 +255,45 @@ describe("overriddenFields", () => {
     expect(overriddenFields(undefined)).toEqual([]);
   });
 });
+
+describe("applyRunOverrides: the bounds of a definition hold for a request (issue 9)", () => {
+  it("refuses cpu and memory that the allow-list permits but ACI does not (5e-324 vCPU, 1e-300 GB)", () => {
+    expect(refused(applyRunOverrides(open, { cpu: 5e-324, memoryInGB: 1e-300 }))).toEqual([
+      { field: "cpu", message: "cpu: the container this run would create is not valid for job report: cpu must be at least 1 vCPU (ACI's minimum for a container group)" },
+      {
+        field: "memoryInGB",
+        message: "memoryInGB: the container this run would create is not valid for job report: memoryInGB must be at least 1 GB (ACI's minimum for a container group)",
+      },
+    ]);
+    expect(refused(applyRunOverrides(open, { cpu: 1.55 })).map((p) => p.field)).toEqual(["cpu"]);
+    expect(refused(applyRunOverrides(open, JSON.parse('{"cpu": 1e999}') as unknown))).toEqual([{ field: "cpu", message: "cpu must be a number" }]);
+  });
+
+  it("refuses a command of 100,000 arguments, or of more than 64 KiB, before the allow-list", () => {
+    expect(refused(applyRunOverrides(open, { command: Array.from({ length: 100_000 }, () => "a") }))).toEqual([
+      { field: "command", message: "command may have at most 256 arguments" },
+    ]);
+    expect(refused(applyRunOverrides(closed, { command: ["sh", "-c", "x".repeat(64 * 1024)] }))).toEqual([
+      { field: "command", message: "command may have at most 64 KiB of arguments in all" },
+    ]);
+  });
+
+  it("refuses a 1 MB environment value, and more than 100 variables, naming the field only", () => {
+    const [big, ...rest] = refused(applyRunOverrides(open, { environment: { A: "v".repeat(1 << 20) } }));
+    expect(rest).toEqual([]);
+    expect(big).toEqual({ field: "environment.A", message: "environment.A may have at most 32 KiB" });
+    const many = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`X${i}`, "1"]));
+    expect(refused(applyRunOverrides(open, { environment: many }))).toEqual([{ field: "environment", message: "environment may set at most 100 variables" }]);
+  });
+
+  it("refuses an override that takes the merged environment over its total size", () => {
+    // Each value is allowed on its own; with the job's own 100 KiB the container would pass 128 KiB.
+    const fixed = Object.fromEntries(["F1", "F2", "F3", "F4"].map((name) => [name, "f".repeat(25 * 1024)]));
+    const heavy = job({ overrides: { environment: ["A"] }, container: { environment: fixed } });
+    expect(accepted(applyRunOverrides(heavy, { environment: { A: "a".repeat(20 * 1024) } })).job.container.environment["A"]).toHaveLength(20 * 1024);
+    const [problem, ...rest] = refused(applyRunOverrides(heavy, { environment: { A: "a".repeat(30 * 1024) } }));
+    expect(rest).toEqual([]);
+    expect(problem?.field).toBe("environment");
+    expect(problem?.message).toMatch(/^environment: the container this run would create is not valid for job report: the plain environment variables may have at most 128 KiB/u);
+  });
+});

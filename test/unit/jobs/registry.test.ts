@@ -94,7 +94,7 @@ describe("loadJobs: invalid definitions", () => {
     expect(error.problems).toEqual([
       'job "first", field container.image: image is required',
       'job "second", field retries: Too small: expected number to be >=0',
-      'job "second", field container.cpu: Too small: expected number to be >0',
+      'job "second", field container.cpu: cpu must be at least 1 vCPU (ACI\'s minimum for a container group)',
     ]);
     expect(error.name).toBe("JobDefinitionError");
     expect(error.message).toBe(`Invalid job definitions:\n${error.problems.map((p) => `  - ${p}`).join("\n")}`);

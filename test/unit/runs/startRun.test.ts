@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { loadJobs } from "../../../src/jobs";
 import { parseJobDefinition, type JobSpec } from "../../../src/jobs/definition";
 import type { RunInput, RunTrigger } from "../../../src/runs/contracts";
-import type { RunSlots, SlotClaim } from "../../../src/runs/runSlots";
+import type { RunSlots, RunState, SlotClaim } from "../../../src/runs/runSlots";
 import { findRun, newRunId, scheduledRunId, startRun, type RunClient } from "../../../src/runs/startRun";
 
 const notFound = (id: string) =>
@@ -47,13 +47,13 @@ class FakeRunClient implements RunClient {
 }
 
 class FakeRunSlots implements RunSlots {
-  readonly claims: Array<{ jobId: string; runId: string; limit: number; isActive: (runId: string) => Promise<boolean> }> = [];
+  readonly claims: Array<{ jobId: string; runId: string; limit: number; stateOf: (runId: string) => Promise<RunState> }> = [];
   readonly releases: Array<{ jobId: string; runId: string }> = [];
   answer: SlotClaim = { acquired: true, slot: 0 };
   releaseError: unknown;
 
-  async claim(jobId: string, runId: string, limit: number, isActive: (runId: string) => Promise<boolean>): Promise<SlotClaim> {
-    this.claims.push({ jobId, runId, limit, isActive });
+  async claim(jobId: string, runId: string, limit: number, stateOf: (runId: string) => Promise<RunState>): Promise<SlotClaim> {
+    this.claims.push({ jobId, runId, limit, stateOf });
     return this.answer;
   }
 
@@ -156,7 +156,28 @@ describe("startRun", () => {
       client.instances.set(options!.instanceId!, { instanceId: options!.instanceId!, runtimeStatus: "Running" } as unknown as df.DurableOrchestrationStatus);
       throw failure;
     };
-    await expect(startRun({ client, job: tutorial, runId: "run-4b", trigger: TRIGGER, defaultRegion: "westus", slots })).rejects.toBe(failure);
+    const outcome = await startRun({ client, job: tutorial, runId: "run-4b", trigger: TRIGGER, defaultRegion: "westus", slots });
+    expect(outcome).toEqual({ started: false, reason: "alreadyStarted", runId: "run-4b" });
+    expect(slots.releases).toEqual([]);
+  });
+
+  it("treats losing the race to start the same slot as already started, not as a failure", async () => {
+    // Two firings of one slot both find no run, both hold the slot (it names the run), and the host refuses
+    // the second start: "An Orchestration instance with the status Running already exists."
+    const client = new FakeRunClient();
+    const slots = new FakeRunSlots();
+    client.startNew = async (_name, options) => {
+      client.instances.set(options!.instanceId!, status(options!.instanceId!, df.OrchestrationRuntimeStatus.Running));
+      client.startNew = async () => {
+        throw new Error("An Orchestration instance with the status Running already exists.");
+      };
+      return options!.instanceId!;
+    };
+    const first = startRun({ client, job: tutorial, runId: "slot-run", trigger: TRIGGER, defaultRegion: "westus", slots });
+    const second = startRun({ client, job: tutorial, runId: "slot-run", trigger: TRIGGER, defaultRegion: "westus", slots });
+    const outcomes = await Promise.all([first, second]);
+    expect(outcomes).toContainEqual({ started: true, runId: "slot-run" });
+    expect(outcomes).toContainEqual({ started: false, reason: "alreadyStarted", runId: "slot-run" });
     expect(slots.releases).toEqual([]);
   });
 
@@ -169,27 +190,27 @@ describe("startRun", () => {
     await expect(startRun({ client, job: tutorial, runId: "run-5", trigger: TRIGGER, defaultRegion: "westus", slots })).rejects.toBe(failure);
   });
 
-  it("lets the slot store ask whether a holder's run is still active: running, pending, continued or suspended", async () => {
+  it("lets the slot store ask whether a holder's run is still active (running, pending, continued, suspended), ended, or not found", async () => {
     const client = new FakeRunClient();
     const slots = new FakeRunSlots();
     await startRun({ client, job: tutorial, runId: "run-6", trigger: TRIGGER, defaultRegion: "westus", slots });
-    const { isActive } = slots.claims[0]!;
+    const { stateOf } = slots.claims[0]!;
     const S = df.OrchestrationRuntimeStatus;
-    const expected: Array<[df.OrchestrationRuntimeStatus, boolean]> = [
-      [S.Running, true],
-      [S.Pending, true],
-      [S.ContinuedAsNew, true],
-      [S.Suspended, true],
-      [S.Completed, false],
-      [S.Failed, false],
-      [S.Terminated, false],
-      [S.Canceled, false],
+    const expected: Array<[df.OrchestrationRuntimeStatus, RunState]> = [
+      [S.Running, "active"],
+      [S.Pending, "active"],
+      [S.ContinuedAsNew, "active"],
+      [S.Suspended, "active"],
+      [S.Completed, "ended"],
+      [S.Failed, "ended"],
+      [S.Terminated, "ended"],
+      [S.Canceled, "ended"],
     ];
-    for (const [runtimeStatus, active] of expected) {
+    for (const [runtimeStatus, state] of expected) {
       client.instances.set("holder", status("holder", runtimeStatus));
-      expect(await isActive("holder"), runtimeStatus).toBe(active);
+      expect(await stateOf("holder"), runtimeStatus).toBe(state);
     }
-    expect(await isActive("never-started")).toBe(false);
+    expect(await stateOf("never-started")).toBe("notFound");
   });
 });
 
