@@ -1,9 +1,13 @@
 export type Fault =
-  | { readonly status: 429; readonly retryAfterSeconds: number }
+  /** ARM throttling. Without `retryAfterSeconds` there is no Retry-After header, which the SDK does not retry. */
+  | { readonly status: 429; readonly retryAfterSeconds?: number }
   | { readonly status: 500 | 503; readonly code?: string; readonly message?: string; readonly retryAfterSeconds?: number }
   /** Any other ARM error, e.g. 403 AuthorizationFailed (a missing role) or 404 ResourceGroupNotFound. */
   | { readonly status: 400 | 401 | 403 | 404 | 409; readonly code: string; readonly message: string }
+  /** The connection drops before the request is processed: the client sees ECONNRESET. */
   | { readonly kind: "reset" }
+  /** The request is processed (a PUT creates, a DELETE deletes), then the connection drops: the answer is lost. */
+  | { readonly kind: "lostResponse" }
   /** A 200 with this body instead of the real answer, e.g. logs whose `content` is null (aci-rest-api.md §7 allows it). */
   | { readonly kind: "body"; readonly body: unknown };
 
@@ -31,6 +35,11 @@ export class FaultInjector {
     if (entry === undefined) return undefined;
     if (--entry.remaining <= 0) this.#rules.splice(index, 1);
     return entry.rule.fault;
+  }
+
+  /** Faults injected but not delivered yet. */
+  pending(): number {
+    return this.#rules.reduce((sum, { remaining }) => sum + remaining, 0);
   }
 
   clear(): void {

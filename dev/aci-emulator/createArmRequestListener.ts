@@ -93,11 +93,18 @@ async function serve(state: EmulatorState, request: IncomingMessage, response: S
 
   let result: ArmResponse;
   try {
-    if (fault && "kind" in fault) result = { status: 200, body: fault.body };
+    if (fault && "kind" in fault && fault.kind === "body") result = { status: 200, body: fault.body };
+    else if (fault && "kind" in fault) result = dispatch(state, request, url, path, method, bodyText);
     else if (fault) throw faultError(fault);
     else result = dispatch(state, request, url, path, method, bodyText);
   } catch (error) {
     result = toErrorResponse(error);
+  }
+  if (fault && "kind" in fault && fault.kind === "lostResponse") {
+    // Done, but the client never hears of it: a retry finds the work already done.
+    state.requests.push({ method, path, status: 0, at: state.clock.now(), ...recordedBody });
+    request.socket.destroy();
+    return;
   }
   state.requests.push({ method, path, status: result.status, at: state.clock.now(), ...recordedBody });
   writeResponse(request, response, method, result);
@@ -181,6 +188,7 @@ function parseOrText(text: string): unknown {
 
 function faultError(fault: Exclude<Fault, { kind: string }>): ArmError {
   if (fault.status === 429) {
+    if (fault.retryAfterSeconds === undefined) return new ArmError(429, "TooManyRequests", "Too many requests (injected fault).");
     return new ArmError(429, "TooManyRequests", `Too many requests (injected fault). Please retry after ${fault.retryAfterSeconds} seconds.`, {
       "Retry-After": String(fault.retryAfterSeconds),
     });

@@ -94,6 +94,10 @@ export interface AciEmulator {
   addStorageAccount(account: StorageAccountOptions): void;
   /** Makes the next matching ARM request(s) fail. */
   injectFault(rule: FaultRule): void;
+  /** Drops the faults not yet delivered. */
+  clearFaults(): void;
+  /** How many injected faults have not been delivered yet. */
+  pendingFaults(): number;
   listGroups(): GroupSummary[];
   /** Forgets groups, operations, scripted behaviours, pending faults, rate-limit history, the request log and added registries and accounts. */
   reset(): void;
@@ -153,6 +157,8 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
     addRegistry: (registry) => state.registries.set(registry.server.toLowerCase(), registry),
     addStorageAccount: (account) => state.storageAccounts.set(account.name.toLowerCase(), account),
     injectFault: (rule) => state.faults.inject(rule),
+    clearFaults: () => state.faults.clear(),
+    pendingFaults: () => state.faults.pending(),
     listGroups: () => summarizeGroups(state),
     reset: () => {
       state.groups.clear();

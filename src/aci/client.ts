@@ -1,10 +1,15 @@
 /**
  * @module
  * The one place that talks to `@azure/arm-containerinstance`. It turns the SDK's answers into the few
- * facts the activities need and sorts every failure into transient (retry) or terminal (report).
+ * facts the activities need; every failure is sorted into transient (retried here, then by Durable) or
+ * terminal (reported), errors.ts.
  */
 import { ContainerInstanceManagementClient, type ContainerGroup } from "@azure/arm-containerinstance";
 import type { TokenCredential } from "@azure/identity";
+import { AciError, codeOf, statusOf, toAciError } from "./errors";
+import { withArmRetries, type RetrySettings } from "./retry";
+
+export { AciError, toAciError };
 
 export interface AciClientOptions {
   readonly subscriptionId: string;
@@ -14,23 +19,10 @@ export interface AciClientOptions {
   /** Token audience; differs from the endpoint only for an emulator. */
   readonly audience: string;
   readonly credential: TokenCredential;
-  /** The SDK's own retries (429 with Retry-After, 5xx, resets) before an error reaches the activity. */
-  readonly retry?: { readonly maxRetries?: number; readonly retryDelayInMs?: number; readonly maxRetryDelayInMs?: number };
+  /** Retries of each call for transient faults (retry.ts) before an error reaches the activity. */
+  readonly retry?: RetrySettings;
   /** How often the create poller re-reads the async operation; the activity polls only once. */
   readonly lroPollIntervalMs?: number;
-}
-
-/** A failure from ARM, sorted: transient ones are thrown so Durable retries them; terminal ones are reported. */
-export class AciError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly transient: boolean,
-    readonly status?: number,
-  ) {
-    super(message);
-    this.name = "AciError";
-  }
 }
 
 export interface CreateResult {
@@ -46,55 +38,72 @@ export class AciClient {
   readonly resourceGroup: string;
   readonly #sdk: ContainerInstanceManagementClient;
   readonly #lroPollIntervalMs: number;
+  readonly #retry: RetrySettings;
 
   constructor(options: AciClientOptions) {
     this.resourceGroup = options.resourceGroup;
     this.#lroPollIntervalMs = options.lroPollIntervalMs ?? 2_000;
+    this.#retry = options.retry ?? {};
     this.#sdk = new ContainerInstanceManagementClient(options.credential, options.subscriptionId, {
       endpoint: options.endpoint,
       // Without explicit scopes the SDK asks for a token for the endpoint itself, which for an emulator
       // is an audience no credential can issue (aci-rest-api.md §13.2).
       credentialScopes: `${options.audience}/.default`,
-      retryOptions: { maxRetries: 3, ...options.retry },
+      // Retries are ours (retry.ts): the same budget for every transient fault, and each try visible.
+      retryOptions: { maxRetries: 0 },
     });
   }
 
   /** The group, or undefined when ARM says it does not exist (404 ResourceNotFound). */
   async get(name: string): Promise<ContainerGroup | undefined> {
-    try {
-      return await this.#sdk.containerGroups.get(this.resourceGroup, name);
-    } catch (error) {
-      if (isGroupNotFound(error)) return undefined;
-      throw toAciError(error);
-    }
+    return withArmRetries(this.#retry, async () => {
+      try {
+        return await this.#sdk.containerGroups.get(this.resourceGroup, name);
+      } catch (error) {
+        if (isGroupNotFound(error)) return undefined;
+        throw error;
+      }
+    });
+  }
+
+  /** Every container group in the resource group (ARM pages through them). */
+  async list(): Promise<ContainerGroup[]> {
+    return withArmRetries(this.#retry, async () => {
+      const groups: ContainerGroup[] = [];
+      for await (const group of this.#sdk.containerGroups.listByResourceGroup(this.resourceGroup)) groups.push(group);
+      return groups;
+    });
   }
 
   /**
    * Sends the PUT and one poll of the async operation (the SDK's `beginCreateOrUpdate`), never waiting
-   * for provisioning inside an activity: the orchestration watches with durable timers instead.
+   * for provisioning inside an activity: the orchestration watches with durable timers instead. A PUT is
+   * idempotent, so a failed one is sent again.
    */
   async create(name: string, group: ContainerGroup): Promise<CreateResult> {
-    let putStatus: number | undefined;
-    try {
-      const poller = await this.#sdk.containerGroups.beginCreateOrUpdate(this.resourceGroup, name, group, {
-        updateIntervalInMs: this.#lroPollIntervalMs,
-        onResponse: (response) => {
-          putStatus ??= response.status;
-        },
-      });
-      const state = poller.getOperationState();
-      return { createdNew: putStatus === 201, operationStatus: capitalise(state.status) };
-    } catch (error) {
-      if (putStatus !== undefined && putStatus < 300) {
-        // The PUT was accepted; only the first poll failed. The group exists either way, so report it and
-        // let the watch read the outcome from the group itself.
-        const failure = toAciError(error);
-        return failure.transient
-          ? { createdNew: putStatus === 201, operationStatus: "Unknown" }
-          : { createdNew: putStatus === 201, operationStatus: "Failed", operationError: failure.message };
+    return withArmRetries(this.#retry, async () => {
+      let putStatus: number | undefined;
+      try {
+        const poller = await this.#sdk.containerGroups.beginCreateOrUpdate(this.resourceGroup, name, group, {
+          updateIntervalInMs: this.#lroPollIntervalMs,
+          onResponse: (response) => {
+            putStatus ??= response.status;
+          },
+        });
+        const state = poller.getOperationState();
+        return { createdNew: putStatus === 201, operationStatus: capitalise(state.status) };
+      } catch (error) {
+        if (putStatus !== undefined && putStatus < 300) {
+          // The PUT was accepted; only the first poll failed. The group exists either way, so report it and
+          // let the watch read the outcome from the group itself.
+          const failure = toAciError(error);
+          return failure.transient
+            ? { createdNew: putStatus === 201, operationStatus: "Unknown" }
+            : { createdNew: putStatus === 201, operationStatus: "Failed", operationError: failure.message };
+        }
+        throw error;
       }
-      throw toAciError(error);
-    }
+    });
   }
 
   /**
@@ -102,31 +111,41 @@ export class AciClient {
    * before the container starts; aci-rest-api.md §7).
    */
   async logs(groupName: string, containerName: string): Promise<string | undefined> {
-    try {
-      const logs = await this.#sdk.containers.listLogs(this.resourceGroup, groupName, containerName, { timestamps: true });
-      return logs.content ?? "";
-    } catch (error) {
-      const failure = toAciError(error);
-      if (failure.code === "ContainerLogNotAvailable") return undefined;
-      throw failure;
-    }
+    return withArmRetries(this.#retry, async () => {
+      try {
+        const logs = await this.#sdk.containers.listLogs(this.resourceGroup, groupName, containerName, { timestamps: true });
+        return logs.content ?? "";
+      } catch (error) {
+        if (toAciError(error).code === "ContainerLogNotAvailable") return undefined;
+        throw error;
+      }
+    });
   }
 
-  /** Deletes and waits for ARM to confirm; "notFound" when the group was already gone (204 or 404). */
+  /**
+   * Deletes and waits for ARM to confirm. "notFound" when the group was not there (204 or 404) and no
+   * earlier DELETE of this call may have removed it; after a DELETE whose answer was lost, a 204 means
+   * that request did the work, so it is "deleted".
+   */
   async delete(name: string): Promise<"deleted" | "notFound"> {
-    let firstStatus: number | undefined;
-    try {
-      await this.#sdk.containerGroups.beginDeleteAndWait(this.resourceGroup, name, {
-        updateIntervalInMs: this.#lroPollIntervalMs,
-        onResponse: (response) => {
-          firstStatus ??= response.status;
-        },
-      });
-      return firstStatus === 204 ? "notFound" : "deleted";
-    } catch (error) {
-      if (isGroupNotFound(error)) return "notFound";
-      throw toAciError(error);
-    }
+    let accepted = false;
+    return withArmRetries(this.#retry, async (earlier) => {
+      let firstStatus: number | undefined;
+      const deletedByUs = () => accepted || earlier.unanswered;
+      try {
+        await this.#sdk.containerGroups.beginDeleteAndWait(this.resourceGroup, name, {
+          updateIntervalInMs: this.#lroPollIntervalMs,
+          onResponse: (response) => {
+            firstStatus ??= response.status;
+            if (response.status === 200 || response.status === 202) accepted = true;
+          },
+        });
+        return firstStatus === 204 && !deletedByUs() ? "notFound" : "deleted";
+      } catch (error) {
+        if (isGroupNotFound(error)) return deletedByUs() ? "deleted" : "notFound";
+        throw error;
+      }
+    });
   }
 }
 
@@ -137,61 +156,6 @@ export class AciClient {
 function isGroupNotFound(error: unknown): boolean {
   const code = codeOf(error);
   return statusOf(error) === 404 && (code === undefined || code === "ResourceNotFound");
-}
-
-const TRANSIENT_NETWORK_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ETIMEDOUT",
-  "EPIPE",
-  "EAI_AGAIN",
-  "ENOTFOUND",
-  "REQUEST_SEND_ERROR",
-]);
-
-/** Operation error codes that describe a server-side hiccup rather than the request (ARM async-operations). */
-const TRANSIENT_OPERATION_CODES = new Set(["InternalServerError", "ServiceUnavailable", "GatewayTimeout", "TooManyRequests"]);
-
-/**
- * Transient: throttling (429), timeouts (408), server errors (5xx but 501 and 505, as the SDK's own
- * retry policy decides), ContainerGroupTransitioning (409, "retry later"; aci-rest-api.md §8), network
- * failures and credential outages. Everything else is the request's fault and will not improve by retrying.
- */
-export function toAciError(error: unknown): AciError {
-  if (error instanceof AciError) return error;
-  const status = statusOf(error);
-  const code = codeOf(error);
-  const message = error instanceof Error ? error.message : String(error);
-  if (status !== undefined) {
-    const transient =
-      status === 429 ||
-      status === 408 ||
-      (status >= 500 && status !== 501 && status !== 505) ||
-      (status === 409 && code === "ContainerGroupTransitioning");
-    return new AciError(code ?? `Http${status}`, message, transient, status);
-  }
-  // A failed long-running operation: the operation finished, so only a server-side fault is worth retrying.
-  const lroFailure = /^The long-running operation has failed\.?\s*(?:([A-Za-z]+)\.\s*)?(.*)$/su.exec(message);
-  if (lroFailure) {
-    const lroCode = lroFailure[1] ?? "OperationFailed";
-    return new AciError(lroCode, lroFailure[2]!.trim() || message, TRANSIENT_OPERATION_CODES.has(lroCode));
-  }
-  if (code && TRANSIENT_NETWORK_CODES.has(code)) return new AciError(code, message, true);
-  // No credential in the chain can work here (no managed identity, no `az login`): retrying will not help.
-  if (error instanceof Error && error.name === "CredentialUnavailableError") return new AciError(error.name, message, false);
-  // A token request that failed (the identity endpoint briefly unavailable) may well succeed next time.
-  if (error instanceof Error && error.name === "AuthenticationError") return new AciError(error.name, message, true);
-  return new AciError(code ?? "UnexpectedError", message, true);
-}
-
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === "number" ? status : undefined;
-}
-
-function codeOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && code.length > 0 ? code : undefined;
 }
 
 function capitalise(status: string): string {
