@@ -34,7 +34,9 @@ export const START_OF_LOG: LogCursor = Object.freeze({ lastTimestamp: null, line
 const REMEMBERED_TEXTS = 10;
 const REMEMBERED_CHARS = 200;
 
-const TIMESTAMPED = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})\s?(.*)$/u;
+// `s`: the text may hold a lone carriage return (a progress bar redrawing itself) or U+2028/U+2029, which
+// `.` does not match otherwise; ACI ends a line only at "\n".
+const TIMESTAMPED = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2}) ?(.*)$/su;
 
 /** Splits a `timestamps=true` snapshot into lines; a line without a timestamp inherits the previous one. */
 export function parseTimestampedLog(content: string | undefined): LogLine[] {

@@ -20,6 +20,20 @@ describe("parseTimestampedLog", () => {
     expect(texts(lines)).toEqual(["log line 1", "log line 2", "log line 3"]);
   });
 
+  it("keeps a lone carriage return (a progress bar) and U+2028 inside the line, apart from its timestamp", () => {
+    const content =
+      "2026-01-01T00:00:01.000000001Z start\n" +
+      "2026-01-01T00:00:02.000000002Z 10%\r20%\r30%\n" +
+      "2026-01-01T00:00:03.000000003Z a\u2028b\u2029c\n" +
+      "2026-01-01T00:00:04.000000004Z \rredrawn\n";
+    expect(parseTimestampedLog(content)).toEqual([
+      { timestamp: "2026-01-01T00:00:01.000000001Z", text: "start" },
+      { timestamp: "2026-01-01T00:00:02.000000002Z", text: "10%\r20%\r30%" },
+      { timestamp: "2026-01-01T00:00:03.000000003Z", text: "a\u2028b\u2029c" },
+      { timestamp: "2026-01-01T00:00:04.000000004Z", text: "\rredrawn" },
+    ]);
+  });
+
   it("normalises fractions to nine digits so timestamps compare as strings", () => {
     const lines = parseTimestampedLog(
       "2026-01-01T00:00:01.5Z a\n2026-01-01T00:00:01.123456789Z b\n2026-01-01T00:00:02Z c\n",
