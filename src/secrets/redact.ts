@@ -19,14 +19,28 @@ export const REDACTED = "***";
 
 export type Redactor = (text: string) => string;
 
-/** A function that replaces every occurrence of every value (and of each line of a multi-line value) with `***`. */
-export function createRedactor(values: Iterable<string>): Redactor {
+/**
+ * A function that replaces every occurrence of every value (and of each line of a multi-line value) with
+ * `***`, and of the encodings in which a value commonly travels in error text and URLs: base64 (as in a
+ * Basic authorization header or a docker `auth` field, also of `user:value` for each of `usernames`) and
+ * URL encoding. A value merely embedded inside a longer base64 text is not found: base64 does not align.
+ */
+export function createRedactor(values: Iterable<string>, usernames: readonly string[] = []): Redactor {
   const needles = new Set<string>();
+  const add = (needle: string) => {
+    if (needle.length >= MIN_REDACTED_LENGTH) needles.add(needle);
+  };
   for (const value of values) {
-    for (const piece of [value, ...value.split(/\r?\n|\r/u)]) {
-      const trimmed = piece.trim();
-      if (trimmed.length >= MIN_REDACTED_LENGTH) needles.add(trimmed);
+    for (const piece of [value, ...value.split(/\r?\n|\r/u)]) add(piece.trim());
+    if (value.trim().length < MIN_REDACTED_LENGTH) continue;
+    for (const plain of [value, ...usernames.map((user) => `${user}:${value}`)]) {
+      const base64 = Buffer.from(plain, "utf8").toString("base64");
+      add(base64);
+      add(base64.replace(/=+$/u, ""));
+      add(Buffer.from(plain, "utf8").toString("base64url"));
     }
+    add(encodeURIComponent(value));
+    add(encodeURIComponent(value).replace(/%20/gu, "+"));
   }
   if (needles.size === 0) return (text) => text;
   // Longest first, so a value that contains another is hidden whole rather than around the shorter one.

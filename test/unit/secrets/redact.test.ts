@@ -38,6 +38,22 @@ describe("createRedactor", () => {
     expect(redact("pXssXwrd1 p@ss.w*rd(1)|[x]$")).toBe(`pXssXwrd1 ${REDACTED}`);
   });
 
+  it("hides the encodings a value travels in through error text: base64, base64 of user:value, URL encoding", () => {
+    const value = "s3cr3t/p@ss word+";
+    const redact = createRedactor([value], ["puller"]);
+    const b64 = (text: string) => Buffer.from(text).toString("base64");
+    const text = [
+      `raw ${value}`,
+      `basic ${b64(value)}`,
+      `unpadded ${b64(value).replace(/=+$/u, "")}`,
+      `url-safe ${Buffer.from(value).toString("base64url")}`,
+      `auth ${b64(`puller:${value}`)}`,
+      `query ?key=${encodeURIComponent(value)}`,
+      `form key=${encodeURIComponent(value).replace(/%20/gu, "+")}`,
+    ];
+    expect(text.map(redact)).toEqual(["raw", "basic", "unpadded", "url-safe", "auth", "query ?key=", "form key="].map((head) => `${head} ${REDACTED}`.replace("= ", "=")));
+  });
+
   it("is the identity without values", () => {
     expect(createRedactor([])("text")).toBe("text");
   });
