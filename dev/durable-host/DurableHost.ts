@@ -83,6 +83,7 @@ export class DurableHost {
   readonly #log: (record: HostLogRecord) => void;
   readonly #urls: ManagementUrlSettings;
   readonly #maxEpisodes: number;
+  readonly #redelivery: NonNullable<DurableHostOptions["activityRedelivery"]>;
   /** Called when any instance changes state. */
   readonly #changeListeners = new Set<() => void>();
   /** Called when nothing is running and no timer is pending: only raised events can change anything. */
@@ -95,6 +96,7 @@ export class DurableHost {
     this.clock = options.clock ?? systemClock;
     this.#log = options.log ?? (() => {});
     this.#maxEpisodes = options.maxEpisodesPerInstance ?? DEFAULT_MAX_EPISODES;
+    this.#redelivery = options.activityRedelivery ?? (() => "none");
     this.#urls = {
       origin: options.webhookOrigin ?? "http://localhost:7071",
       taskHub: options.taskHub ?? "TestHubName",
@@ -509,18 +511,38 @@ export class DurableHost {
         handler === undefined
           ? // TaskNonexistentActivityShim: the activity fails; details must be a string for the library to read it.
             taskFailed(this.clock.now(), decision.eventId, missing, missing, null)
-          : await runActivity(
-              handler,
-              activityInputFromAction(decision.input),
-              createFunctionContext({ functionName: decision.name, functionKind: "activity", instanceId, clock: this.clock, log: this.#log }),
-              { taskScheduledId: decision.eventId, activityName: decision.name, now: () => this.clock.now() },
-            );
+          : await this.#executeActivity(handler, instanceId, decision);
       this.#deliver(instanceId, executionId, event);
     } catch (error) {
       this.#hostLog("error", `The host failed while running activity '${decision.name}': ${error instanceof Error ? error.stack : String(error)}`);
     } finally {
       this.#activitiesInFlight -= 1;
       this.#kick();
+    }
+  }
+
+  /** One delivery of an activity, or two when `activityRedelivery` asks for it (at-least-once). */
+  async #executeActivity(handler: ActivityHandler, instanceId: string, decision: Extract<Decision, { kind: "scheduleActivity" }>): Promise<HistoryEvent> {
+    const execute = () =>
+      runActivity(
+        handler,
+        activityInputFromAction(decision.input),
+        createFunctionContext({ functionName: decision.name, functionKind: "activity", instanceId, clock: this.clock, log: this.#log }),
+        { taskScheduledId: decision.eventId, activityName: decision.name, now: () => this.clock.now() },
+      );
+    switch (this.#redelivery(decision.name, activityInputFromAction(decision.input))) {
+      case "none":
+        return execute();
+      case "afterCompletion":
+        await execute();
+        return execute();
+      case "concurrently": {
+        // The first to finish is the one delivered; the host stays busy (virtual time still) until both end.
+        const executions = [execute(), execute()];
+        const first = await Promise.race(executions);
+        await Promise.allSettled(executions);
+        return first;
+      }
     }
   }
 

@@ -53,7 +53,15 @@ export interface DurableHostOptions {
   systemKey?: string;
   /** Guard against orchestrations that never stop: an instance exceeding this many episodes fails. Default 100 000. */
   maxEpisodesPerInstance?: number;
+  /**
+   * Re-delivers activities, as the real extension may (at least once): `"afterCompletion"` runs the
+   * activity, loses its result (a worker crash after it ran) and runs it again; `"concurrently"` runs two
+   * executions at once and keeps the first result, as DurableTask.Core ignores the later duplicate.
+   */
+  activityRedelivery?: (activityName: string, input: unknown) => ActivityRedelivery;
 }
+
+export type ActivityRedelivery = "none" | "afterCompletion" | "concurrently";
 
 export interface InstanceStats {
   instanceId: string;

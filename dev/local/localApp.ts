@@ -14,7 +14,7 @@ import { VirtualClock, systemClock, type Clock } from "../clock";
 import { startKeyVaultEmulator, type KeyVaultEmulator } from "../keyvault-emulator";
 import { DurableHost, captureRegistrations, type HostLogRecord } from "../durable-host";
 import { journalEpisodes, type EpisodeRecord } from "../durable-host/episodeJournal";
-import type { OrchestrationHandler } from "../durable-host/types";
+import type { DurableHostOptions, OrchestrationHandler } from "../durable-host/types";
 
 export interface LocalApp {
   readonly host: DurableHost;
@@ -42,6 +42,8 @@ export interface LocalAppOptions {
   readonly registerMore?: () => void;
   /** Receives every orchestrator episode (the conformance tests compare these with the real extension's). */
   readonly episodeJournal?: (record: EpisodeRecord) => void;
+  /** Re-delivers activities as the real extension may (at least once); see DurableHostOptions. */
+  readonly activityRedelivery?: DurableHostOptions["activityRedelivery"];
 }
 
 /** Settings the emulator needs; the same names a developer puts in local.settings.json (docs/configuration.md). */
@@ -97,7 +99,11 @@ export async function startAzureApp(options: LocalAppOptions = {}): Promise<Loca
 
 async function startApp(config: AppConfig, clock: Clock, options: LocalAppOptions): Promise<LocalApp> {
   const jobs = loadJobs(options.jobDefinitions);
-  const host = new DurableHost({ clock, ...(options.log ? { log: options.log } : {}) });
+  const host = new DurableHost({
+    clock,
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.activityRedelivery ? { activityRedelivery: options.activityRedelivery } : {}),
+  });
   let services: AppServices | undefined;
   const captured = await captureRegistrations(() => {
     services = createServices(config, jobs, options.serviceOptions);

@@ -7,7 +7,7 @@
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import type { HostLogRecord } from "../../dev/durable-host";
 import type { VirtualClock } from "../../dev/clock";
-import { startEmulatedApp, type LocalApp } from "../../dev/local/localApp";
+import { startEmulatedApp, type LocalApp, type LocalAppOptions } from "../../dev/local/localApp";
 import type { RunResult } from "../../src/runs/contracts";
 import { newRunId, startRun } from "../../src/runs/startRun";
 
@@ -32,7 +32,17 @@ export interface Harness {
   deleteGroup(name: string): Promise<void>;
 }
 
-export function useHarness(jobDefinitions: readonly unknown[], options: { storage?: boolean; secrets?: Readonly<Record<string, string>> } = {}): Harness {
+export interface HarnessOptions {
+  /** Azurite for run slots and the runs' log records. */
+  readonly storage?: boolean;
+  readonly secrets?: Readonly<Record<string, string>>;
+  /** Re-delivers activities as the real extension may (DurableHostOptions.activityRedelivery). */
+  readonly activityRedelivery?: LocalAppOptions["activityRedelivery"];
+  /** The ARM client's backoff between its own retries (real time). Default 20 ms doubling to 100 ms. */
+  readonly armRetryDelayMs?: number;
+}
+
+export function useHarness(jobDefinitions: readonly unknown[], options: HarnessOptions = {}): Harness {
   const logs: HostLogRecord[] = [];
   const listeners = new Set<(record: HostLogRecord) => void>();
   let app: LocalApp | undefined;
@@ -48,9 +58,10 @@ export function useHarness(jobDefinitions: readonly unknown[], options: { storag
       },
       ...(storageConnectionString ? { storageConnectionString } : {}),
       ...(options.secrets ? { secrets: options.secrets } : {}),
+      ...(options.activityRedelivery ? { activityRedelivery: options.activityRedelivery } : {}),
       // The SDKs' own retries wait real time; keep their backoff short (Retry-After is still honoured).
       serviceOptions: {
-        aci: { retry: { retryDelayInMs: 20, maxRetryDelayInMs: 100 }, lroPollIntervalMs: 10 },
+        aci: { retry: { retryDelayInMs: options.armRetryDelayMs ?? 20, maxRetryDelayInMs: Math.max(options.armRetryDelayMs ?? 20, 100) }, lroPollIntervalMs: 10 },
         keyVault: { retry: { retryDelayInMs: 20, maxRetryDelayInMs: 100 } },
       },
     });
