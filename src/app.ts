@@ -7,12 +7,14 @@ import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { AciClient, type AciClientOptions } from "./aci/client";
 import { createContainerGroupActivities } from "./activities/containerGroup";
 import { createRunSlotActivities } from "./activities/runSlots";
-import { checkSettingsForJobs, type AppConfig } from "./config";
+import { checkSettingsForJobs, storageAccountName, type AppConfig } from "./config";
 import { registerDurableFunctions } from "./functions/durableFunctions";
+import { registerOrphanSweeper } from "./functions/orphanSweeper";
 import { registerRunsApi } from "./functions/runsApi";
 import { registerScheduledRuns } from "./functions/scheduledRuns";
 import type { JobRegistry } from "./jobs";
 import { secretReferencesOf } from "./jobs/container";
+import { createBlobLogArchive, type LogArchive } from "./runs/logArchive";
 import { createBlobRunSlots, type RunSlots } from "./runs/runSlots";
 import { createKeyVaultSecretResolver, noSecretStore, type KeyVaultSecretResolverOptions, type SecretResolver } from "./secrets";
 
@@ -23,6 +25,8 @@ export interface AppServices {
   /** The app's Key Vault (KEY_VAULT_URI), or a store that refuses every reference when no job uses secrets. */
   readonly secrets: SecretResolver;
   readonly slots: RunSlots | undefined;
+  /** The runs' log records; undefined without storage. */
+  readonly archive: LogArchive | undefined;
 }
 
 export interface ServiceOptions {
@@ -52,12 +56,19 @@ export function createServices(config: AppConfig, jobs: JobRegistry, options: Se
   // for the resource the vault names, so no audience is configured here.
   const secrets = config.keyVaultUri ? createKeyVaultSecretResolver(config.keyVaultUri, credential, options.keyVault) : noSecretStore;
   const slots = config.runStateStorage ? createBlobRunSlots(config.runStateStorage, credential) : undefined;
-  return { config, jobs, aci, secrets, slots };
+  const archive = config.runStateStorage ? createBlobLogArchive(config.runStateStorage, credential) : undefined;
+  return { config, jobs, aci, secrets, slots, archive };
 }
 
 export function registerFunctions(services: AppServices): void {
-  const { config, jobs, aci, secrets, slots } = services;
-  registerDurableFunctions({ ...createContainerGroupActivities(aci, secrets), ...createRunSlotActivities(slots) });
+  const { config, jobs, aci, secrets, slots, archive } = services;
+  const app = config.runStateStorage ? storageAccountName(config.runStateStorage) : undefined;
+  registerDurableFunctions({
+    ...createContainerGroupActivities(aci, secrets, { ...(archive ? { archive } : {}), ...(app ? { app } : {}) }),
+    ...createRunSlotActivities(slots),
+  });
   registerRunsApi({ jobs, defaultRegion: config.defaultRegion, slots });
   registerScheduledRuns({ jobs, defaultRegion: config.defaultRegion, slots });
+  // Only a deployment with storage tags its groups (and has a task hub to ask about their runs).
+  if (app) registerOrphanSweeper({ aci, app });
 }

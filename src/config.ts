@@ -68,6 +68,21 @@ export type RunStateStorage =
   | { readonly kind: "connectionString"; readonly connectionString: string }
   | { readonly kind: "identity"; readonly blobServiceUri: string };
 
+/**
+ * The storage account's name: with the fixed task hub (host.json), it names the deployment whose runs
+ * these are, and goes into every group's `aci-jobs-app` tag. `UseDevelopmentStorage=true` is Azurite's
+ * `devstoreaccount1`.
+ */
+export function storageAccountName(storage: RunStateStorage): string {
+  if (storage.kind === "identity") {
+    const url = new URL(storage.blobServiceUri);
+    // https://<account>.blob.core.windows.net, or http://127.0.0.1:10000/<account> for Azurite.
+    return /^[\d.]+$|^localhost$/u.test(url.hostname) ? (url.pathname.split("/")[1] ?? url.hostname) : url.hostname.split(".")[0]!;
+  }
+  if (/UseDevelopmentStorage=true/iu.test(storage.connectionString)) return "devstoreaccount1";
+  return /(?:^|;)\s*AccountName=([^;]+)/iu.exec(storage.connectionString)?.[1]?.trim() ?? "unknown";
+}
+
 export interface AppConfig {
   readonly subscriptionId: string;
   readonly resourceGroup: string;

@@ -17,13 +17,28 @@ import type {
 import { effectivePorts, type ContainerSpec, type PortSpec, type RegistryCredentialSpec, type VolumeSpec } from "../jobs/container";
 import { secretKey, type SecretReference } from "../jobs/secretReference";
 
-/** Tags on every group aci-jobs creates, so a person (or a clean-up sweep) can tell whose it is. */
-export const OWNERSHIP_TAGS = { job: "aci-jobs-job", runId: "aci-jobs-run-id", attempt: "aci-jobs-attempt" } as const;
+/**
+ * Tags on every group aci-jobs creates, so a person (or the orphan sweeper) can tell whose it is. `app`
+ * names the deployment whose runs these are (its storage account, where its task hub lives): run ids
+ * repeat across deployments (a schedule slot names its run), so only the deployment that made a group may
+ * judge whether its run is over. `mayKeep` marks a group that removeOnSuccess/removeOnError may keep.
+ */
+export const OWNERSHIP_TAGS = {
+  job: "aci-jobs-job",
+  runId: "aci-jobs-run-id",
+  attempt: "aci-jobs-attempt",
+  app: "aci-jobs-app",
+  mayKeep: "aci-jobs-may-keep",
+} as const;
 
 export interface GroupOwner {
   readonly jobId: string;
   readonly runId: string;
   readonly attempt: number;
+  /** The deployment (storage account) whose task hub holds the run; absent when the app has no storage. */
+  readonly app?: string;
+  /** The job keeps groups after success or failure (removeOnSuccess / removeOnError false). */
+  readonly mayKeep?: boolean;
 }
 
 export interface ContainerGroupRequest {
@@ -98,7 +113,13 @@ export function toContainerGroup(request: ContainerGroupRequest): ContainerGroup
 }
 
 function ownershipTags(owner: GroupOwner): Record<string, string> {
-  return { [OWNERSHIP_TAGS.job]: owner.jobId, [OWNERSHIP_TAGS.runId]: owner.runId, [OWNERSHIP_TAGS.attempt]: String(owner.attempt) };
+  return {
+    [OWNERSHIP_TAGS.job]: owner.jobId,
+    [OWNERSHIP_TAGS.runId]: owner.runId,
+    [OWNERSHIP_TAGS.attempt]: String(owner.attempt),
+    ...(owner.app ? { [OWNERSHIP_TAGS.app]: owner.app } : {}),
+    ...(owner.mayKeep ? { [OWNERSHIP_TAGS.mayKeep]: "true" } : {}),
+  };
 }
 
 function toPort({ port, protocol }: PortSpec): Port {

@@ -12,14 +12,16 @@
  */
 import type { InvocationContext } from "@azure/functions";
 import type { AciClient } from "../aci/client";
-import { AciError } from "../aci/client";
+import { AciError, describeAciError, toAciError } from "../aci/errors";
 import { containerNameFor, isOwnedBy, ownerOf, toContainerGroup } from "../aci/containerGroup";
-import { boundedTail, parseTimestampedLog, takeNewLines, toLogTimestamp, type LogCursor } from "../aci/logs";
+import { boundedTail, parseTimestampedLog, takeNewLines, toLogTimestamp, type LogLine } from "../aci/logs";
 import { bounded, observeContainerGroup } from "../aci/observation";
 import { secretReferencesOf } from "../jobs/container";
+import type { LogArchive } from "../runs/logArchive";
 import { createRedactor, noSecretStore, type Redactor, type SecretResolver, type SecretUnavailable } from "../secrets";
 import {
   Activities,
+  type ArchiveState,
   type AttemptRef,
   type CollectContainerLogsInput,
   type CollectContainerLogsResult,
@@ -29,6 +31,7 @@ import {
   type DeleteContainerGroupResult,
   type ObserveContainerGroupInput,
   type ObserveContainerGroupResult,
+  type LogProgress,
   type Redaction,
 } from "./contracts";
 
@@ -39,7 +42,18 @@ const STOPPED_LOG_LINES = 1_000;
 const STOPPED_LOG_BYTES = 16 * 1024;
 const RUNNING_LOG_BYTES = 4 * 1024 * 1024;
 
-export function createContainerGroupActivities(aci: ContainerGroupApi, secrets: SecretResolver = noSecretStore) {
+export interface ContainerGroupActivityOptions {
+  /** The runs' log record; without it (no storage configured) lines go only to the function log. */
+  readonly archive?: LogArchive;
+  /** This deployment's name in the groups' `aci-jobs-app` tag (OWNERSHIP_TAGS), so its sweeper knows them. */
+  readonly app?: string;
+}
+
+export function createContainerGroupActivities(
+  aci: ContainerGroupApi,
+  secrets: SecretResolver = noSecretStore,
+  { archive, app }: ContainerGroupActivityOptions = {},
+) {
   return {
     async [Activities.createContainerGroup](
       input: CreateContainerGroupInput,
@@ -52,9 +66,9 @@ export function createContainerGroupActivities(aci: ContainerGroupApi, secrets: 
         context.error(`${label(input)} ${describeUnavailable(resolved)}; no container group was created`);
         return { kind: "secretUnavailable", secret: resolved.secret, code: resolved.code, message: bounded(resolved.message) };
       }
-      const redact = createRedactor(resolved.values.values());
+      const redact = createRedactor(resolved.values.values(), registryUsernames(input));
       try {
-        return await createGroup(aci, input, resolved.values, redact, context);
+        return await createGroup(aci, input, app, resolved.values, redact, context);
       } catch (error) {
         // Terminal refusals (bad definition, quota, authorization) end the attempt with a reason; only
         // transient faults go back to Durable to retry. ARM's message is redacted in case it quotes a value.
@@ -63,7 +77,7 @@ export function createContainerGroupActivities(aci: ContainerGroupApi, secrets: 
           context.error(`${label(input)} ARM rejected container group ${input.groupName}: ${error.code}: ${message}`);
           return { kind: "rejected", code: error.code, message: bounded(message) };
         }
-        throw error;
+        throw transientFailure(error, redact);
       }
     },
 
@@ -71,96 +85,107 @@ export function createContainerGroupActivities(aci: ContainerGroupApi, secrets: 
       input: ObserveContainerGroupInput,
       context: InvocationContext,
     ): Promise<ObserveContainerGroupResult> {
-      const terminal = await terminalAsResult(input, context, "read", async () => {
-        // Resolved first, so no line is emitted unredacted. A Key Vault outage must not blind the watch (after
-        // 30 minutes without a look it would give up on a healthy container): the look goes on, output withheld.
-        const redaction = await redactorFor(secrets, input).catch((error: unknown) => keyVaultOutage(error));
-        const group = await aci.get(input.groupName);
-        if (!group) {
-          context.warn(`${label(input)} container group ${input.groupName} no longer exists: deleted outside aci-jobs`);
-          return { kind: "gone" } as const;
-        }
-        const observation = redactObservation(observeContainerGroup(group, containerNameFor(input.groupName)), redaction);
-        if (observation.state.phase !== input.previousPhase) {
-          context.log(`${label(input)} container group ${input.groupName}: ${describePhase(observation.state)}`);
-        }
-        // Stream while running; the final read after the container stops belongs to collectContainerLogs.
-        let cursor = input.cursor;
-        if (observation.state.phase === "running" && !redaction.ok) {
-          // Lines stay unread (the cursor does not move) until the secret can be read to hide it again.
-          context.warn(`${label(input)} container output withheld: ${describeUnavailable(redaction)}, so its value could not be hidden`);
-        } else if (observation.state.phase === "running" && redaction.ok) {
-          try {
-            cursor = (await streamNewLines(aci, input, input.cursor, false, context, redaction.redact)).cursor;
-          } catch (error) {
-            // Deleted between the GET and the log read: the group is gone, not refusing us.
-            if (error instanceof AciError && error.code === "ResourceNotFound") {
-              context.warn(`${label(input)} container group ${input.groupName} no longer exists: deleted outside aci-jobs`);
-              return { kind: "gone" } as const;
-            }
-            throw error;
+      // Resolved first, so no line is emitted unredacted. A Key Vault outage must not blind the watch (after
+      // 30 minutes without a look it would give up on a healthy container): the look goes on, output withheld.
+      const redaction = await redactorFor(secrets, input).catch((error: unknown) => keyVaultOutage(error));
+      const redact = redactorOrCodesOnly(redaction);
+      return guarded(redact, () =>
+        terminalAsResult(input, context, "read", redact, async () => {
+          const group = await aci.get(input.groupName);
+          if (!group) {
+            context.warn(`${label(input)} container group ${input.groupName} no longer exists: deleted outside aci-jobs`);
+            return { kind: "gone" } as const;
           }
-        }
-        return { kind: "observed", ...observation, cursor } as const;
-      });
-      return terminal;
+          const observation = redactObservation(observeContainerGroup(group, containerNameFor(input.groupName)), redaction);
+          if (observation.state.phase !== input.previousPhase) {
+            context.log(`${label(input)} container group ${input.groupName}: ${describePhase(observation.state)}`);
+          }
+          // Stream while running; the final read after the container stops belongs to collectContainerLogs.
+          let progress: LogProgress = { cursor: input.cursor, ...(input.archive ? { archive: input.archive } : {}) };
+          if (observation.state.phase === "running" && !redaction.ok) {
+            // Lines stay unread (the cursor does not move) until the secret can be read to hide it again.
+            context.warn(`${label(input)} container output withheld: ${describeUnavailable(redaction)}, so its value could not be hidden`);
+          } else if (observation.state.phase === "running" && redaction.ok) {
+            try {
+              progress = await streamNewLines(aci, archive, input, false, context, redaction.redact);
+            } catch (error) {
+              // Deleted between the GET and the log read: the group is gone, not refusing us.
+              if (error instanceof AciError && error.code === "ResourceNotFound") {
+                context.warn(`${label(input)} container group ${input.groupName} no longer exists: deleted outside aci-jobs`);
+                return { kind: "gone" } as const;
+              }
+              throw error;
+            }
+          }
+          return { kind: "observed", ...observation, ...progress } as const;
+        }),
+      );
     },
 
     async [Activities.collectContainerLogs](
       input: CollectContainerLogsInput,
       context: InvocationContext,
     ): Promise<CollectContainerLogsResult> {
+      const unchanged: LogProgress = { cursor: input.cursor, ...(input.archive ? { archive: input.archive } : {}) };
       const redaction = await redactorFor(secrets, input);
       if (!redaction.ok) {
         const reason = `container output withheld: ${describeUnavailable(redaction)}, so its value could not be hidden`;
         context.warn(`${label(input)} ${reason}`);
-        return { cursor: input.cursor, tail: [], linesMissed: false, available: false, error: bounded(reason) };
+        return { ...unchanged, tail: [], linesMissed: false, available: false, error: bounded(reason) };
       }
-      try {
-        const streamed = await streamNewLines(aci, input, input.cursor, input.stopped, context, redaction.redact, input.notAfter);
-        if (streamed.linesMissed) {
-          context.warn(`${label(input)} some log lines may be missing: ACI keeps only the last 1,000 lines / 16 KB of a stopped container's log`);
+      return guarded(redaction.redact, async () => {
+        try {
+          const streamed = await streamNewLines(aci, archive, input, input.stopped, context, redaction.redact, input.notAfter);
+          if (streamed.linesMissed) {
+            context.warn(`${label(input)} some log lines may be missing: ACI keeps only the last 1,000 lines / 16 KB of a stopped container's log`);
+          }
+          const lines = streamed.available ? resultLines(input.resultLogs, streamed.snapshot) : undefined;
+          return {
+            cursor: streamed.cursor,
+            ...(streamed.archive ? { archive: streamed.archive } : {}),
+            tail: boundedTail(streamed.snapshot),
+            ...(lines ? { lines } : {}),
+            linesMissed: streamed.linesMissed,
+            available: streamed.available,
+          };
+        } catch (error) {
+          if (error instanceof AciError && !error.transient) {
+            const message = redaction.redact(error.message);
+            context.warn(`${label(input)} ARM refused the container's log: ${error.code}: ${message}`);
+            return { ...unchanged, tail: [], linesMissed: false, available: false, error: bounded(`${error.code}: ${message}`) };
+          }
+          throw error;
         }
-        const lines = streamed.available ? resultLines(input.resultLogs, streamed.snapshot) : undefined;
-        return {
-          cursor: streamed.cursor,
-          tail: boundedTail(streamed.snapshot),
-          ...(lines ? { lines } : {}),
-          linesMissed: streamed.linesMissed,
-          available: streamed.available,
-        };
-      } catch (error) {
-        if (error instanceof AciError && !error.transient) {
-          const message = redaction.redact(error.message);
-          context.warn(`${label(input)} ARM refused the container's log: ${error.code}: ${message}`);
-          return { cursor: input.cursor, tail: [], linesMissed: false, available: false, error: bounded(`${error.code}: ${message}`) };
-        }
-        throw error;
-      }
+      });
     },
 
     async [Activities.deleteContainerGroup](
       input: DeleteContainerGroupInput,
       context: InvocationContext,
     ): Promise<DeleteContainerGroupResult> {
-      return terminalAsResult(input, context, "delete", async () => {
-        if (input.onlyIfOwned) {
-          const existing = await aci.get(input.groupName);
-          if (!existing) return { kind: "alreadyGone" } as const;
-          if (!isOwnedBy(existing, input)) {
-            const owner = ownerOf(existing);
-            context.log(`${label(input)} container group ${input.groupName} belongs to ${owner}; left alone`);
-            return { kind: "notOurs", owner } as const;
+      // Deleting must not wait for Key Vault: without the values, ARM's text is reduced to its codes.
+      const redaction = await redactorFor(secrets, input).catch((error: unknown) => keyVaultOutage(error));
+      const redact = redactorOrCodesOnly(redaction);
+      return guarded(redact, () =>
+        terminalAsResult(input, context, "delete", redact, async () => {
+          if (input.onlyIfOwned) {
+            const existing = await aci.get(input.groupName);
+            if (!existing) return input.earlierTryFailed ? ({ kind: "alreadyGone" } as const) : ({ kind: "neverCreated" } as const);
+            if (!isOwnedBy(existing, input)) {
+              const owner = ownerOf(existing);
+              context.log(`${label(input)} container group ${input.groupName} belongs to ${owner}; left alone`);
+              return { kind: "notOurs", owner } as const;
+            }
           }
-        }
-        const outcome = await aci.delete(input.groupName);
-        context.log(
-          outcome === "deleted"
-            ? `${label(input)} container group ${input.groupName} deleted`
-            : `${label(input)} container group ${input.groupName} was already gone`,
-        );
-        return outcome === "deleted" ? ({ kind: "deleted" } as const) : ({ kind: "alreadyGone" } as const);
-      });
+          const outcome = await aci.delete(input.groupName);
+          // A DELETE whose answer was lost on an earlier try did the work: the group is gone because of this run.
+          const deleted = outcome === "deleted" || input.earlierTryFailed === true;
+          context.log(
+            deleted ? `${label(input)} container group ${input.groupName} deleted` : `${label(input)} container group ${input.groupName} was already gone`,
+          );
+          return deleted ? ({ kind: "deleted" } as const) : ({ kind: "alreadyGone" } as const);
+        }),
+      );
     },
   };
 }
@@ -173,22 +198,55 @@ async function terminalAsResult<T>(
   ref: AttemptRef,
   context: InvocationContext,
   what: string,
+  redact: Redactor,
   call: () => Promise<T>,
 ): Promise<T | { kind: "failed"; code: string; message: string }> {
   try {
     return await call();
   } catch (error) {
     if (error instanceof AciError && !error.transient) {
-      context.error(`${label(ref)} ARM refused to ${what} container group ${ref.groupName}: ${error.code}: ${error.message}`);
-      return { kind: "failed", code: error.code, message: bounded(error.message) };
+      const message = redact(error.message);
+      context.error(`${label(ref)} ARM refused to ${what} container group ${ref.groupName}: ${error.code}: ${message}`);
+      return { kind: "failed", code: error.code, message: bounded(message) };
     }
     throw error;
+  }
+}
+
+/**
+ * Runs an activity body so that whatever it throws reaches Durable redacted. A thrown message is stored
+ * in the TaskFailed event for good (also when a retry then succeeds), so it must never quote a value:
+ * ARM's and the SDK's text is passed through `redact`, and the stack is rebuilt from the redacted message.
+ */
+async function guarded<T>(redact: Redactor, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    throw transientFailure(error, redact);
+  }
+}
+
+/** A transient fault as Durable will store it: ARM's code first (so the run can classify it), redacted. */
+function transientFailure(error: unknown, redact: Redactor): Error {
+  if (error instanceof TransientAzureFault) return error;
+  const aci = error instanceof AciError || (error as { statusCode?: unknown } | null)?.statusCode !== undefined ? toAciError(error) : undefined;
+  const text = aci ? describeAciError(aci) : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new TransientAzureFault(bounded(redact(text)));
+}
+
+class TransientAzureFault extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TransientAzureFault";
+    // The frames are this module's; the first line of a stack repeats the message, so it is rebuilt too.
+    this.stack = `${this.name}: ${message}`;
   }
 }
 
 async function createGroup(
   aci: ContainerGroupApi,
   input: CreateContainerGroupInput,
+  app: string | undefined,
   secrets: ReadonlyMap<string, string>,
   redact: Redactor,
   context: InvocationContext,
@@ -211,7 +269,8 @@ async function createGroup(
     context.log(`${label(input)} replacing container group ${input.groupName} left by ${replaced}`);
     await aci.delete(input.groupName);
   }
-  const group = toContainerGroup({ groupName: input.groupName, region: input.region, container: input.container, owner, secrets });
+  const tagged = { ...owner, ...(app ? { app } : {}), ...(input.mayKeep ? { mayKeep: true } : {}) };
+  const group = toContainerGroup({ groupName: input.groupName, region: input.region, container: input.container, owner: tagged, secrets });
   const result = await aci.create(input.groupName, group);
   context.log(
     `${label(input)} container group ${input.groupName} accepted in ${input.region} (image ${input.container.image}, ` +
@@ -220,37 +279,77 @@ async function createGroup(
   return { kind: "created", alreadyOurs: false, resourceGroup: aci.resourceGroup, operationStatus: result.operationStatus, ...(replaced ? { replaced } : {}) };
 }
 
-interface StreamResult {
-  readonly cursor: LogCursor;
+interface StreamResult extends LogProgress {
   readonly snapshot: readonly string[];
   readonly linesMissed: boolean;
   readonly available: boolean;
 }
 
 /**
- * Reads the log snapshot, redacts it, writes the lines not yet written to the function log, and advances
- * the cursor. Redaction comes first, so the cursor's remembered texts never hold a value either.
+ * Reads the log snapshot, redacts it, appends the lines not yet read to the attempt's log record (exactly
+ * once) and to the function log (at least once: a look that runs twice writes them twice), and advances
+ * the cursor. Redaction comes first, so neither the cursor's remembered texts nor the record hold a value.
  */
 async function streamNewLines(
   aci: ContainerGroupApi,
-  ref: AttemptRef,
-  cursor: LogCursor,
+  archive: LogArchive | undefined,
+  input: AttemptRef & LogProgress,
   stopped: boolean,
   context: InvocationContext,
   redact: Redactor,
   notAfter?: string,
 ): Promise<StreamResult> {
-  const content = await aci.logs(ref.groupName, containerNameFor(ref.groupName));
-  if (content === undefined) return { cursor, snapshot: [], linesMissed: false, available: false };
+  const content = await aci.logs(input.groupName, containerNameFor(input.groupName));
+  const unchanged = { cursor: input.cursor, ...(input.archive ? { archive: input.archive } : {}) };
+  if (content === undefined) return { ...unchanged, snapshot: [], linesMissed: false, available: false };
   const limit = notAfter === undefined ? undefined : toLogTimestamp(notAfter);
   const snapshot = parseTimestampedLog(content)
     .filter((line) => limit === undefined || line.timestamp <= limit)
     .map((line) => ({ timestamp: line.timestamp, text: redact(line.text) }));
   const bytes = Buffer.byteLength(content);
   const atCap = stopped ? snapshot.length >= STOPPED_LOG_LINES || bytes >= STOPPED_LOG_BYTES : bytes >= RUNNING_LOG_BYTES - 64 * 1024;
-  const fresh = takeNewLines(snapshot, cursor, atCap);
-  for (const line of fresh.lines) context.log(`${label(ref)} | ${line.text}`);
-  return { cursor: fresh.cursor, snapshot: snapshot.map((line) => line.text), linesMissed: fresh.gap, available: true };
+  const fresh = takeNewLines(snapshot, input.cursor, atCap);
+  const archived = archive && input.archive ? await archiveLines(archive, { ...input, archive: input.archive }, fresh.lines, fresh.gap, fresh.cursor.emitted, context) : undefined;
+  for (const line of fresh.lines) context.log(`${label(input)} | ${line.text}`);
+  return {
+    cursor: fresh.cursor,
+    ...(archived ? { archive: archived } : {}),
+    snapshot: snapshot.map((line) => line.text),
+    linesMissed: fresh.gap,
+    available: true,
+  };
+}
+
+/**
+ * Appends a look's new lines to the attempt's record, marking where lines were lost: cut by ACI before they
+ * could be read, or taken by an earlier look that storage failed for. The chunk depends only on the input
+ * and the snapshot, so a second execution of the same look appends the same lines, and the archive skips
+ * what the first one wrote. A storage fault never fails the look: the lines go to the function log
+ * anyway, and the next look marks them as missing from the record.
+ */
+async function archiveLines(
+  archive: LogArchive,
+  input: AttemptRef & LogProgress & { archive: ArchiveState },
+  lines: readonly LogLine[],
+  gap: boolean,
+  emittedAfter: number,
+  context: InvocationContext,
+): Promise<ArchiveState> {
+  const state = input.archive;
+  const unarchived = input.cursor.emitted - state.covered;
+  const chunk = [
+    ...(unarchived > 0 ? [`[aci-jobs] ${unarchived} line(s) could not be archived here: storage failed; they are in the function log.`] : []),
+    ...(gap ? ["[aci-jobs] lines lost here: ACI keeps only the last 1,000 lines / 16 KB of a stopped container's log."] : []),
+    ...lines.map((line) => `${line.timestamp} ${line.text}`),
+  ];
+  if (chunk.length === 0) return state;
+  try {
+    const position = await archive.append({ runId: input.runId, attempt: input.attempt }, state, chunk);
+    return { ...position, covered: emittedAfter, failed: state.failed };
+  } catch (error) {
+    context.warn(`${label(input)} could not archive ${lines.length} log line(s): ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+    return { ...state, failed: state.failed + lines.length };
+  }
 }
 
 /**
@@ -284,7 +383,23 @@ type RedactionOutcome = { readonly ok: true; readonly redact: Redactor } | Secre
 async function redactorFor(secrets: SecretResolver, input: Redaction): Promise<RedactionOutcome> {
   if (input.redact.length === 0) return { ok: true, redact: (text) => text };
   const values = await secrets.redactionValues(input.redact);
-  return values.ok ? { ok: true, redact: createRedactor(values.values) } : values;
+  return values.ok ? { ok: true, redact: createRedactor(values.values, input.redactUsernames ?? []) } : values;
+}
+
+/**
+ * When the values cannot be read, ARM's and the SDK's free text could still quote one: keep only what
+ * cannot, the codes and statuses ("TooManyRequests (HTTP 429)"), and drop the rest.
+ */
+function redactorOrCodesOnly(redaction: RedactionOutcome): Redactor {
+  if (redaction.ok) return redaction.redact;
+  return (text) => {
+    const head = /^[A-Za-z][A-Za-z0-9]*(?: \(HTTP \d{3}\))?/u.exec(text)?.[0];
+    return head ? `${head}: (message withheld: the secrets to hide in it could not be read)` : "(message withheld: the secrets to hide in it could not be read)";
+  };
+}
+
+function registryUsernames(input: CreateContainerGroupInput): string[] {
+  return input.container.registryCredentials.flatMap((credential) => ("username" in credential ? [credential.username] : []));
 }
 
 /** A transient Key Vault fault, as an outcome under which output is withheld (the cursor does not move). */

@@ -7,6 +7,7 @@
  */
 import type { ContainerPhase } from "../aci/observation";
 import type { LogCursor } from "../aci/logs";
+import type { ArchivePosition } from "../runs/logArchive";
 import type { ContainerSpec } from "../jobs/definition";
 import type { SecretReference } from "../jobs/secretReference";
 
@@ -29,6 +30,8 @@ export interface AttemptRef {
 export interface CreateContainerGroupInput extends AttemptRef {
   readonly region: string;
   readonly container: ContainerSpec;
+  /** The job may keep this group (removeOnSuccess / removeOnError false): tagged so the orphan sweeper spares it. */
+  readonly mayKeep?: boolean;
 }
 
 export type CreateContainerGroupResult =
@@ -52,13 +55,33 @@ export type CreateContainerGroupResult =
    */
   | { readonly kind: "secretUnavailable"; readonly secret: string; readonly code: string; readonly message: string };
 
-/** The Key Vault references whose values must never reach a log or a result (names only). */
+/** The Key Vault references whose values must never reach a log, a result or an error (names only). */
 export interface Redaction {
   readonly redact: readonly SecretReference[];
+  /** Registry user names: a password also travels base64-encoded as `user:password` (docker's auth). */
+  readonly redactUsernames?: readonly string[];
 }
 
-export interface ObserveContainerGroupInput extends AttemptRef, Redaction {
+/** What an attempt's container printed, as far as the run has read it. */
+export interface LogProgress {
   readonly cursor: LogCursor;
+  /**
+   * The attempt's log record (src/runs/logArchive.ts), absent when the app has no storage: where it ends,
+   * how many of the cursor's lines it accounts for, and how many of those could not be archived.
+   */
+  readonly archive?: ArchiveState;
+}
+
+export interface ArchiveState extends ArchivePosition {
+  /** Log lines (the cursor's `emitted`) the record accounts for, archived or marked as lost. */
+  readonly covered: number;
+  /** Of those, lines that storage failed to take (marked in the record where they belong). */
+  readonly failed: number;
+}
+
+export const EMPTY_ARCHIVE_STATE: ArchiveState = Object.freeze({ lines: 0, bytes: 0, covered: 0, failed: 0 });
+
+export interface ObserveContainerGroupInput extends AttemptRef, Redaction, LogProgress {
   /** The phase seen last time, so a change can be logged once. */
   readonly previousPhase: ContainerPhase["phase"] | null;
 }
@@ -70,15 +93,13 @@ export type ObserveContainerGroupResult =
       readonly provisioningState: string;
       readonly restartCount: number;
       readonly events: readonly string[];
-      readonly cursor: LogCursor;
-    }
+    } & LogProgress
   /** 404: the group was deleted by something other than this run. */
   | { readonly kind: "gone" }
   /** ARM refused to answer for a reason retrying will not fix (e.g. 403 after a role was removed). */
   | { readonly kind: "failed"; readonly code: string; readonly message: string };
 
-export interface CollectContainerLogsInput extends AttemptRef, Redaction {
-  readonly cursor: LogCursor;
+export interface CollectContainerLogsInput extends AttemptRef, Redaction, LogProgress {
   /** The job's resultLogs: "all" returns every line ACI still holds, "last" the last one. */
   readonly resultLogs: "none" | "last" | "all";
   /** Whether the container has stopped, so ACI may have cut the log to 16 KB / 1,000 lines. */
@@ -90,8 +111,7 @@ export interface CollectContainerLogsInput extends AttemptRef, Redaction {
   readonly notAfter?: string;
 }
 
-export interface CollectContainerLogsResult {
-  readonly cursor: LogCursor;
+export interface CollectContainerLogsResult extends LogProgress {
   /** The last lines of the log (bounded), for the run result. */
   readonly tail: readonly string[];
   /** Per resultLogs: every line ACI still had (at most its 1,000 lines / 16 KB after stop), or the last one. */
@@ -103,17 +123,24 @@ export interface CollectContainerLogsResult {
   readonly error?: string;
 }
 
-export interface DeleteContainerGroupInput extends AttemptRef {
+export interface DeleteContainerGroupInput extends AttemptRef, Redaction {
   /**
    * Delete only a group tagged with this run attempt. Set when it is unknown whether this attempt's
    * create went through, so a group of the same name that belongs to someone else is never deleted.
    */
   readonly onlyIfOwned?: boolean;
+  /**
+   * An earlier try of this delete failed after it may have sent the DELETE (its answer lost): a group
+   * found gone now was most likely deleted by that request, so it counts as deleted, not already gone.
+   */
+  readonly earlierTryFailed?: boolean;
 }
 
 export type DeleteContainerGroupResult =
   | { readonly kind: "deleted" }
   | { readonly kind: "alreadyGone" }
+  /** `onlyIfOwned` and no group of that name exists: the create never went through. */
+  | { readonly kind: "neverCreated" }
   /** `onlyIfOwned` and the group belongs to someone else: left alone. */
   | { readonly kind: "notOurs"; readonly owner: string }
   /** ARM refused for a reason retrying will not fix (e.g. 403). */

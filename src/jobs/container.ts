@@ -330,7 +330,7 @@ export const containerSchema = z
         z.string().min(1).max(512).refine((key) => !key.toLowerCase().startsWith(RESERVED_TAG_PREFIX), { message: `tag names starting with "${RESERVED_TAG_PREFIX}" are reserved for aci-jobs` }),
         z.string().max(256),
       )
-      .refine((tags) => Object.keys(tags).length <= 47, { message: "at most 47 tags (ARM allows 50; aci-jobs uses 3)" })
+      .refine((tags) => Object.keys(tags).length <= 45, { message: "at most 45 tags (ARM allows 50; aci-jobs uses up to 5)" })
       .default({}),
     osType: z.enum(["Linux", "Windows"], { message: "osType must be Linux or Windows" }).default("Linux"),
     /**

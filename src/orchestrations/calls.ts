@@ -16,6 +16,27 @@ export function* callActivityWithRetry<N extends Name>(
   return (yield context.df.callActivityWithRetry(name, retry, input)) as ActivityContract[N]["output"];
 }
 
+/**
+ * Like {@link callActivityWithRetry}, with the same waits between tries, but each try's input may depend
+ * on how many earlier tries failed: a delete must know whether an earlier DELETE may have done the work.
+ */
+export function* callActivityRetrying<N extends Name>(
+  context: df.OrchestrationContext,
+  name: N,
+  inputFor: (earlierFailures: number) => ActivityContract[N]["input"],
+  retry: df.RetryOptions,
+): Generator<df.Task, ActivityContract[N]["output"], unknown> {
+  for (let failures = 0; ; failures++) {
+    try {
+      return (yield context.df.callActivity(name, inputFor(failures))) as ActivityContract[N]["output"];
+    } catch (error) {
+      if (failures + 1 >= retry.maxNumberOfAttempts) throw error;
+      const delay = Math.min(retry.maxRetryIntervalInMilliseconds, retry.firstRetryIntervalInMilliseconds * retry.backoffCoefficient ** failures);
+      yield context.df.createTimer(new Date(now(context) + delay));
+    }
+  }
+}
+
 export function* callSubOrchestrator<Output>(
   context: df.OrchestrationContext,
   name: string,

@@ -7,14 +7,22 @@
  * waiting is by durable timers, and all I/O happens in activities.
  */
 import type * as df from "durable-functions";
-import { Activities, type AttemptRef, type CollectContainerLogsResult } from "../activities/contracts";
-import { START_OF_LOG, type LogCursor } from "../aci/logs";
+import {
+  Activities,
+  EMPTY_ARCHIVE_STATE,
+  type AttemptRef,
+  type CollectContainerLogsResult,
+  type LogProgress,
+  type Redaction,
+} from "../activities/contracts";
+import { START_OF_LOG } from "../aci/logs";
 import { derivedContainerGroupName } from "../aci/names";
 import { secretReferencesOf } from "../jobs/container";
 import type { ContainerSpec, JobSpec } from "../jobs/definition";
 import { formatDuration } from "../jobs/duration";
 import {
   Orchestrations,
+  attemptLogPath,
   watchInstanceId,
   type AttemptReason,
   type AttemptRecord,
@@ -25,10 +33,13 @@ import {
   type RunProgress,
   type RunResult,
 } from "../runs/contracts";
-import { callActivityWithRetry, callSubOrchestrator, failureMessage, now, sleepUntil } from "./calls";
+import { callActivityRetrying, callActivityWithRetry, callSubOrchestrator, failureMessage, now, sleepUntil } from "./calls";
 import { classify, isCapacityMessage, isSpotCapacityMessage, planNextAttempt, reasonOfCreateFailure, reasonOfRejection, type Priority } from "./failurePolicy";
 import { armCallRetry, deleteRetry } from "./retryPolicies";
 import type { Observed, WatchInput, WatchResult } from "./watchContainerGroup";
+
+/** How soon the orphan sweeper (src/functions/orphanSweeper.ts) deletes a group left behind: its period plus its grace. */
+const SWEEPER_PROMISE = "about 30 minutes";
 
 export function* runJob(context: df.OrchestrationContext): Generator<df.Task, RunResult, unknown> {
   const input = context.df.getInput<RunInput>();
@@ -93,9 +104,9 @@ interface AttemptState {
   /** Whether the watch saw the group reach a final state: only then may removeOnSuccess/removeOnError keep it. */
   settled: boolean;
   createdAt: number;
-  cursor: LogCursor;
-  /** The final log read, once attempted (successful or not): the log is read at most once after the watch. */
-  logs: CollectContainerLogsResult | null | undefined;
+  log: LogProgress;
+  /** The final log read, once attempted: the log is read at most once after the watch. */
+  logs: CollectContainerLogsResult | { readonly failed: string } | null | undefined;
   timings: { -readonly [K in keyof PhaseTimings]: PhaseTimings[K] };
 }
 
@@ -128,7 +139,15 @@ function* runAttempt(
     deadline: Math.min(runDeadline, containerDeadline),
     containerDeadline: containerDeadline < runDeadline,
   };
-  const state: AttemptState = { createSent: false, created: false, settled: false, createdAt: startedAt, cursor: START_OF_LOG, logs: undefined, timings: {} };
+  const state: AttemptState = {
+    createSent: false,
+    created: false,
+    settled: false,
+    createdAt: startedAt,
+    log: { cursor: START_OF_LOG, archive: EMPTY_ARCHIVE_STATE },
+    logs: undefined,
+    timings: {},
+  };
   const phase = (name: RunPhase) => report(context, input, name, attempt, groupName, earlier);
 
   let ending: Ending;
@@ -156,22 +175,35 @@ function* runAttempt(
       phase("deleting");
       const deleteStart = now(context);
       // When the create's fate is unknown, a group of that name may be someone else's: check its tags.
-      ({ cleanup, cleanupError } = yield* deleteGroup(context, input.runId, ref, !state.created));
+      ({ cleanup, cleanupError } = yield* deleteGroup(context, input.runId, ref, redactionOf(plan.container), !state.created));
       if (!cleanupError) state.timings.deleteMs = now(context) - deleteStart;
     }
   }
 
   const { resultLines, ...ended } = ending;
+  const collected = state.logs && "cursor" in state.logs ? state.logs : undefined;
+  const log = collected ?? state.log;
+  if (state.logs && "failed" in state.logs) {
+    // The lines after the last look are gone with the group: say so rather than report a complete log.
+    ending = {
+      ...ending,
+      detail: sentences(ending.detail, `The container's last output could not be read (${state.logs.failed}); lines after the first ${log.cursor.emitted} were not collected.`),
+    };
+  }
   const record: AttemptRecord = {
     attempt,
     groupName,
     ...ended,
+    detail: ending.detail,
     startedAt: new Date(startedAt).toISOString(),
     finishedAt: new Date(now(context)).toISOString(),
     timings: state.timings,
-    logLines: state.logs?.cursor.emitted ?? state.cursor.emitted,
-    logTail: state.logs?.tail ?? [],
-    logLinesMissed: state.logs?.linesMissed ?? false,
+    logLines: log.cursor.emitted,
+    logTail: collected?.tail ?? [],
+    logLinesMissed: (collected?.linesMissed ?? false) || (state.logs !== undefined && state.logs !== null && "failed" in state.logs),
+    ...(log.archive && log.archive.lines > 0
+      ? { logArchive: { path: attemptLogPath(input.runId, attempt), lines: log.archive.covered - log.archive.failed, unarchived: log.archive.failed } }
+      : {}),
     priority,
     cleanup,
     ...(cleanupError ? { cleanupError } : {}),
@@ -179,19 +211,35 @@ function* runAttempt(
   return resultLines ? { record, lines: resultLines } : { record };
 }
 
-/** Deletes an attempt's group; a refusal or exhausted retries become a `failed` cleanup with the reason. */
+/**
+ * Deletes an attempt's group; a refusal or exhausted retries become a `failed` cleanup with the reason,
+ * which the orphan sweeper then deletes. When the create's fate is unknown (`onlyIfOwned`) and Azure never
+ * answered whether the group exists, the cleanup is `unknown`, not `failed`: it may never have been made.
+ */
 function* deleteGroup(
   context: df.OrchestrationContext,
   runId: string,
   ref: AttemptRef,
+  redaction: Redaction,
   onlyIfOwned: boolean,
 ): Generator<df.Task, { cleanup: Cleanup; cleanupError?: string }, unknown> {
   let cleanupError: string;
   try {
-    const deleted = yield* callActivityWithRetry(context, Activities.deleteContainerGroup, { ...ref, onlyIfOwned }, deleteRetry);
+    const deleted = yield* callActivityRetrying(
+      context,
+      Activities.deleteContainerGroup,
+      (earlierFailures) => ({ ...ref, ...redaction, onlyIfOwned, ...(earlierFailures > 0 ? { earlierTryFailed: true } : {}) }),
+      deleteRetry,
+    );
+    if (deleted.kind === "neverCreated") return { cleanup: "notCreated" };
     if (deleted.kind !== "failed") return { cleanup: deleted.kind };
     cleanupError = `Container group ${ref.groupName} could not be deleted and may still cost money: ${deleted.code}: ${deleted.message}`;
   } catch (error) {
+    if (onlyIfOwned) {
+      const unknown = `Whether container group ${ref.groupName} was ever created could not be checked (${failureMessage(error)}).`;
+      if (!context.df.isReplaying) context.warn(`run ${runId}: ${unknown}`);
+      return { cleanup: "unknown", cleanupError: unknown };
+    }
     cleanupError = `Container group ${ref.groupName} could not be deleted and may still cost money: ${failureMessage(error)}`;
   }
   if (!context.df.isReplaying) context.error(`run ${runId}: ${cleanupError}`);
@@ -209,7 +257,7 @@ function* releaseKeptGroup(
   record: AttemptRecord,
 ): Generator<df.Task, AttemptRecord, unknown> {
   const ref: AttemptRef = { jobId: input.job.id, runId: input.runId, attempt: record.attempt, groupName: record.groupName };
-  const { cleanup, cleanupError } = yield* deleteGroup(context, input.runId, ref, true);
+  const { cleanup, cleanupError } = yield* deleteGroup(context, input.runId, ref, redactionOf(input.job.container), true);
   const note = ` The group was deleted after all, before attempt ${record.attempt + 1}, which needs the name ${record.groupName}.`;
   const detail = record.detail.includes(" The container group ") ? record.detail.slice(0, record.detail.lastIndexOf(" The container group ")) : record.detail;
   return { ...record, detail: `${detail}${note}`, cleanup, ...(cleanupError ? { cleanupError } : {}) };
@@ -255,7 +303,13 @@ function* createAndWatch(
   const { ref, container } = plan;
   phase("creating");
   state.createSent = true;
-  const creation = yield* callActivityWithRetry(context, Activities.createContainerGroup, { ...ref, region: input.region, container }, armCallRetry);
+  const mayKeep = !job.removeOnSuccess || !job.removeOnError;
+  const creation = yield* callActivityWithRetry(
+    context,
+    Activities.createContainerGroup,
+    { ...ref, region: input.region, container, ...(mayKeep ? { mayKeep } : {}) },
+    armCallRetry,
+  );
   state.timings.createMs = now(context) - state.createdAt;
   if (creation.kind === "exists") {
     state.createSent = false;
@@ -291,16 +345,16 @@ function* createAndWatch(
   phase("watching");
   const watchInput: WatchInput = {
     ref,
-    redact: secretReferencesOf(job.container),
+    redaction: redactionOf(container),
     createdAt: state.createdAt,
     deadline: plan.deadline,
-    cursor: START_OF_LOG,
+    ...state.log,
     previousPhase: null,
     polls: 0,
     failingSince: null,
   };
   const watched = yield* callSubOrchestrator<WatchResult>(context, Orchestrations.watchContainerGroup, watchInput, watchInstanceId(input.runId, ref.attempt));
-  state.cursor = watched.cursor;
+  state.log = { cursor: watched.cursor, ...(watched.archive ? { archive: watched.archive } : {}) };
 
   if (watched.kind === "gone") {
     state.logs = null;
@@ -321,7 +375,7 @@ function* createAndWatch(
   const logsStart = now(context);
   state.logs = yield* tryCollectLogs(context, input.job, ref, state, exit !== undefined, notAfter);
   state.timings.logsMs = now(context) - logsStart;
-  const resultLines = state.logs?.lines ? { resultLines: state.logs.lines } : {};
+  const resultLines = state.logs && "lines" in state.logs && state.logs.lines ? { resultLines: state.logs.lines } : {};
 
   if (watched.kind === "timedOut") {
     const last = watched.last ? { finalState: watched.last.state.phase, restartCount: watched.last.restartCount } : {};
@@ -353,21 +407,28 @@ function* tryCollectLogs(
   state: AttemptState,
   stopped: boolean,
   notAfter?: string,
-): Generator<df.Task, CollectContainerLogsResult | null, unknown> {
+): Generator<df.Task, CollectContainerLogsResult | { readonly failed: string }, unknown> {
   const input = {
     ...ref,
-    redact: secretReferencesOf(job.container),
+    ...redactionOf(job.container),
     resultLogs: job.resultLogs,
-    cursor: state.cursor,
+    ...state.log,
     stopped,
     ...(notAfter ? { notAfter } : {}),
   };
   try {
     return yield* callActivityWithRetry(context, Activities.collectContainerLogs, input, armCallRetry);
   } catch (error) {
-    if (!context.df.isReplaying) context.warn(`run ${ref.runId}: could not read the container's log: ${failureMessage(error)}`);
-    return null;
+    const failed = failureMessage(error);
+    if (!context.df.isReplaying) context.warn(`run ${ref.runId}: could not read the container's log: ${failed}`);
+    return { failed };
   }
+}
+
+/** What activities of this container must hide: its Key Vault references (names) and registry user names. */
+function redactionOf(container: ContainerSpec): Redaction {
+  const usernames = container.registryCredentials.flatMap((credential) => ("username" in credential ? [credential.username] : []));
+  return { redact: secretReferencesOf(container), ...(usernames.length > 0 ? { redactUsernames: usernames } : {}) };
 }
 
 /** What the restarts ACI made mean under the group's restart policy (aci-rest-api.md §6). */
@@ -449,7 +510,12 @@ function summarise(
   const last = attempts.at(-1)!;
   const tries = attempts.length > 1 ? `All ${attempts.length} attempts failed.` : "";
   const leaked = attempts.filter((a) => a.cleanup === "failed").map((a) => a.groupName);
-  const leakNote = leaked.length > 0 ? `Not cleaned up: ${leaked.join(", ")}.` : "";
+  const unknown = attempts.filter((a) => a.cleanup === "unknown").map((a) => a.groupName);
+  const leakNote =
+    (leaked.length > 0 ? `Not cleaned up: ${leaked.join(", ")}; the orphan sweeper deletes ${leaked.length === 1 ? "it" : "them"} within ${SWEEPER_PROMISE}.` : "") +
+    (unknown.length > 0
+      ? `${leaked.length > 0 ? " " : ""}Azure never said whether ${unknown.join(", ")} ${unknown.length === 1 ? "was" : "were"} created; if so, the orphan sweeper deletes ${unknown.length === 1 ? "it" : "them"} within ${SWEEPER_PROMISE}.`
+      : "");
   return {
     runId: input.runId,
     jobId: input.job.id,

@@ -6,23 +6,20 @@
  * its history stays small (a 24-hour container would otherwise replay thousands of events).
  */
 import type * as df from "durable-functions";
-import { Activities, type AttemptRef, type ObserveContainerGroupResult } from "../activities/contracts";
-import type { LogCursor } from "../aci/logs";
-import type { SecretReference } from "../jobs/secretReference";
+import { Activities, type AttemptRef, type LogProgress, type ObserveContainerGroupResult, type Redaction } from "../activities/contracts";
 import { isFinal, type ContainerPhase } from "../aci/observation";
 import { callActivityWithRetry, failureMessage, now, sleepUntil } from "./calls";
 import { POLLS_PER_GENERATION, pollDelayMs } from "./pollSchedule";
 import { armCallRetry } from "./retryPolicies";
 
-export interface WatchInput {
+export interface WatchInput extends LogProgress {
   readonly ref: AttemptRef;
-  /** Key Vault references (names) whose values are redacted from streamed log lines. */
-  readonly redact: readonly SecretReference[];
+  /** Key Vault references (names) whose values are redacted from streamed log lines and errors. */
+  readonly redaction: Redaction;
   /** When ARM accepted the group (ms since epoch, orchestration time): the poll schedule counts from it. */
   readonly createdAt: number;
   /** The run's deadline (ms since epoch). */
   readonly deadline: number;
-  readonly cursor: LogCursor;
   readonly previousPhase: ContainerPhase["phase"] | null;
   /** Looks taken by earlier generations. */
   readonly polls: number;
@@ -39,18 +36,22 @@ export const CONTACT_LOSS_LIMIT_MS = 30 * 60_000;
 
 export type Observed = Extract<ObserveContainerGroupResult, { kind: "observed" }>;
 
-export type WatchResult =
-  | { readonly kind: "finished"; readonly observed: Observed; readonly cursor: LogCursor; readonly polls: number }
-  | { readonly kind: "gone"; readonly cursor: LogCursor; readonly polls: number }
-  | { readonly kind: "timedOut"; readonly last: Observed | null; readonly cursor: LogCursor; readonly polls: number }
-  /** Azure kept failing, or refused for good (e.g. 403), so the group's fate is unknown. */
-  | { readonly kind: "unreachable"; readonly reason: string; readonly cursor: LogCursor; readonly polls: number };
+/** Each ending carries the log as far as the watch read it (cursor, and the record's position). */
+export type WatchResult = LogProgress &
+  (
+    | { readonly kind: "finished"; readonly observed: Observed; readonly polls: number }
+    | { readonly kind: "gone"; readonly polls: number }
+    | { readonly kind: "timedOut"; readonly last: Observed | null; readonly polls: number }
+    /** Azure kept failing, or refused for good (e.g. 403), so the group's fate is unknown. */
+    | { readonly kind: "unreachable"; readonly reason: string; readonly polls: number }
+  );
 
 export function* watchContainerGroup(
   context: df.OrchestrationContext,
 ): Generator<df.Task, WatchResult | undefined, unknown> {
   const input = context.df.getInput<WatchInput>();
-  let { cursor, previousPhase, polls, failingSince } = input;
+  let { previousPhase, polls, failingSince } = input;
+  let log: LogProgress = { cursor: input.cursor, ...(input.archive ? { archive: input.archive } : {}) };
   let last: Observed | null = null;
 
   for (let looks = 0; looks < POLLS_PER_GENERATION; looks++) {
@@ -70,7 +71,7 @@ export function* watchContainerGroup(
       observed = yield* callActivityWithRetry(
         context,
         Activities.observeContainerGroup,
-        { ...input.ref, redact: input.redact, cursor, previousPhase },
+        { ...input.ref, ...input.redaction, ...log, previousPhase },
         armCallRetry,
       );
     } catch (error) {
@@ -79,25 +80,26 @@ export function* watchContainerGroup(
       failingSince ??= now(context);
       if (now(context) - failingSince >= CONTACT_LOSS_LIMIT_MS || pastDeadline()) {
         const reason = `Azure did not answer for ${Math.round((now(context) - failingSince) / 60_000)} minutes: ${failureMessage(error)}`;
-        return { kind: "unreachable", reason, cursor, polls };
+        return { kind: "unreachable", reason, ...log, polls };
       }
       continue;
     }
     polls += 1;
     failingSince = null;
-    if (observed.kind === "gone") return { kind: "gone", cursor, polls };
-    if (observed.kind === "failed") return { kind: "unreachable", reason: `${observed.code}: ${observed.message}`, cursor, polls };
+    if (observed.kind === "gone") return { kind: "gone", ...log, polls };
+    if (observed.kind === "failed") return { kind: "unreachable", reason: `${observed.code}: ${observed.message}`, ...log, polls };
 
     last = observed;
-    cursor = observed.cursor;
+    log = { cursor: observed.cursor, ...(observed.archive ? { archive: observed.archive } : {}) };
     previousPhase = observed.state.phase;
     context.df.setCustomStatus({ phase: observed.state.phase, provisioningState: observed.provisioningState, polls });
-    if (isFinal(observed.state)) return { kind: "finished", observed, cursor, polls };
+    if (isFinal(observed.state)) return { kind: "finished", observed, ...log, polls };
     // Looked once more at the deadline itself, so a container that ended just before it still counts.
-    if (pastDeadline()) return { kind: "timedOut", last, cursor, polls };
+    if (pastDeadline()) return { kind: "timedOut", last, ...log, polls };
   }
 
-  const next: WatchInput = { ...input, cursor, previousPhase, polls, failingSince };
+  const { archive: _previous, ...rest } = input;
+  const next: WatchInput = { ...rest, ...log, previousPhase, polls, failingSince };
   context.df.continueAsNew(next);
   return undefined;
 }

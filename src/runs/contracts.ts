@@ -80,7 +80,11 @@ export interface PhaseTimings {
  * What happened to the attempt's container group: deleted by the run, already gone, never created,
  * left alone because it turned out to belong to someone else, or not deletable (see cleanupError).
  */
-export type Cleanup = "deleted" | "alreadyGone" | "notCreated" | "notOurs" | "kept" | "failed";
+/**
+ * What became of an attempt's group. `failed`: it could not be deleted (the orphan sweeper will);
+ * `unknown`: the create's fate was unknown and Azure never answered whether the group exists.
+ */
+export type Cleanup = "deleted" | "alreadyGone" | "notCreated" | "notOurs" | "kept" | "failed" | "unknown";
 
 export interface AttemptRecord {
   readonly attempt: number;
@@ -107,7 +111,13 @@ export interface AttemptRecord {
   readonly timings: PhaseTimings;
   readonly logLines: number;
   readonly logTail: readonly string[];
+  /** Some of the container's lines were never read: cut by ACI, or its last output could not be read. */
   readonly logLinesMissed: boolean;
+  /**
+   * The attempt's log record in the host storage account (container `aci-jobs-runs`), each line once:
+   * how many lines it holds and how many storage failed to take (those are in the function log only).
+   */
+  readonly logArchive?: { readonly path: string; readonly lines: number; readonly unarchived: number };
   /** The group's last events (newest last), kept for failed attempts: what ACI said went wrong. */
   readonly events?: readonly string[];
   readonly cleanup: Cleanup;
@@ -151,4 +161,9 @@ export type AttemptSummary = Pick<AttemptRecord, "attempt" | "outcome" | "reason
 /** Instance id of the sub-orchestration that watches one attempt's container group. */
 export function watchInstanceId(runId: string, attempt: number): string {
   return `${runId}-attempt${attempt}-watch`;
+}
+
+/** Where an attempt's log record lives in the `aci-jobs-runs` container (src/runs/logArchive.ts). */
+export function attemptLogPath(runId: string, attempt: number): string {
+  return `logs/${runId}/attempt-${attempt}.log`;
 }

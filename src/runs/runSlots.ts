@@ -6,9 +6,10 @@
  * has ended. Exactly one of two simultaneous claims can win a slot. The run releases its slot when it
  * ends; if it never does (terminated, crashed), the next claim sees the run is over and takes it over.
  */
-import { type ContainerClient, BlobServiceClient } from "@azure/storage-blob";
+import type { ContainerClient } from "@azure/storage-blob";
 import type { TokenCredential } from "@azure/identity";
 import type { RunStateStorage } from "../config";
+import { runStateContainer, storageStatusOf } from "./runStateContainer";
 
 export type SlotClaim =
   | { readonly acquired: true; readonly slot: number }
@@ -36,26 +37,20 @@ interface SlotRecord {
  */
 const CLAIM_GRACE_MS = 5 * 60_000;
 
-export const RUN_STATE_CONTAINER = "aci-jobs-runs";
-
 export function createBlobRunSlots(storage: RunStateStorage, credential: TokenCredential, clock: () => number = Date.now): RunSlots {
-  const service =
-    storage.kind === "connectionString"
-      ? BlobServiceClient.fromConnectionString(storage.connectionString)
-      : new BlobServiceClient(storage.blobServiceUri, credential);
-  return new BlobRunSlots(service.getContainerClient(RUN_STATE_CONTAINER), clock);
+  const { container, ensure } = runStateContainer(storage, credential);
+  return new BlobRunSlots(container, ensure, clock);
 }
 
 class BlobRunSlots implements RunSlots {
-  #ready: Promise<unknown> | undefined;
-
   constructor(
     private readonly container: ContainerClient,
+    private readonly ensureContainer: () => Promise<unknown>,
     private readonly clock: () => number,
   ) {}
 
   async claim(jobId: string, runId: string, limit: number, stateOf: (runId: string) => Promise<RunState>): Promise<SlotClaim> {
-    await this.#ensureContainer();
+    await this.ensureContainer();
     const record = JSON.stringify({ runId, claimedAt: new Date(this.clock()).toISOString() } satisfies SlotRecord);
     const holders: string[] = [];
     for (let slot = 0; slot < limit; slot++) {
@@ -89,7 +84,7 @@ class BlobRunSlots implements RunSlots {
   }
 
   async release(jobId: string, runId: string): Promise<boolean> {
-    await this.#ensureContainer();
+    await this.ensureContainer();
     for await (const item of this.container.listBlobsFlat({ prefix: `${slotPrefix(jobId)}` })) {
       const blob = this.container.getBlockBlobClient(item.name);
       const current = await readRecord(blob);
@@ -98,19 +93,11 @@ class BlobRunSlots implements RunSlots {
         await blob.delete({ conditions: { ifMatch: current.etag } });
         return true;
       } catch (error) {
-        if (statusOf(error) === 404 || statusOf(error) === 412) return false;
+        if (storageStatusOf(error) === 404 || storageStatusOf(error) === 412) return false;
         throw error;
       }
     }
     return false;
-  }
-
-  #ensureContainer(): Promise<unknown> {
-    this.#ready ??= this.container.createIfNotExists().catch((error: unknown) => {
-      this.#ready = undefined;
-      throw error;
-    });
-    return this.#ready;
   }
 }
 
@@ -126,7 +113,7 @@ async function tryWrite(write: () => Promise<unknown>): Promise<boolean> {
     return true;
   } catch (error) {
     // 409 BlobAlreadyExists for If-None-Match: *, 412 ConditionNotMet for a stale If-Match.
-    if (statusOf(error) === 409 || statusOf(error) === 412) return false;
+    if (storageStatusOf(error) === 409 || storageStatusOf(error) === 412) return false;
     throw error;
   }
 }
@@ -142,12 +129,8 @@ async function readRecord(
     const record = JSON.parse(Buffer.concat(chunks).toString("utf8")) as SlotRecord;
     return response.etag ? { record, etag: response.etag } : undefined;
   } catch (error) {
-    if (statusOf(error) === 404) return undefined;
+    if (storageStatusOf(error) === 404) return undefined;
     throw error;
   }
 }
 
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === "number" ? status : undefined;
-}

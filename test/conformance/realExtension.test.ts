@@ -57,6 +57,9 @@ async function run(side: Side, jobId: string, whenAccepted?: () => Promise<void>
 /** Every scenario at once on one side (they use different jobs, so they cannot get in each other's way). */
 async function runScenarios(side: Side, probeIds: Readonly<Record<string, string>>): Promise<Outcomes> {
   side.emulator.injectFault({ method: "PUT", path: "containerGroups/conf-transient", times: 4, fault: { status: 500, code: "InternalServerError", message: "Try again later." } });
+  // The DELETE goes through but its answers are lost, so the delete activity fails once and the run's own
+  // retry loop (a durable timer, then a try that knows an earlier one may have done the work) follows.
+  side.emulator.injectFault({ method: "DELETE", path: "containerGroups/conf-transient", times: 4, fault: { kind: "lostResponse" } });
   let second: HttpAnswer | undefined;
   const [tutorialOutcome, failing, transient, deadline, unknownRun, unknownJob, invalidBody, probes] = await Promise.all([
     run(side, tutorial.id),
@@ -149,12 +152,16 @@ describe.skipIf(!dotnet.available)("the real Durable extension and the in-proces
     expect(runEpisodes(real, r.failing)).toEqual(runEpisodes(inProcess, p.failing));
   });
 
-  it("delivers an activity's failure to the orchestration in the same shape, and retries it", () => {
+  it("delivers an activity's failure to the orchestration in the same shape, and retries it (by the extension, and by the run's delete loop)", () => {
     const { r, p } = both();
     const failed = real.journal().flatMap((record) => (record.instanceId === r.transient.runId ? record.newEvents : [])).find((event) => event.type === "TaskFailed");
-    // Extension 3.19 takes the message from the host's RpcException (RemoteMessage), not from its text.
-    expect(failed?.reason).toBe("Activity function 'createContainerGroup' failed: Try again later.");
+    // Extension 3.19 takes the message from the host's RpcException (RemoteMessage), not from its text; the
+    // activity puts ARM's code first so the run can classify the failure from what history keeps.
+    expect(failed?.reason).toBe("Activity function 'createContainerGroup' failed: InternalServerError (HTTP 500): Try again later.");
     expect(runEpisodes(real, r.transient)).toEqual(runEpisodes(inProcess, p.transient));
+    for (const outcome of [r.transient, p.transient]) {
+      expect((outcome.outcome.output as { attempts: { cleanup: string }[] }).attempts[0]!.cleanup).toBe("deleted");
+    }
   });
 
   it("ends a run at its deadline with one look at the deadline, although the real extension's timers can complete early", () => {

@@ -55,9 +55,10 @@ describe("AzureContainerInstanceTrigger cases (airflow-operator.md §8.3) agains
     const { input } = await watchOf(runId);
     // Airflow serialises (resource_group, name, ci_conn_id, polling_interval). The resource group and the
     // credential are the app's settings, and the poll schedule is code (pollSchedule.ts), so the watch's
-    // input names the attempt and its group, the deadline, and where the log and the schedule stand.
+    // input names the attempt and its group, the deadline, and where the log (its cursor and its record)
+    // and the schedule stand.
     expect(input.ref).toEqual({ jobId: "watched", runId, attempt: 1, groupName: result.attempts[0]!.groupName });
-    expect(Object.keys(input).sort()).toEqual(["createdAt", "cursor", "deadline", "failingSince", "polls", "previousPhase", "redact", "ref"]);
+    expect(Object.keys(input).sort()).toEqual(["archive", "createdAt", "cursor", "deadline", "failingSince", "polls", "previousPhase", "redaction", "ref"]);
     expect(JSON.parse(JSON.stringify(input))).toEqual(input);
   });
 

@@ -358,7 +358,8 @@ describe("failure classes and the retry policy, end to end", () => {
     h.app.emulator!.injectFault({ method: "PUT", times: 24, fault: { status: 503, code: "ServiceUnavailable", message: quota("ContainerGroups") } });
     const { result } = await h.run("busy_region");
     expect(result.attempts).toHaveLength(1);
-    expect(result.attempts[0]).toMatchObject({ outcome: "failed", reason: "capacity", failureClass: "capacity", retryable: true, cleanup: "alreadyGone" });
+    // No PUT went through, so the clean-up's existence check finds no group: it was never created.
+    expect(result.attempts[0]).toMatchObject({ outcome: "failed", reason: "capacity", failureClass: "capacity", retryable: true, cleanup: "notCreated" });
     h.app.emulator!.reset();
   });
 

@@ -100,9 +100,12 @@ const FORBIDDEN = [
     Object.values(VALUES).flatMap((value) => [
       value,
       base64(value),
+      encodeURIComponent(value),
       ...value.split("\n").map((line) => line.trim()).filter((line) => line.length >= MIN_REDACTED_LENGTH),
     ]),
   ),
+  // The registry password as docker's auth field carries it.
+  base64(`puller:${VALUES["acr-password"]}`),
 ];
 
 /** Every place a run's data is kept: each instance's status (input, output, custom status) and history, the run result, the function log. */
@@ -219,6 +222,50 @@ describe("a job that uses every kind of secret", () => {
     // The SDK does not retry a 429 that names no delay: each 429 failed one execution of the create activity,
     // which the Durable retry policy ran again after its back-off.
     expect(harness.app.host.history(runId).filter((e) => e.EventType === EventType.TaskFailed)).toHaveLength(2);
+  });
+});
+
+/** ARM text that quotes values, as a refusal may quote the request: raw, base64, `user:password` base64, URL-encoded. */
+function quoting(what: string): string {
+  const password = VALUES["acr-password"];
+  return `${what}: the request held ${VALUES["db-password"]}, ${base64(VALUES["db-password"])}, auth ${base64(`puller:${password}`)} and ?key=${encodeURIComponent(VALUES["storage-key"])}`;
+}
+
+describe("ARM's error text, which may quote a value", () => {
+  const GROUP_PATH = /\/containerGroups\/[^/]+$/u;
+
+  it("is redacted in a transient fault a retry absorbed (its TaskFailed stays in history) and in a refused delete", async () => {
+    harness.app.emulator!.setBehaviour(PRINTER, { logs: ["printing"] });
+    harness.app.emulator!.injectFault({ method: "PUT", times: 4, fault: { status: 500, code: "InternalServerError", message: quoting("PUT failed") } });
+    harness.app.emulator!.injectFault({ method: "DELETE", times: 1, fault: { status: 403, code: "AuthorizationFailed", message: quoting("DELETE refused") } });
+    const { runId, result } = await harness.run("every_kind_of_secret");
+    expect(result.status, result.detail).toBe("succeeded");
+    // The 500s made one execution of the create fail; its failure is in history, redacted.
+    const failures = harness.app.host.history(runId).filter((e) => e.EventType === EventType.TaskFailed);
+    expect(failures.length).toBeGreaterThan(0);
+    expect(JSON.stringify(failures)).toContain("InternalServerError (HTTP 500): PUT failed: the request held ***");
+    expect(result.attempts[0]).toMatchObject({ cleanup: "failed" });
+    expect(result.attempts[0]!.cleanupError).toContain("AuthorizationFailed: DELETE refused: the request held ***");
+    expect(await leaksIn(harness, result)).toEqual([]);
+    await harness.deleteGroup(result.attempts[0]!.groupName);
+  });
+
+  it("is redacted when a look is refused for good (403) and when the create gives up after its retries (503)", async () => {
+    harness.app.emulator!.setBehaviour(PRINTER, { runMs: 10 * 60_000, logs: ["printing"] });
+    const refusedLook = harness.run("every_kind_of_secret");
+    await harness.whenRunning("every_kind_of_secret", () =>
+      harness.app.emulator!.injectFault({ method: "GET", path: GROUP_PATH, times: 1, fault: { status: 403, code: "AuthorizationFailed", message: quoting("GET refused") } }),
+    );
+    const refused = (await refusedLook).result;
+    expect(refused.attempts[0]).toMatchObject({ outcome: "failed", reason: "activityFailed", cleanup: "deleted" });
+    expect(refused.detail).toContain("AuthorizationFailed: GET refused: the request held ***");
+    expect(await leaksIn(harness, refused)).toEqual([]);
+
+    harness.app.emulator!.injectFault({ method: "PUT", times: 24, fault: { status: 503, code: "ServiceUnavailable", message: quoting("PUT failed") } });
+    const { result } = await harness.run("every_kind_of_secret");
+    expect(result.status).toBe("failed");
+    expect(result.detail).toContain("ServiceUnavailable (HTTP 503): PUT failed: the request held ***");
+    expect(await leaksIn(harness, result)).toEqual([]);
   });
 });
 

@@ -10,5 +10,6 @@ export const APP_FUNCTIONS = [
   "runJob",
   "schedule_azure_container_instances",
   "startJobRun",
+  "sweepOrphanedGroups",
   "watchContainerGroup",
 ] as const;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, SETTINGS, checkSettingsForJobs, loadConfig } from "../../src/config";
+import { ConfigError, SETTINGS, checkSettingsForJobs, loadConfig, storageAccountName } from "../../src/config";
 
 const VALID = {
   AZURE_SUBSCRIPTION_ID: "12345678-ABCD-4ef0-9abc-1234567890AB",
@@ -211,5 +211,16 @@ describe("SETTINGS", () => {
       expect(value, `a sample value for ${setting.name}`).toBeDefined();
       expect(loadConfig({ ...VALID, [setting.name]: value }), setting.name).not.toEqual(base);
     }
+  });
+});
+
+describe("storageAccountName", () => {
+  it("names the deployment by its storage account, however the storage is configured", () => {
+    expect(storageAccountName({ kind: "identity", blobServiceUri: "https://stacijobsx7k2.blob.core.windows.net" })).toBe("stacijobsx7k2");
+    expect(storageAccountName({ kind: "identity", blobServiceUri: "http://127.0.0.1:10000/devstoreaccount1" })).toBe("devstoreaccount1");
+    expect(storageAccountName({ kind: "connectionString", connectionString: "UseDevelopmentStorage=true" })).toBe("devstoreaccount1");
+    expect(
+      storageAccountName({ kind: "connectionString", connectionString: "DefaultEndpointsProtocol=https;AccountName=stjobs;AccountKey=a2V5;EndpointSuffix=core.windows.net" }),
+    ).toBe("stjobs");
   });
 });

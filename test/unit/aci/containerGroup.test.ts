@@ -59,6 +59,11 @@ describe("toContainerGroup (Airflow test_execute, adapted)", () => {
     });
   });
 
+  it("also names the deployment, and marks a group its job may keep, so the orphan sweeper knows what it may delete", () => {
+    const tagged = toContainerGroup({ groupName: "g", region: "eastus", container: tutorial, owner: { ...owner, app: "stacijobs01", mayKeep: true } });
+    expect(tagged.tags).toMatchObject({ [OWNERSHIP_TAGS.app]: "stacijobs01", [OWNERSHIP_TAGS.mayKeep]: "true" });
+  });
+
   it("copies the command instead of sharing the job's array", () => {
     const spec = containerSpec({ image: "busybox", command: ["sh", "-c", "echo hi"] });
     const built = toContainerGroup({ groupName: "g", region: "westeurope", container: spec, owner });

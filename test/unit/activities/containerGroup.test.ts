@@ -181,14 +181,15 @@ describe("createContainerGroup", () => {
     const busy = new AciError("ServerBusy", "try again", true, 503);
     aci.createError = busy;
     const { context } = contextWithLog();
-    await expect(createContainerGroupActivities(aci).createContainerGroup(createInput(true), context)).rejects.toBe(busy);
+    // Thrown as Durable will store it: ARM's code first, so the run can classify a failure from its message.
+    await expect(createContainerGroupActivities(aci).createContainerGroup(createInput(true), context)).rejects.toThrow(/^ServerBusy \(HTTP 503\): try again$/u);
   });
 
   it("throws a transient failure of the existence check without creating anything", async () => {
     const aci = new FakeAci();
     aci.getError = new AciError("TooManyRequests", "slow down", true, 429);
     const { context } = contextWithLog();
-    await expect(createContainerGroupActivities(aci).createContainerGroup(createInput(true), context)).rejects.toBe(aci.getError);
+    await expect(createContainerGroupActivities(aci).createContainerGroup(createInput(true), context)).rejects.toThrow(/^TooManyRequests \(HTTP 429\): slow down$/u);
     expect(aci.methods()).toEqual(["get"]);
   });
 });
@@ -330,14 +331,14 @@ describe("deleteContainerGroup", () => {
     const aci = new FakeAci();
     aci.groups.set(GROUP, existingGroup(REF));
     const { context, lines } = contextWithLog();
-    expect(await createContainerGroupActivities(aci).deleteContainerGroup(REF, context)).toEqual({ kind: "deleted" });
+    expect(await createContainerGroupActivities(aci).deleteContainerGroup({ ...REF, redact: [] }, context)).toEqual({ kind: "deleted" });
     expect(lines).toEqual([{ level: "information", message: `${LABEL} container group ${GROUP} deleted` }]);
   });
 
   it("reports alreadyGone when there was nothing to delete", async () => {
     const aci = new FakeAci();
     const { context, lines } = contextWithLog();
-    expect(await createContainerGroupActivities(aci).deleteContainerGroup(REF, context)).toEqual({ kind: "alreadyGone" });
+    expect(await createContainerGroupActivities(aci).deleteContainerGroup({ ...REF, redact: [] }, context)).toEqual({ kind: "alreadyGone" });
     expect(lines).toEqual([{ level: "information", message: `${LABEL} container group ${GROUP} was already gone` }]);
   });
 });
@@ -366,11 +367,11 @@ describe("terminal refusals come back as results, not retried throws", () => {
     aci.delete = async () => {
       throw forbidden();
     };
-    expect(await createContainerGroupActivities(aci).deleteContainerGroup(REF, contextWithLog().context)).toMatchObject({ kind: "failed", code: "AuthorizationFailed" });
+    expect(await createContainerGroupActivities(aci).deleteContainerGroup({ ...REF, redact: [] }, contextWithLog().context)).toMatchObject({ kind: "failed", code: "AuthorizationFailed" });
     aci.delete = async () => {
       throw new AciError("ServerBusy", "try later", true, 503);
     };
-    await expect(createContainerGroupActivities(aci).deleteContainerGroup(REF, contextWithLog().context)).rejects.toMatchObject({ code: "ServerBusy" });
+    await expect(createContainerGroupActivities(aci).deleteContainerGroup({ ...REF, redact: [] }, contextWithLog().context)).rejects.toThrow(/^ServerBusy \(HTTP 503\): try later$/u);
   });
 });
 
@@ -390,17 +391,20 @@ describe("deleteContainerGroup when the create's fate is unknown (onlyIfOwned)",
   it("leaves a group of that name that belongs to someone else alone", async () => {
     const aci = new FakeAci();
     aci.groups.set(GROUP, existingGroup({ jobId: "other_job", runId: "run-9", attempt: 1 }));
-    const result = await createContainerGroupActivities(aci).deleteContainerGroup({ ...REF, onlyIfOwned: true }, contextWithLog().context);
+    const result = await createContainerGroupActivities(aci).deleteContainerGroup({ ...REF, redact: [], onlyIfOwned: true }, contextWithLog().context);
     expect(result).toEqual({ kind: "notOurs", owner: "run run-9 of job other_job" });
     expect(aci.groups.has(GROUP)).toBe(true);
   });
 
-  it("deletes this attempt's own group, and reports an absent one as already gone", async () => {
+  it("deletes this attempt's own group; an absent one was never created, unless an earlier try may have deleted it", async () => {
     const aci = new FakeAci();
     aci.groups.set(GROUP, existingGroup({ jobId: REF.jobId, runId: REF.runId, attempt: REF.attempt }));
     const activities = createContainerGroupActivities(aci);
-    expect(await activities.deleteContainerGroup({ ...REF, onlyIfOwned: true }, contextWithLog().context)).toEqual({ kind: "deleted" });
-    expect(await activities.deleteContainerGroup({ ...REF, onlyIfOwned: true }, contextWithLog().context)).toEqual({ kind: "alreadyGone" });
+    expect(await activities.deleteContainerGroup({ ...REF, redact: [], onlyIfOwned: true }, contextWithLog().context)).toEqual({ kind: "deleted" });
+    expect(await activities.deleteContainerGroup({ ...REF, redact: [], onlyIfOwned: true }, contextWithLog().context)).toEqual({ kind: "neverCreated" });
+    expect(await activities.deleteContainerGroup({ ...REF, redact: [], onlyIfOwned: true, earlierTryFailed: true }, contextWithLog().context)).toEqual({
+      kind: "alreadyGone",
+    });
   });
 });
 

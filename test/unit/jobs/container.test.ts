@@ -208,6 +208,10 @@ describe("GPU, Spot and tags", () => {
   it("test_execute_with_tags: keeps the job's tags, but not ones that would impersonate aci-jobs' ownership tags", () => {
     expect(parsed(job({ tags: { testKey: "testValue" } })).container.tags).toEqual({ testKey: "testValue" });
     expect(problems(job({ tags: { "aci-jobs-run-id": "forged" } })).join("\n")).toMatch(/tag names starting with "aci-jobs-" are reserved/u);
+    // ARM allows 50 tags on a resource, and aci-jobs adds up to 5 of its own.
+    const tags = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`team${i}`, "x"]));
+    expect(Object.keys(parsed(job({ tags: tags(45) })).container.tags)).toHaveLength(45);
+    expect(problems(job({ tags: tags(46) })).join("\n")).toMatch(/at most 45 tags/u);
   });
 });
 

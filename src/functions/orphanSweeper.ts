@@ -1,0 +1,42 @@
+/**
+ * @module
+ * A timer that runs the orphan sweep (src/runs/orphanSweeper.ts) every 15 minutes: groups of runs that
+ * are over but still exist, whatever the reason, are deleted and each deletion is logged with its cause.
+ */
+import type { InvocationContext, Timer } from "@azure/functions";
+import * as df from "durable-functions";
+import type { AciClient } from "../aci/client";
+import { sweepOrphanedGroups } from "../runs/orphanSweeper";
+import type { RunClient } from "../runs/startRun";
+
+export interface OrphanSweeperDeps {
+  readonly aci: Pick<AciClient, "list" | "delete">;
+  /** This deployment's `aci-jobs-app` tag value. */
+  readonly app: string;
+  readonly now?: () => number;
+}
+
+/** Every 15 minutes, off the hour and half hour when scheduled jobs usually start. */
+export const ORPHAN_SWEEP_SCHEDULE = "0 7,22,37,52 * * * *";
+
+export function createOrphanSweepHandler(deps: OrphanSweeperDeps) {
+  return async (_timer: Timer, client: RunClient, context: InvocationContext): Promise<void> => {
+    const outcomes = await sweepOrphanedGroups({
+      aci: deps.aci,
+      runs: client,
+      app: deps.app,
+      now: deps.now ?? Date.now,
+      log: (line) => (line.includes("could not") ? context.warn(line) : context.log(line)),
+    });
+    const deleted = outcomes.filter((outcome) => outcome.action === "deleted").length;
+    if (outcomes.length > 0) context.log(`orphan sweep: ${deleted} deleted, ${outcomes.length - deleted} to retry`);
+  };
+}
+
+export function registerOrphanSweeper(deps: OrphanSweeperDeps): void {
+  df.app.client.timer("sweepOrphanedGroups", {
+    schedule: ORPHAN_SWEEP_SCHEDULE,
+    runOnStartup: false,
+    handler: createOrphanSweepHandler(deps),
+  });
+}

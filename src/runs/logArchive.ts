@@ -1,0 +1,110 @@
+/**
+ * @module
+ * The run's log record: one append blob per attempt (`aci-jobs-runs/logs/<run id>/attempt-<n>.log` in the
+ * host storage account), each line once, in order, even though activities are at-least-once (a look that
+ * ran twice, or two executions at once, durable-functions.md). The record's position (lines and bytes
+ * written) travels with the log cursor through the orchestration. Every append is conditional on that
+ * byte position (`If-Append-Position-Equal`), so when another execution got there first, the lines it
+ * wrote are counted, skipped, and only the rest appended: the same lines from the same cursor land once.
+ */
+import type { AppendBlobClient, ContainerClient } from "@azure/storage-blob";
+import type { TokenCredential } from "@azure/identity";
+import type { RunStateStorage } from "../config";
+import { attemptLogPath } from "./contracts";
+import { runStateContainer, storageStatusOf } from "./runStateContainer";
+
+/** How much of an attempt's log the record holds: lines (log lines and markers) and bytes. */
+export interface ArchivePosition {
+  readonly lines: number;
+  readonly bytes: number;
+}
+
+export const EMPTY_ARCHIVE: ArchivePosition = Object.freeze({ lines: 0, bytes: 0 });
+
+export interface AttemptLog {
+  readonly runId: string;
+  readonly attempt: number;
+}
+
+export interface LogArchive {
+  /**
+   * Appends `lines` (each without a line break) at `position`, skipping those another execution already
+   * appended from the same position. Returns the position after them. Throws when storage fails.
+   */
+  append(log: AttemptLog, position: ArchivePosition, lines: readonly string[]): Promise<ArchivePosition>;
+  /** The record's text, or undefined when there is none. */
+  read(log: AttemptLog): Promise<string | undefined>;
+}
+
+
+export function createBlobLogArchive(storage: RunStateStorage, credential: TokenCredential): LogArchive {
+  const { container, ensure } = runStateContainer(storage, credential);
+  return new BlobLogArchive(container, ensure);
+}
+
+/** Append blobs take blocks of up to 4 MiB (Put Append Block); a look's new lines are split to fit. */
+const MAX_BLOCK_BYTES = 4 * 1024 * 1024;
+
+class BlobLogArchive implements LogArchive {
+  constructor(
+    private readonly container: ContainerClient,
+    private readonly ensureContainer: () => Promise<unknown>,
+  ) {}
+
+  async append(log: AttemptLog, position: ArchivePosition, lines: readonly string[]): Promise<ArchivePosition> {
+    if (lines.length === 0) return position;
+    await this.ensureContainer();
+    const blob = this.container.getAppendBlobClient(attemptLogPath(log.runId, log.attempt));
+    if (position.bytes === 0) await blob.createIfNotExists({ blobHTTPHeaders: { blobContentType: "text/plain; charset=utf-8" } });
+    let at = position;
+    let rest = lines;
+    while (rest.length > 0) {
+      const chunk = fitting(rest);
+      const body = Buffer.from(chunk.map((line) => `${line}\n`).join(""), "utf8");
+      try {
+        await blob.appendBlock(body, body.length, { conditions: { appendPosition: at.bytes } });
+        at = { lines: at.lines + chunk.length, bytes: at.bytes + body.length };
+        rest = rest.slice(chunk.length);
+      } catch (error) {
+        if (storageStatusOf(error) !== 412) throw error;
+        // Another execution of this look appended from here first: skip what it wrote, which is a prefix
+        // of the same lines (or all of them and more, from a newer snapshot).
+        const written = await linesAfter(blob, at.bytes);
+        const skipped = Math.min(written.lines, rest.length);
+        const skippedBytes = rest.slice(0, skipped).reduce((sum, line) => sum + Buffer.byteLength(`${line}\n`, "utf8"), 0);
+        at = { lines: at.lines + skipped, bytes: at.bytes + skippedBytes };
+        rest = rest.slice(skipped);
+      }
+    }
+    return at;
+  }
+
+  async read(log: AttemptLog): Promise<string | undefined> {
+    try {
+      const buffer = await this.container.getAppendBlobClient(attemptLogPath(log.runId, log.attempt)).downloadToBuffer();
+      return buffer.toString("utf8");
+    } catch (error) {
+      if (storageStatusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+}
+
+/** The longest head of `lines` that fits one append block (at least one line; a longer one is cut by ACI's caps anyway). */
+function fitting(lines: readonly string[]): readonly string[] {
+  let bytes = 0;
+  for (let i = 0; i < lines.length; i++) {
+    bytes += Buffer.byteLength(lines[i]!, "utf8") + 1;
+    if (bytes > MAX_BLOCK_BYTES) return lines.slice(0, Math.max(1, i));
+  }
+  return lines;
+}
+
+/** Complete lines in the blob after byte `offset`. */
+async function linesAfter(blob: AppendBlobClient, offset: number): Promise<{ lines: number }> {
+  const buffer = await blob.downloadToBuffer(offset);
+  let lines = 0;
+  for (const byte of buffer) if (byte === 0x0a) lines += 1;
+  return { lines };
+}
+

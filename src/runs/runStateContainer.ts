@@ -1,0 +1,34 @@
+/**
+ * @module
+ * The blob container in the host storage account where aci-jobs keeps its run state: run slots
+ * (runSlots.ts) and the runs' log records (logArchive.ts).
+ */
+import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
+import type { TokenCredential } from "@azure/identity";
+import type { RunStateStorage } from "../config";
+
+export const RUN_STATE_CONTAINER = "aci-jobs-runs";
+
+/** The container, and a function that creates it once on first use (again after a failed attempt). */
+export function runStateContainer(storage: RunStateStorage, credential: TokenCredential): { container: ContainerClient; ensure: () => Promise<unknown> } {
+  const service =
+    storage.kind === "connectionString"
+      ? BlobServiceClient.fromConnectionString(storage.connectionString)
+      : new BlobServiceClient(storage.blobServiceUri, credential);
+  const container = service.getContainerClient(RUN_STATE_CONTAINER);
+  let ready: Promise<unknown> | undefined;
+  const ensure = () => {
+    ready ??= container.createIfNotExists().catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    });
+    return ready;
+  };
+  return { container, ensure };
+}
+
+/** The HTTP status of a storage failure (409, 412, 404 are answers, not faults, for conditional writes). */
+export function storageStatusOf(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === "number" ? status : undefined;
+}
