@@ -67,13 +67,21 @@ class BlobLogArchive implements LogArchive {
         rest = rest.slice(chunk.length);
       } catch (error) {
         if (storageStatusOf(error) !== 412) throw error;
-        // Another execution of this look appended from here first: skip what it wrote, which is a prefix
-        // of the same lines (or all of them and more, from a newer snapshot).
-        const written = await linesAfter(blob, at.bytes);
-        const skipped = Math.min(written.lines, rest.length);
-        const skippedBytes = rest.slice(0, skipped).reduce((sum, line) => sum + Buffer.byteLength(`${line}\n`, "utf8"), 0);
-        at = { lines: at.lines + skipped, bytes: at.bytes + skippedBytes };
-        rest = rest.slice(skipped);
+        const theirs = await linesAfter(blob, at.bytes);
+        // Appends are whole lines, so a refused position with nothing after it cannot be ours to mend.
+        if (theirs.length === 0) throw error;
+        const same = commonPrefix(theirs, rest);
+        if (same === theirs.length || same === rest.length) {
+          // Another execution of this look appended from here first: what it wrote is a head of the same
+          // lines (or all of them and more, from a newer snapshot). Skip it.
+          at = { lines: at.lines + same, bytes: at.bytes + byteLength(rest.slice(0, same)) };
+          rest = rest.slice(same);
+        } else {
+          // Something else landed here: a write this run counted as failed did go through after all. Keep
+          // it, go on after it, and say that lines around here may appear twice rather than lose any.
+          at = { lines: at.lines + theirs.length, bytes: at.bytes + byteLength(theirs) };
+          rest = [OUT_OF_STEP, ...rest.filter((line) => line !== OUT_OF_STEP)];
+        }
       }
     }
     return at;
@@ -100,11 +108,21 @@ function fitting(lines: readonly string[]): readonly string[] {
   return lines;
 }
 
-/** Complete lines in the blob after byte `offset`. */
-async function linesAfter(blob: AppendBlobClient, offset: number): Promise<{ lines: number }> {
-  const buffer = await blob.downloadToBuffer(offset);
-  let lines = 0;
-  for (const byte of buffer) if (byte === 0x0a) lines += 1;
-  return { lines };
+/** The complete lines in the blob after byte `offset`. */
+async function linesAfter(blob: AppendBlobClient, offset: number): Promise<string[]> {
+  const text = (await blob.downloadToBuffer(offset)).toString("utf8");
+  return text.split("\n").slice(0, -1);
 }
 
+function commonPrefix(a: readonly string[], b: readonly string[]): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
+}
+
+function byteLength(lines: readonly string[]): number {
+  return lines.reduce((sum, line) => sum + Buffer.byteLength(line, "utf8") + 1, 0);
+}
+
+/** Marks where the record and the run's count of it parted: the lines around it may be repeated, none lost. */
+export const OUT_OF_STEP = "[aci-jobs] a write counted as failed had gone through: the lines around here may appear twice.";

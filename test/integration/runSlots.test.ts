@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { DefaultAzureCredential } from "@azure/identity";
-import { createBlobLogArchive } from "../../src/runs/logArchive";
+import { OUT_OF_STEP, createBlobLogArchive } from "../../src/runs/logArchive";
 import { createBlobRunSlots, type RunState } from "../../src/runs/runSlots";
 
 function storage() {
@@ -54,6 +54,17 @@ describe("log record", () => {
     await archive.append(log, a, lines.slice(20)); // and that look ran twice too
     expect(after).toEqual({ lines: 50, bytes: lines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0) });
     expect(await archive.read(log)).toBe(lines.map((line) => `${line}\n`).join(""));
+  });
+
+  it("loses no line when a write it counted as failed had gone through, and marks where lines may repeat", async () => {
+    const archive = createBlobLogArchive(storage(), credential);
+    const log = { runId: `run-${randomUUID()}`, attempt: 1 };
+    const first = await archive.append(log, { lines: 0, bytes: 0 }, ["a", "b", "c"]);
+    // A look's append of "d" landed, but the look saw storage fail and went on from `first`.
+    await archive.append(log, first, ["d"]);
+    const next = await archive.append(log, first, ["[aci-jobs] 1 line(s) could not be archived here", "f", "g"]);
+    await archive.append(log, next, ["h"]);
+    expect((await archive.read(log))!.split("\n").slice(0, -1)).toEqual(["a", "b", "c", "d", OUT_OF_STEP, "[aci-jobs] 1 line(s) could not be archived here", "f", "g", "h"]);
   });
 
   it("keeps text with carriage returns and multi-byte characters byte-exact", async () => {
