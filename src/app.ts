@@ -7,7 +7,7 @@ import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { AciClient, type AciClientOptions } from "./aci/client";
 import { createContainerGroupActivities } from "./activities/containerGroup";
 import { createRunSlotActivities } from "./activities/runSlots";
-import { checkSettingsForJobs, storageAccountName, type AppConfig } from "./config";
+import { checkSettingsForJobs, deploymentName, type AppConfig } from "./config";
 import { registerDurableFunctions } from "./functions/durableFunctions";
 import { registerOrphanSweeper } from "./functions/orphanSweeper";
 import { registerRunsApi } from "./functions/runsApi";
@@ -33,7 +33,7 @@ export interface ServiceOptions {
   /** Defaults to DefaultAzureCredential: managed identity in Azure, `az login` on a laptop. */
   readonly credential?: TokenCredential;
   /** Tuning for tools that run against the local emulator (shorter SDK retry delays). */
-  readonly aci?: Pick<AciClientOptions, "retry" | "lroPollIntervalMs">;
+  readonly aci?: Pick<AciClientOptions, "retry" | "lroPollIntervalMs" | "requestTimeoutMs">;
   /** The same for the Key Vault client (the SDK's retries of 429 and 5xx). */
   readonly keyVault?: Pick<KeyVaultSecretResolverOptions, "retry">;
 }
@@ -62,7 +62,7 @@ export function createServices(config: AppConfig, jobs: JobRegistry, options: Se
 
 export function registerFunctions(services: AppServices): void {
   const { config, jobs, aci, secrets, slots, archive } = services;
-  const app = config.runStateStorage ? storageAccountName(config.runStateStorage) : undefined;
+  const app = config.runStateStorage ? deploymentName(config.runStateStorage) : undefined;
   registerDurableFunctions({
     ...createContainerGroupActivities(aci, secrets, { ...(archive ? { archive } : {}), ...(app ? { app } : {}) }),
     ...createRunSlotActivities(slots),

@@ -8,6 +8,8 @@ export type Fault =
   | { readonly kind: "reset" }
   /** The request is processed (a PUT creates, a DELETE deletes), then the connection drops: the answer is lost. */
   | { readonly kind: "lostResponse" }
+  /** The request is processed and the answer never comes: the connection stays open until the client gives up. */
+  | { readonly kind: "noAnswer" }
   /** A 200 with this body instead of the real answer, e.g. logs whose `content` is null (aci-rest-api.md §7 allows it). */
   | { readonly kind: "body"; readonly body: unknown };
 

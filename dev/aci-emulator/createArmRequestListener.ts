@@ -100,10 +100,11 @@ async function serve(state: EmulatorState, request: IncomingMessage, response: S
   } catch (error) {
     result = toErrorResponse(error);
   }
-  if (fault && "kind" in fault && fault.kind === "lostResponse") {
-    // Done, but the client never hears of it: a retry finds the work already done.
+  if (fault && "kind" in fault && (fault.kind === "lostResponse" || fault.kind === "noAnswer")) {
+    // Done, but the client never hears of it: a retry finds the work already done. Without an answer the
+    // socket is left open, as a stalled connection would be, until the client times out and closes it.
     state.requests.push({ method, path, status: 0, at: state.clock.now(), ...recordedBody });
-    request.socket.destroy();
+    if (fault.kind === "lostResponse") request.socket.destroy();
     return;
   }
   state.requests.push({ method, path, status: result.status, at: state.clock.now(), ...recordedBody });

@@ -6,7 +6,7 @@
  */
 import { ContainerInstanceManagementClient, type ContainerGroup } from "@azure/arm-containerinstance";
 import type { TokenCredential } from "@azure/identity";
-import { AciError, codeOf, statusOf, toAciError } from "./errors";
+import { AciError, codeOf, isUnanswered, statusOf, toAciError } from "./errors";
 import { withArmRetries, type RetrySettings } from "./retry";
 
 export { AciError, toAciError };
@@ -23,6 +23,11 @@ export interface AciClientOptions {
   readonly retry?: RetrySettings;
   /** How often the create poller re-reads the async operation; the activity polls only once. */
   readonly lroPollIntervalMs?: number;
+  /**
+   * How long one request may wait for its answer before it counts as lost and is tried again. The SDK
+   * sets none, so an answer that never comes would hold the activity until the function timeout.
+   */
+  readonly requestTimeoutMs?: number;
 }
 
 export interface CreateResult {
@@ -39,11 +44,13 @@ export class AciClient {
   readonly #sdk: ContainerInstanceManagementClient;
   readonly #lroPollIntervalMs: number;
   readonly #retry: RetrySettings;
+  readonly #requestOptions: { readonly requestOptions: { readonly timeout: number } };
 
   constructor(options: AciClientOptions) {
     this.resourceGroup = options.resourceGroup;
     this.#lroPollIntervalMs = options.lroPollIntervalMs ?? 2_000;
     this.#retry = options.retry ?? {};
+    this.#requestOptions = { requestOptions: { timeout: options.requestTimeoutMs ?? 30_000 } };
     this.#sdk = new ContainerInstanceManagementClient(options.credential, options.subscriptionId, {
       endpoint: options.endpoint,
       // Without explicit scopes the SDK asks for a token for the endpoint itself, which for an emulator
@@ -58,7 +65,7 @@ export class AciClient {
   async get(name: string): Promise<ContainerGroup | undefined> {
     return withArmRetries(this.#retry, async () => {
       try {
-        return await this.#sdk.containerGroups.get(this.resourceGroup, name);
+        return await this.#sdk.containerGroups.get(this.resourceGroup, name, this.#requestOptions);
       } catch (error) {
         if (isGroupNotFound(error)) return undefined;
         throw error;
@@ -70,7 +77,7 @@ export class AciClient {
   async list(): Promise<ContainerGroup[]> {
     return withArmRetries(this.#retry, async () => {
       const groups: ContainerGroup[] = [];
-      for await (const group of this.#sdk.containerGroups.listByResourceGroup(this.resourceGroup)) groups.push(group);
+      for await (const group of this.#sdk.containerGroups.listByResourceGroup(this.resourceGroup, this.#requestOptions)) groups.push(group);
       return groups;
     });
   }
@@ -85,6 +92,7 @@ export class AciClient {
       let putStatus: number | undefined;
       try {
         const poller = await this.#sdk.containerGroups.beginCreateOrUpdate(this.resourceGroup, name, group, {
+          ...this.#requestOptions,
           updateIntervalInMs: this.#lroPollIntervalMs,
           onResponse: (response) => {
             putStatus ??= response.status;
@@ -113,7 +121,7 @@ export class AciClient {
   async logs(groupName: string, containerName: string): Promise<string | undefined> {
     return withArmRetries(this.#retry, async () => {
       try {
-        const logs = await this.#sdk.containers.listLogs(this.resourceGroup, groupName, containerName, { timestamps: true });
+        const logs = await this.#sdk.containers.listLogs(this.resourceGroup, groupName, containerName, { ...this.#requestOptions, timestamps: true });
         return logs.content ?? "";
       } catch (error) {
         if (toAciError(error).code === "ContainerLogNotAvailable") return undefined;
@@ -129,23 +137,33 @@ export class AciClient {
    */
   async delete(name: string): Promise<"deleted" | "notFound"> {
     let accepted = false;
-    return withArmRetries(this.#retry, async (earlier) => {
-      let firstStatus: number | undefined;
-      const deletedByUs = () => accepted || earlier.unanswered;
-      try {
-        await this.#sdk.containerGroups.beginDeleteAndWait(this.resourceGroup, name, {
-          updateIntervalInMs: this.#lroPollIntervalMs,
-          onResponse: (response) => {
-            firstStatus ??= response.status;
-            if (response.status === 200 || response.status === 202) accepted = true;
-          },
-        });
-        return firstStatus === 204 && !deletedByUs() ? "notFound" : "deleted";
-      } catch (error) {
-        if (isGroupNotFound(error)) return deletedByUs() ? "deleted" : "notFound";
-        throw error;
-      }
-    });
+    let unanswered = false;
+    try {
+      return await withArmRetries(this.#retry, async (earlier) => {
+        let firstStatus: number | undefined;
+        unanswered ||= earlier.unanswered;
+        const deletedByUs = () => accepted || unanswered;
+        try {
+          await this.#sdk.containerGroups.beginDeleteAndWait(this.resourceGroup, name, {
+            ...this.#requestOptions,
+            updateIntervalInMs: this.#lroPollIntervalMs,
+            onResponse: (response) => {
+              firstStatus ??= response.status;
+              if (response.status === 200 || response.status === 202) accepted = true;
+            },
+          });
+          return firstStatus === 204 && !deletedByUs() ? "notFound" : "deleted";
+        } catch (error) {
+          if (isGroupNotFound(error)) return deletedByUs() ? "deleted" : "notFound";
+          if (isUnanswered(toAciError(error))) unanswered = true;
+          throw error;
+        }
+      });
+    } catch (error) {
+      const failure = toAciError(error);
+      failure.mayHaveBeenCarriedOut = accepted || unanswered;
+      throw failure;
+    }
   }
 }
 

@@ -5,6 +5,12 @@
 
 /** A failure from ARM, sorted: transient ones are thrown so Durable retries them; terminal ones are reported. */
 export class AciError extends Error {
+  /**
+   * Set on a failed DELETE when one of its requests went out and got no answer, or was accepted before a
+   * later step failed: the group may be gone because of it.
+   */
+  mayHaveBeenCarriedOut = false;
+
   constructor(
     readonly code: string,
     message: string,

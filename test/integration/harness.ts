@@ -40,6 +40,8 @@ export interface HarnessOptions {
   readonly activityRedelivery?: LocalAppOptions["activityRedelivery"];
   /** The ARM client's backoff between its own retries (real time). Default 20 ms doubling to 100 ms. */
   readonly armRetryDelayMs?: number;
+  /** How long an ARM request may go unanswered (real time) before it is tried again. Default the app's 30 s. */
+  readonly armRequestTimeoutMs?: number;
 }
 
 export function useHarness(jobDefinitions: readonly unknown[], options: HarnessOptions = {}): Harness {
@@ -61,7 +63,11 @@ export function useHarness(jobDefinitions: readonly unknown[], options: HarnessO
       ...(options.activityRedelivery ? { activityRedelivery: options.activityRedelivery } : {}),
       // The SDKs' own retries wait real time; keep their backoff short (Retry-After is still honoured).
       serviceOptions: {
-        aci: { retry: { retryDelayInMs: options.armRetryDelayMs ?? 20, maxRetryDelayInMs: Math.max(options.armRetryDelayMs ?? 20, 100) }, lroPollIntervalMs: 10 },
+        aci: {
+          retry: { retryDelayInMs: options.armRetryDelayMs ?? 20, maxRetryDelayInMs: Math.max(options.armRetryDelayMs ?? 20, 100) },
+          lroPollIntervalMs: 10,
+          ...(options.armRequestTimeoutMs ? { requestTimeoutMs: options.armRequestTimeoutMs } : {}),
+        },
         keyVault: { retry: { retryDelayInMs: 20, maxRetryDelayInMs: 100 } },
       },
     });
