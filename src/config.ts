@@ -4,6 +4,7 @@
  * (infra/ sets exactly these; a test checks the compiled template against this list). Settings are
  * parsed once at startup; a bad or missing value fails with a report that names every problem.
  */
+import { hostname } from "node:os";
 import { z } from "zod";
 
 export interface SettingSpec {
@@ -69,18 +70,38 @@ export type RunStateStorage =
   | { readonly kind: "identity"; readonly blobServiceUri: string };
 
 /**
- * The storage account's name: with the fixed task hub (host.json), it names the deployment whose runs
- * these are, and goes into every group's `aci-jobs-app` tag. `UseDevelopmentStorage=true` is Azurite's
- * `devstoreaccount1`.
+ * The name of this deployment in its container groups' `aci-jobs-app` tag: the storage account that holds
+ * its task hub (the hub's name is fixed in host.json), so the orphan sweeper judges only groups whose
+ * runs it can look up. Every Azurite is `devstoreaccount1`, so a local host (which may run jobs in a real
+ * subscription) adds the machine's name; undefined when the account cannot be told, and then groups are
+ * not tagged and nothing is swept.
  */
-export function storageAccountName(storage: RunStateStorage): string {
-  if (storage.kind === "identity") {
-    const url = new URL(storage.blobServiceUri);
-    // https://<account>.blob.core.windows.net, or http://127.0.0.1:10000/<account> for Azurite.
-    return /^[\d.]+$|^localhost$/u.test(url.hostname) ? (url.pathname.split("/")[1] ?? url.hostname) : url.hostname.split(".")[0]!;
+export function deploymentName(storage: RunStateStorage, machine: string = hostname()): string | undefined {
+  const local = (account: string) => `${account}@${machine}`;
+  if (storage.kind === "identity") return accountOfEndpoint(storage.blobServiceUri, local);
+  const connection = storage.connectionString;
+  if (/UseDevelopmentStorage=true/iu.test(connection)) return local("devstoreaccount1");
+  const account = /(?:^|;)\s*AccountName=([^;]+)/iu.exec(connection)?.[1]?.trim();
+  const endpoint = /(?:^|;)\s*BlobEndpoint=([^;]+)/iu.exec(connection)?.[1]?.trim();
+  if (endpoint && URL.canParse(endpoint)) {
+    const fromEndpoint = accountOfEndpoint(endpoint, local);
+    return account && isLoopback(new URL(endpoint).hostname) ? local(account) : (account ?? fromEndpoint);
   }
-  if (/UseDevelopmentStorage=true/iu.test(storage.connectionString)) return "devstoreaccount1";
-  return /(?:^|;)\s*AccountName=([^;]+)/iu.exec(storage.connectionString)?.[1]?.trim() ?? "unknown";
+  return account;
+}
+
+/** https://<account>.blob.core.windows.net, or http://127.0.0.1:10000/<account> (Azurite, a local account). */
+function accountOfEndpoint(endpoint: string, local: (account: string) => string): string | undefined {
+  const url = new URL(endpoint);
+  if (isLoopback(url.hostname)) {
+    const account = url.pathname.split("/")[1];
+    return account ? local(account) : undefined;
+  }
+  return url.hostname.split(".")[0] || undefined;
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "[::1]" || /^127\./u.test(host);
 }
 
 export interface AppConfig {

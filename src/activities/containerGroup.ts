@@ -16,11 +16,12 @@ import { AciError, describeAciError, toAciError } from "../aci/errors";
 import { containerNameFor, isOwnedBy, ownerOf, toContainerGroup } from "../aci/containerGroup";
 import { boundedTail, parseTimestampedLog, takeNewLines, toLogTimestamp, type LogLine } from "../aci/logs";
 import { bounded, observeContainerGroup } from "../aci/observation";
-import { secretReferencesOf } from "../jobs/container";
+import { registryUsernamesOf, secretReferencesOf } from "../jobs/container";
 import type { LogArchive } from "../runs/logArchive";
 import { createRedactor, noSecretStore, type Redactor, type SecretResolver, type SecretUnavailable } from "../secrets";
 import {
   Activities,
+  DELETE_MAY_HAVE_WORKED,
   type ArchiveState,
   type AttemptRef,
   type CollectContainerLogsInput,
@@ -33,6 +34,7 @@ import {
   type ObserveContainerGroupResult,
   type LogProgress,
   type Redaction,
+  progressOf,
 } from "./contracts";
 
 export type ContainerGroupApi = Pick<AciClient, "resourceGroup" | "get" | "create" | "logs" | "delete">;
@@ -61,12 +63,13 @@ export function createContainerGroupActivities(
     ): Promise<CreateContainerGroupResult> {
       // Before anything goes to ACI: a secret that cannot be read means nothing is created (or replaced).
       // A transient Key Vault fault is thrown, so Durable retries the activity.
-      const resolved = await secrets.resolve(secretReferencesOf(input.container));
+      // Key Vault's own errors name a secret, never its value; they go out as any other transient fault.
+      const resolved = await guarded(NOTHING_TO_HIDE, () => secrets.resolve(secretReferencesOf(input.container)));
       if (!resolved.ok) {
         context.error(`${label(input)} ${describeUnavailable(resolved)}; no container group was created`);
         return { kind: "secretUnavailable", secret: resolved.secret, code: resolved.code, message: bounded(resolved.message) };
       }
-      const redact = createRedactor(resolved.values.values(), registryUsernames(input));
+      const redact = createRedactor(resolved.values.values(), registryUsernamesOf(input.container));
       try {
         return await createGroup(aci, input, app, resolved.values, redact, context);
       } catch (error) {
@@ -101,7 +104,7 @@ export function createContainerGroupActivities(
             context.log(`${label(input)} container group ${input.groupName}: ${describePhase(observation.state)}`);
           }
           // Stream while running; the final read after the container stops belongs to collectContainerLogs.
-          let progress: LogProgress = { cursor: input.cursor, ...(input.archive ? { archive: input.archive } : {}) };
+          let progress = progressOf(input);
           if (observation.state.phase === "running" && !redaction.ok) {
             // Lines stay unread (the cursor does not move) until the secret can be read to hide it again.
             context.warn(`${label(input)} container output withheld: ${describeUnavailable(redaction)}, so its value could not be hidden`);
@@ -126,8 +129,8 @@ export function createContainerGroupActivities(
       input: CollectContainerLogsInput,
       context: InvocationContext,
     ): Promise<CollectContainerLogsResult> {
-      const unchanged: LogProgress = { cursor: input.cursor, ...(input.archive ? { archive: input.archive } : {}) };
-      const redaction = await redactorFor(secrets, input);
+      const unchanged = progressOf(input);
+      const redaction = await guarded(NOTHING_TO_HIDE, () => redactorFor(secrets, input));
       if (!redaction.ok) {
         const reason = `container output withheld: ${describeUnavailable(redaction)}, so its value could not be hidden`;
         context.warn(`${label(input)} ${reason}`);
@@ -141,8 +144,7 @@ export function createContainerGroupActivities(
           }
           const lines = streamed.available ? resultLines(input.resultLogs, streamed.snapshot) : undefined;
           return {
-            cursor: streamed.cursor,
-            ...(streamed.archive ? { archive: streamed.archive } : {}),
+            ...progressOf(streamed),
             tail: boundedTail(streamed.snapshot),
             ...(lines ? { lines } : {}),
             linesMissed: streamed.linesMissed,
@@ -170,7 +172,8 @@ export function createContainerGroupActivities(
         terminalAsResult(input, context, "delete", redact, async () => {
           if (input.onlyIfOwned) {
             const existing = await aci.get(input.groupName);
-            if (!existing) return input.earlierTryFailed ? ({ kind: "alreadyGone" } as const) : ({ kind: "neverCreated" } as const);
+            // Gone after an earlier DELETE of ours may have worked: it was ours, and it is deleted.
+            if (!existing) return input.earlierDeleteMayHaveWorked ? ({ kind: "deleted" } as const) : ({ kind: "neverCreated" } as const);
             if (!isOwnedBy(existing, input)) {
               const owner = ownerOf(existing);
               context.log(`${label(input)} container group ${input.groupName} belongs to ${owner}; left alone`);
@@ -179,7 +182,7 @@ export function createContainerGroupActivities(
           }
           const outcome = await aci.delete(input.groupName);
           // A DELETE whose answer was lost on an earlier try did the work: the group is gone because of this run.
-          const deleted = outcome === "deleted" || input.earlierTryFailed === true;
+          const deleted = outcome === "deleted" || input.earlierDeleteMayHaveWorked === true;
           context.log(
             deleted ? `${label(input)} container group ${input.groupName} deleted` : `${label(input)} container group ${input.groupName} was already gone`,
           );
@@ -226,12 +229,16 @@ async function guarded<T>(redact: Redactor, body: () => Promise<T>): Promise<T> 
   }
 }
 
-/** A transient fault as Durable will store it: ARM's code first (so the run can classify it), redacted. */
+/**
+ * A transient fault as Durable will store it: ARM's code first (so the run can classify it), redacted; a
+ * DELETE that may have gone through says so first, for the next try.
+ */
 function transientFailure(error: unknown, redact: Redactor): Error {
   if (error instanceof TransientAzureFault) return error;
   const aci = error instanceof AciError || (error as { statusCode?: unknown } | null)?.statusCode !== undefined ? toAciError(error) : undefined;
   const text = aci ? describeAciError(aci) : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new TransientAzureFault(bounded(redact(text)));
+  const deleteNote = aci?.mayHaveBeenCarriedOut ? `${DELETE_MAY_HAVE_WORKED} ` : "";
+  return new TransientAzureFault(`${deleteNote}${bounded(redact(text))}`);
 }
 
 class TransientAzureFault extends Error {
@@ -300,7 +307,7 @@ async function streamNewLines(
   notAfter?: string,
 ): Promise<StreamResult> {
   const content = await aci.logs(input.groupName, containerNameFor(input.groupName));
-  const unchanged = { cursor: input.cursor, ...(input.archive ? { archive: input.archive } : {}) };
+  const unchanged = progressOf(input);
   if (content === undefined) return { ...unchanged, snapshot: [], linesMissed: false, available: false };
   const limit = notAfter === undefined ? undefined : toLogTimestamp(notAfter);
   const snapshot = parseTimestampedLog(content)
@@ -379,9 +386,11 @@ function resultLines(resultLogs: CollectContainerLogsInput["resultLogs"], snapsh
 
 type RedactionOutcome = { readonly ok: true; readonly redact: Redactor } | SecretUnavailable;
 
+const NOTHING_TO_HIDE: Redactor = (text) => text;
+
 /** The redactor for an activity's `redact` references; throws for transient Key Vault faults. */
 async function redactorFor(secrets: SecretResolver, input: Redaction): Promise<RedactionOutcome> {
-  if (input.redact.length === 0) return { ok: true, redact: (text) => text };
+  if (input.redact.length === 0) return { ok: true, redact: NOTHING_TO_HIDE };
   const values = await secrets.redactionValues(input.redact);
   return values.ok ? { ok: true, redact: createRedactor(values.values, input.redactUsernames ?? []) } : values;
 }
@@ -398,9 +407,6 @@ function redactorOrCodesOnly(redaction: RedactionOutcome): Redactor {
   };
 }
 
-function registryUsernames(input: CreateContainerGroupInput): string[] {
-  return input.container.registryCredentials.flatMap((credential) => ("username" in credential ? [credential.username] : []));
-}
 
 /** A transient Key Vault fault, as an outcome under which output is withheld (the cursor does not move). */
 function keyVaultOutage(error: unknown): SecretUnavailable {

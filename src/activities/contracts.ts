@@ -81,6 +81,11 @@ export interface ArchiveState extends ArchivePosition {
 
 export const EMPTY_ARCHIVE_STATE: ArchiveState = Object.freeze({ lines: 0, bytes: 0, covered: 0, failed: 0 });
 
+/** Just the log progress of something that carries it (an activity's input or result, a watch's ending). */
+export function progressOf(from: LogProgress): LogProgress {
+  return { cursor: from.cursor, ...(from.archive ? { archive: from.archive } : {}) };
+}
+
 export interface ObserveContainerGroupInput extends AttemptRef, Redaction, LogProgress {
   /** The phase seen last time, so a change can be logged once. */
   readonly previousPhase: ContainerPhase["phase"] | null;
@@ -130,16 +135,22 @@ export interface DeleteContainerGroupInput extends AttemptRef, Redaction {
    */
   readonly onlyIfOwned?: boolean;
   /**
-   * An earlier try of this delete failed after it may have sent the DELETE (its answer lost): a group
-   * found gone now was most likely deleted by that request, so it counts as deleted, not already gone.
+   * An earlier try of this delete failed after its DELETE went out unanswered, or was accepted (its failure
+   * said {@link DELETE_MAY_HAVE_WORKED}): a group found gone now was deleted by that request.
    */
-  readonly earlierTryFailed?: boolean;
+  readonly earlierDeleteMayHaveWorked?: boolean;
 }
+
+/**
+ * Ends the message of a delete that failed after its DELETE may have gone through. Durable hands an
+ * orchestration only a failed activity's message, so this is how the next try learns it.
+ */
+export const DELETE_MAY_HAVE_WORKED = "The DELETE may have gone through.";
 
 export type DeleteContainerGroupResult =
   | { readonly kind: "deleted" }
   | { readonly kind: "alreadyGone" }
-  /** `onlyIfOwned` and no group of that name exists: the create never went through. */
+  /** `onlyIfOwned`, no group of that name exists, and no earlier DELETE may have removed it: it was never created. */
   | { readonly kind: "neverCreated" }
   /** `onlyIfOwned` and the group belongs to someone else: left alone. */
   | { readonly kind: "notOurs"; readonly owner: string }

@@ -10,7 +10,7 @@ import { sweepOrphanedGroups } from "../runs/orphanSweeper";
 import type { RunClient } from "../runs/startRun";
 
 export interface OrphanSweeperDeps {
-  readonly aci: Pick<AciClient, "list" | "delete">;
+  readonly aci: Pick<AciClient, "list" | "get" | "delete">;
   /** This deployment's `aci-jobs-app` tag value. */
   readonly app: string;
   readonly now?: () => number;

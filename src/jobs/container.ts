@@ -428,6 +428,11 @@ export function effectivePorts(container: ContainerSpec): { container: PortSpec[
 }
 
 /** Every Key Vault reference a container definition makes: what the create activity resolves, and what logs are redacted of. */
+/** The registry user names of the container's credentials: a password also travels as base64 of `user:password`. */
+export function registryUsernamesOf(container: ContainerSpec): string[] {
+  return container.registryCredentials.flatMap((credential) => ("username" in credential ? [credential.username] : []));
+}
+
 export function secretReferencesOf(container: ContainerSpec): SecretReference[] {
   const references: SecretReference[] = [];
   for (const value of Object.values(container.environment)) if (typeof value !== "string") references.push(value);

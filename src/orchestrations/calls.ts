@@ -18,20 +18,23 @@ export function* callActivityWithRetry<N extends Name>(
 
 /**
  * Like {@link callActivityWithRetry}, with the same waits between tries, but each try's input may depend
- * on how many earlier tries failed: a delete must know whether an earlier DELETE may have done the work.
+ * on how the earlier tries failed (their messages): a delete must know whether an earlier DELETE may have
+ * done the work.
  */
 export function* callActivityRetrying<N extends Name>(
   context: df.OrchestrationContext,
   name: N,
-  inputFor: (earlierFailures: number) => ActivityContract[N]["input"],
+  inputFor: (earlierFailures: readonly string[]) => ActivityContract[N]["input"],
   retry: df.RetryOptions,
 ): Generator<df.Task, ActivityContract[N]["output"], unknown> {
-  for (let failures = 0; ; failures++) {
+  const failures: string[] = [];
+  for (;;) {
     try {
       return (yield context.df.callActivity(name, inputFor(failures))) as ActivityContract[N]["output"];
     } catch (error) {
-      if (failures + 1 >= retry.maxNumberOfAttempts) throw error;
-      const delay = Math.min(retry.maxRetryIntervalInMilliseconds, retry.firstRetryIntervalInMilliseconds * retry.backoffCoefficient ** failures);
+      failures.push(failureMessage(error));
+      if (failures.length >= retry.maxNumberOfAttempts) throw error;
+      const delay = Math.min(retry.maxRetryIntervalInMilliseconds, retry.firstRetryIntervalInMilliseconds * retry.backoffCoefficient ** (failures.length - 1));
       yield context.df.createTimer(new Date(now(context) + delay));
     }
   }

@@ -9,7 +9,9 @@
 import type * as df from "durable-functions";
 import {
   Activities,
+  DELETE_MAY_HAVE_WORKED,
   EMPTY_ARCHIVE_STATE,
+  progressOf,
   type AttemptRef,
   type CollectContainerLogsResult,
   type LogProgress,
@@ -17,7 +19,7 @@ import {
 } from "../activities/contracts";
 import { START_OF_LOG } from "../aci/logs";
 import { derivedContainerGroupName } from "../aci/names";
-import { secretReferencesOf } from "../jobs/container";
+import { registryUsernamesOf, secretReferencesOf } from "../jobs/container";
 import type { ContainerSpec, JobSpec } from "../jobs/definition";
 import { formatDuration } from "../jobs/duration";
 import {
@@ -201,8 +203,8 @@ function* runAttempt(
     logLines: log.cursor.emitted,
     logTail: collected?.tail ?? [],
     logLinesMissed: (collected?.linesMissed ?? false) || (state.logs !== undefined && state.logs !== null && "failed" in state.logs),
-    ...(log.archive && log.archive.lines > 0
-      ? { logArchive: { path: attemptLogPath(input.runId, attempt), lines: log.archive.covered - log.archive.failed, unarchived: log.archive.failed } }
+    ...(log.archive && log.cursor.emitted > 0
+      ? { logArchive: { path: attemptLogPath(input.runId, attempt), lines: log.cursor.emitted - log.archive.failed, unarchived: log.archive.failed } }
       : {}),
     priority,
     cleanup,
@@ -228,7 +230,12 @@ function* deleteGroup(
     const deleted = yield* callActivityRetrying(
       context,
       Activities.deleteContainerGroup,
-      (earlierFailures) => ({ ...ref, ...redaction, onlyIfOwned, ...(earlierFailures > 0 ? { earlierTryFailed: true } : {}) }),
+      (failures) => ({
+        ...ref,
+        ...redaction,
+        onlyIfOwned,
+        ...(failures.some((message) => message.includes(DELETE_MAY_HAVE_WORKED)) ? { earlierDeleteMayHaveWorked: true } : {}),
+      }),
       deleteRetry,
     );
     if (deleted.kind === "neverCreated") return { cleanup: "notCreated" };
@@ -345,7 +352,7 @@ function* createAndWatch(
   phase("watching");
   const watchInput: WatchInput = {
     ref,
-    redaction: redactionOf(container),
+    ...redactionOf(container),
     createdAt: state.createdAt,
     deadline: plan.deadline,
     ...state.log,
@@ -354,7 +361,7 @@ function* createAndWatch(
     failingSince: null,
   };
   const watched = yield* callSubOrchestrator<WatchResult>(context, Orchestrations.watchContainerGroup, watchInput, watchInstanceId(input.runId, ref.attempt));
-  state.log = { cursor: watched.cursor, ...(watched.archive ? { archive: watched.archive } : {}) };
+  state.log = progressOf(watched);
 
   if (watched.kind === "gone") {
     state.logs = null;
@@ -427,7 +434,7 @@ function* tryCollectLogs(
 
 /** What activities of this container must hide: its Key Vault references (names) and registry user names. */
 function redactionOf(container: ContainerSpec): Redaction {
-  const usernames = container.registryCredentials.flatMap((credential) => ("username" in credential ? [credential.username] : []));
+  const usernames = registryUsernamesOf(container);
   return { redact: secretReferencesOf(container), ...(usernames.length > 0 ? { redactUsernames: usernames } : {}) };
 }
 

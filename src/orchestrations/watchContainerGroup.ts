@@ -6,16 +6,15 @@
  * its history stays small (a 24-hour container would otherwise replay thousands of events).
  */
 import type * as df from "durable-functions";
-import { Activities, type AttemptRef, type LogProgress, type ObserveContainerGroupResult, type Redaction } from "../activities/contracts";
+import { Activities, progressOf, type AttemptRef, type LogProgress, type ObserveContainerGroupResult, type Redaction } from "../activities/contracts";
 import { isFinal, type ContainerPhase } from "../aci/observation";
 import { callActivityWithRetry, failureMessage, now, sleepUntil } from "./calls";
 import { POLLS_PER_GENERATION, pollDelayMs } from "./pollSchedule";
 import { armCallRetry } from "./retryPolicies";
 
-export interface WatchInput extends LogProgress {
+/** `redact`: the Key Vault references (names) whose values are hidden in streamed lines and errors. */
+export interface WatchInput extends LogProgress, Redaction {
   readonly ref: AttemptRef;
-  /** Key Vault references (names) whose values are redacted from streamed log lines and errors. */
-  readonly redaction: Redaction;
   /** When ARM accepted the group (ms since epoch, orchestration time): the poll schedule counts from it. */
   readonly createdAt: number;
   /** The run's deadline (ms since epoch). */
@@ -46,12 +45,16 @@ export type WatchResult = LogProgress &
     | { readonly kind: "unreachable"; readonly reason: string; readonly polls: number }
   );
 
+function redactionOf(input: Redaction): Redaction {
+  return { redact: input.redact, ...(input.redactUsernames ? { redactUsernames: input.redactUsernames } : {}) };
+}
+
 export function* watchContainerGroup(
   context: df.OrchestrationContext,
 ): Generator<df.Task, WatchResult | undefined, unknown> {
   const input = context.df.getInput<WatchInput>();
   let { previousPhase, polls, failingSince } = input;
-  let log: LogProgress = { cursor: input.cursor, ...(input.archive ? { archive: input.archive } : {}) };
+  let log = progressOf(input);
   let last: Observed | null = null;
 
   for (let looks = 0; looks < POLLS_PER_GENERATION; looks++) {
@@ -71,7 +74,7 @@ export function* watchContainerGroup(
       observed = yield* callActivityWithRetry(
         context,
         Activities.observeContainerGroup,
-        { ...input.ref, ...input.redaction, ...log, previousPhase },
+        { ...input.ref, ...redactionOf(input), ...log, previousPhase },
         armCallRetry,
       );
     } catch (error) {
@@ -90,7 +93,7 @@ export function* watchContainerGroup(
     if (observed.kind === "failed") return { kind: "unreachable", reason: `${observed.code}: ${observed.message}`, ...log, polls };
 
     last = observed;
-    log = { cursor: observed.cursor, ...(observed.archive ? { archive: observed.archive } : {}) };
+    log = progressOf(observed);
     previousPhase = observed.state.phase;
     context.df.setCustomStatus({ phase: observed.state.phase, provisioningState: observed.provisioningState, polls });
     if (isFinal(observed.state)) return { kind: "finished", observed, ...log, polls };

@@ -65,6 +65,11 @@ export async function startRun(request: StartRunRequest): Promise<StartOutcome> 
 
 const ACTIVE = new Set(["Running", "Pending", "ContinuedAsNew", "Suspended"]);
 
+/** Whether an orchestration in this runtime status may still do something (start, run, resume). */
+export function isActiveStatus(runtimeStatus: string): boolean {
+  return ACTIVE.has(runtimeStatus);
+}
+
 /** The run's status, or undefined when no such instance exists (the client throws on 404). */
 export async function findRun(client: RunClient, runId: string): Promise<df.DurableOrchestrationStatus | undefined> {
   try {
@@ -81,7 +86,7 @@ export async function findRun(client: RunClient, runId: string): Promise<df.Dura
 export async function runState(client: RunClient, runId: string): Promise<RunState> {
   const status = await findRun(client, runId);
   if (status === undefined) return "notFound";
-  return ACTIVE.has(String(status.runtimeStatus)) ? "active" : "ended";
+  return isActiveStatus(String(status.runtimeStatus)) ? "active" : "ended";
 }
 
 /** `azure_container_instances-20261128T023608Z-1a2b3c4d`: readable, sortable, unique. */

@@ -58,7 +58,7 @@ describe("AzureContainerInstanceTrigger cases (airflow-operator.md §8.3) agains
     // input names the attempt and its group, the deadline, and where the log (its cursor and its record)
     // and the schedule stand.
     expect(input.ref).toEqual({ jobId: "watched", runId, attempt: 1, groupName: result.attempts[0]!.groupName });
-    expect(Object.keys(input).sort()).toEqual(["archive", "createdAt", "cursor", "deadline", "failingSince", "polls", "previousPhase", "redaction", "ref"]);
+    expect(Object.keys(input).sort()).toEqual(["archive", "createdAt", "cursor", "deadline", "failingSince", "polls", "previousPhase", "redact", "ref"]);
     expect(JSON.parse(JSON.stringify(input))).toEqual(input);
   });
 

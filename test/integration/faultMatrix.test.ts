@@ -8,6 +8,7 @@ import { InvocationContext, type Timer } from "@azure/functions";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import type { VirtualClock } from "../../dev/clock";
 import type { Fault, FaultRule } from "../../dev/aci-emulator/FaultInjector";
+import { deploymentName } from "../../src/config";
 import { createOrphanSweepHandler } from "../../src/functions/orphanSweeper";
 import type { RunResult } from "../../src/runs/contracts";
 import { useHarness } from "./harness";
@@ -83,7 +84,7 @@ async function sweep(): Promise<void> {
   (h.app.clock as VirtualClock).advanceBy(60 * 60 * SECOND);
   const context = new InvocationContext({ functionName: "sweepOrphanedGroups", invocationId: "sweep", logHandler: () => undefined });
   const timer: Timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: "", next: "", lastUpdated: "" } };
-  await createOrphanSweepHandler({ aci: h.app.services.aci, app: "devstoreaccount1", now: () => h.app.clock.now() })(timer, h.app.host.client, context);
+  await createOrphanSweepHandler({ aci: h.app.services.aci, app: deploymentName(h.app.config.runStateStorage!)!, now: () => h.app.clock.now() })(timer, h.app.host.client, context);
 }
 
 function arm(when: When, rule: FaultRule): void {

@@ -8,6 +8,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { VirtualClock } from "../../dev/clock";
 import { EventType } from "../../dev/durable-host";
 import type { ActivityRedelivery } from "../../dev/durable-host/types";
+import { deploymentName } from "../../src/config";
 import { createOrphanSweepHandler } from "../../src/functions/orphanSweeper";
 import { watchInstanceId, type RunResult } from "../../src/runs/contracts";
 import { newRunId, startRun } from "../../src/runs/startRun";
@@ -16,8 +17,6 @@ import { useHarness } from "./harness";
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
-/** Azurite's account: the deployment name in every group's aci-jobs-app tag here. */
-const APP = "devstoreaccount1";
 
 const PRINTER = "test/printer";
 /** 40 lines over 4 minutes, some of them the same text, one a progress bar redrawn with carriage returns. */
@@ -28,10 +27,24 @@ const jobs = [
   { id: "printer", retries: 0, container: { image: PRINTER } },
   { id: "hello", retries: 0, container: { image: "hello-world" } },
   { id: "kept", retries: 0, removeOnError: false, container: { image: "test/exit:3" } },
+  { id: "kept_then_retried", retries: 1, retryDelay: "1h", removeOnError: false, container: { image: "test/exit:3" } },
+  { id: "retried_later", retries: 1, retryDelay: "1h", container: { image: "test/slow-exit:3" } },
 ];
 
+/** Runs `act` when a run of `jobId` starts waiting to retry (inside that episode, before time moves on). */
+function whenWaitingToRetry(jobId: string, act: (runId: string) => Promise<void>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stop = h.onLog((record) => {
+      const match = new RegExp(`^run (${jobId}-\\S+) attempt \\d+: waitingToRetry`, "u").exec(record.message);
+      if (!match) return;
+      stop();
+      act(match[1]!).then(resolve, reject);
+    });
+  });
+}
+
 let redelivery: (name: string) => ActivityRedelivery = () => "none";
-const h = useHarness(jobs, { storage: true, activityRedelivery: (name) => redelivery(name) });
+const h = useHarness(jobs, { storage: true, activityRedelivery: (name) => redelivery(name), armRequestTimeoutMs: 500 });
 
 beforeEach(() => {
   // The harness forgets scripted images after each test.
@@ -48,7 +61,7 @@ const timer: Timer = { isPastDue: false, schedule: { adjustForDST: false }, sche
 /** Runs the orphan sweep as its timer would, at the emulator's (virtual) time; returns what it logged. */
 async function sweep(): Promise<string[]> {
   const lines: string[] = [];
-  await createOrphanSweepHandler({ aci: h.app.services.aci, app: APP, now: () => h.app.clock.now() })(timer, h.app.host.client, context(lines));
+  await createOrphanSweepHandler({ aci: h.app.services.aci, app: deploymentName(h.app.config.runStateStorage!)!, now: () => h.app.clock.now() })(timer, h.app.host.client, context(lines));
   return lines;
 }
 
@@ -92,13 +105,61 @@ describe("a run stopped from outside", () => {
     await aci.create("other-deployment", { ...base, containers: [{ ...base.containers[0]!, name: "other-deployment" }], tags: { "aci-jobs-app": "another", "aci-jobs-job": "forever", "aci-jobs-run-id": "forever-20260101T000000Z-0123abcd", "aci-jobs-attempt": "1" } } as never);
     await aci.create("by-hand", { ...base, containers: [{ ...base.containers[0]!, name: "by-hand" }] } as never);
     // Tags are anyone's to write: a run id this app would never make must not reach the Durable client.
-    await aci.create("forged", { ...base, containers: [{ ...base.containers[0]!, name: "forged" }], tags: { "aci-jobs-app": APP, "aci-jobs-job": "forever", "aci-jobs-run-id": "forever/../../x?taskHub=other", "aci-jobs-attempt": "1" } } as never);
+    await aci.create("forged", { ...base, containers: [{ ...base.containers[0]!, name: "forged" }], tags: { "aci-jobs-app": deploymentName(h.app.config.runStateStorage!)!, "aci-jobs-job": "forever", "aci-jobs-run-id": "forever/../../x?taskHub=other", "aci-jobs-attempt": "1" } } as never);
     const { result } = await h.run("kept");
     expect(result.attempts[0], result.detail).toMatchObject({ cleanup: "kept" });
     (h.app.clock as VirtualClock).advanceBy(HOUR);
     await sweep();
     expect(h.app.emulator!.listGroups().map((g) => g.name).sort()).toEqual(["by-hand", "forged", result.attempts[0]!.groupName, "other-deployment"].sort());
     for (const name of ["by-hand", "forged", "other-deployment", result.attempts[0]!.groupName]) await h.deleteGroup(name);
+  });
+});
+
+describe("the orphan sweeper and runs that are not over", () => {
+  it("spares a group an earlier attempt kept, also when the run is then terminated before it finishes", async () => {
+    const job = h.app.jobs.get("kept_then_retried")!;
+    const runId = newRunId(job.id, new Date(h.app.clock.now()));
+    const terminated = whenWaitingToRetry(job.id, async (id) => {
+      await h.app.host.client.terminate(id, "stopped by an operator");
+    });
+    await startRun({ client: h.app.host.client, job, runId, trigger: { kind: "cli" }, defaultRegion: "eastus" });
+    await terminated;
+    expect(String((await h.app.host.waitForCompletion(runId)).runtimeStatus)).toBe("Terminated");
+    // Attempt 1 kept its group; if attempt 2 got to create one before the run was terminated, that one goes.
+    const kept = h.app.emulator!.listGroups().map((g) => g.name).filter((name) => name.endsWith("-a1"));
+    expect(kept).toHaveLength(1);
+    (h.app.clock as VirtualClock).advanceBy(HOUR);
+    await sweep();
+    expect(h.app.emulator!.listGroups().map((g) => g.name)).toEqual(kept);
+    await h.deleteGroup(kept[0]!);
+  });
+
+  it("deletes the group of an attempt that could not delete it while its run goes on, without waiting for the run", async () => {
+    h.app.emulator!.setBehaviour("test/slow-exit:3", { runMs: MINUTE, exitCode: 3 });
+    h.app.emulator!.injectFault({ method: "DELETE", times: 1, fault: { status: 403, code: "AuthorizationFailed", message: "no delete for now" } });
+    const job = h.app.jobs.get("retried_later")!;
+    const runId = newRunId(job.id, new Date(h.app.clock.now()));
+    // Inside attempt 2's first look at its running group: the run is active, attempt 1 over and its group left.
+    const swept = new Promise<string[]>((resolve, reject) => {
+      const stop = h.onLog((record) => {
+        if (!/ attempt 2\] container group \S+: running$/u.test(record.message)) return;
+        stop();
+        const groups = h.app.emulator!.listGroups().map((g) => g.name);
+        sweep()
+          .then((logged) => {
+            expect(groups).toHaveLength(2);
+            expect(h.app.emulator!.listGroups().map((g) => g.name)).toEqual(groups.filter((name) => name.endsWith("-a2")));
+            resolve(logged);
+          })
+          .catch(reject);
+      });
+    });
+    await startRun({ client: h.app.host.client, job, runId, trigger: { kind: "cli" }, defaultRegion: "eastus" });
+    const logged = await swept;
+    const result = (await h.app.host.waitForCompletion(runId)).output as RunResult;
+    expect(result.attempts.map((a) => a.cleanup)).toEqual(["failed", "deleted"]);
+    expect(result.detail).toContain("the orphan sweeper deletes it");
+    expect(logged).toContainEqual(expect.stringContaining("attempt 1 could not delete it; its run goes on"));
   });
 });
 
@@ -181,6 +242,16 @@ describe("faults the SDK does not retry by itself", () => {
       expect(result.attempts[0], JSON.stringify(fault)).toMatchObject({ outcome: "succeeded", cleanup: "deleted" });
       h.app.emulator!.reset();
     }
+  });
+
+  it("tries a request again when its answer never comes, instead of waiting until the function times out", async () => {
+    // Each stalled request is carried out, and then nothing: the client gives up after its timeout.
+    h.app.emulator!.injectFault({ method: "GET", path: /\/containerGroups\/[^/]+$/u, times: 2, fault: { kind: "noAnswer" } });
+    h.app.emulator!.injectFault({ method: "DELETE", times: 2, fault: { kind: "noAnswer" } });
+    const { result } = await h.run("hello");
+    expect(result.status, result.detail).toBe("succeeded");
+    expect(result.attempts[0]).toMatchObject({ cleanup: "deleted" });
+    expect(h.app.emulator!.pendingFaults()).toBe(0);
   });
 
   it("gives a 429 without Retry-After the requests a 5xx gets, with backoff, before an activity fails", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, SETTINGS, checkSettingsForJobs, loadConfig, storageAccountName } from "../../src/config";
+import { ConfigError, SETTINGS, checkSettingsForJobs, loadConfig, deploymentName } from "../../src/config";
 
 const VALID = {
   AZURE_SUBSCRIPTION_ID: "12345678-ABCD-4ef0-9abc-1234567890AB",
@@ -214,13 +214,24 @@ describe("SETTINGS", () => {
   });
 });
 
-describe("storageAccountName", () => {
-  it("names the deployment by its storage account, however the storage is configured", () => {
-    expect(storageAccountName({ kind: "identity", blobServiceUri: "https://stacijobsx7k2.blob.core.windows.net" })).toBe("stacijobsx7k2");
-    expect(storageAccountName({ kind: "identity", blobServiceUri: "http://127.0.0.1:10000/devstoreaccount1" })).toBe("devstoreaccount1");
-    expect(storageAccountName({ kind: "connectionString", connectionString: "UseDevelopmentStorage=true" })).toBe("devstoreaccount1");
+describe("deploymentName", () => {
+  it("is the storage account in Azure, however the storage is configured", () => {
+    expect(deploymentName({ kind: "identity", blobServiceUri: "https://stacijobsx7k2.blob.core.windows.net" }, "vm1")).toBe("stacijobsx7k2");
     expect(
-      storageAccountName({ kind: "connectionString", connectionString: "DefaultEndpointsProtocol=https;AccountName=stjobs;AccountKey=a2V5;EndpointSuffix=core.windows.net" }),
+      deploymentName({ kind: "connectionString", connectionString: "DefaultEndpointsProtocol=https;AccountName=stjobs;AccountKey=a2V5;EndpointSuffix=core.windows.net" }, "vm1"),
     ).toBe("stjobs");
+    expect(deploymentName({ kind: "connectionString", connectionString: "BlobEndpoint=https://stsas.blob.core.windows.net/;SharedAccessSignature=sv=2024" }, "vm1")).toBe("stsas");
+  });
+
+  it("adds the machine to Azurite's shared account, so two developers' hosts never judge each other's groups", () => {
+    expect(deploymentName({ kind: "connectionString", connectionString: "UseDevelopmentStorage=true" }, "alice-laptop")).toBe("devstoreaccount1@alice-laptop");
+    expect(deploymentName({ kind: "identity", blobServiceUri: "http://127.0.0.1:10000/devstoreaccount1" }, "bob")).toBe("devstoreaccount1@bob");
+    expect(
+      deploymentName({ kind: "connectionString", connectionString: "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;BlobEndpoint=http://127.0.0.1:41000/devstoreaccount1;" }, "ci"),
+    ).toBe("devstoreaccount1@ci");
+  });
+
+  it("is unknown when nothing names the account, and then nothing is tagged or swept", () => {
+    expect(deploymentName({ kind: "connectionString", connectionString: "SharedAccessSignature=sv=2024" }, "vm1")).toBeUndefined();
   });
 });

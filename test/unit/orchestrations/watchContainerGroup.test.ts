@@ -17,7 +17,7 @@ const T0 = Date.parse("2026-01-01T00:00:00Z");
 function watchInput(deadlineAfterMs: number): WatchInput {
   return {
     ref: { jobId: "job", runId: "run", attempt: 1, groupName: "group" },
-    redaction: { redact: [] },
+    redact: [],
     createdAt: T0,
     deadline: T0 + deadlineAfterMs,
     cursor: START_OF_LOG,
