@@ -7,6 +7,9 @@
  * newest timestamp printed plus how many lines carried it, so repeated text is never confused.
  */
 
+/** What ACI keeps of a container's log (aci-rest-api.md §7): 4 MB while it runs, the newest 16 KB / 1,000 lines once it stopped. */
+export const ACI_LOG_LIMITS = Object.freeze({ runningBytes: 4 * 1024 * 1024, stoppedBytes: 16 * 1024, stoppedLines: 1_000 });
+
 export interface LogLine {
   /** RFC 3339 timestamp as ACI wrote it. */
   readonly timestamp: string;

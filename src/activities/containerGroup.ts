@@ -14,7 +14,7 @@ import type { InvocationContext } from "@azure/functions";
 import type { AciClient } from "../aci/client";
 import { AciError, describeAciError, toAciError } from "../aci/errors";
 import { containerNameFor, isOwnedBy, ownerOf, toContainerGroup } from "../aci/containerGroup";
-import { boundedTail, parseTimestampedLog, takeNewLines, toLogTimestamp, type LogLine } from "../aci/logs";
+import { ACI_LOG_LIMITS, boundedTail, parseTimestampedLog, takeNewLines, toLogTimestamp, type LogLine } from "../aci/logs";
 import { bounded, observeContainerGroup } from "../aci/observation";
 import { registryUsernamesOf, secretReferencesOf } from "../jobs/container";
 import type { LogArchive } from "../runs/logArchive";
@@ -39,10 +39,7 @@ import {
 
 export type ContainerGroupApi = Pick<AciClient, "resourceGroup" | "get" | "create" | "logs" | "delete">;
 
-/** ACI keeps at most 1,000 lines / 16 KB of a stopped container's log, 4 MB of a running one (aci-rest-api.md §7). */
-const STOPPED_LOG_LINES = 1_000;
-const STOPPED_LOG_BYTES = 16 * 1024;
-const RUNNING_LOG_BYTES = 4 * 1024 * 1024;
+const { stoppedLines: STOPPED_LOG_LINES, stoppedBytes: STOPPED_LOG_BYTES, runningBytes: RUNNING_LOG_BYTES } = ACI_LOG_LIMITS;
 
 export interface ContainerGroupActivityOptions {
   /** The runs' log record; without it (no storage configured) lines go only to the function log. */
@@ -105,12 +102,15 @@ export function createContainerGroupActivities(
           }
           // Stream while running; the final read after the container stops belongs to collectContainerLogs.
           let progress = progressOf(input);
+          let fresh: { lines: number; bytes: number } | undefined;
           if (observation.state.phase === "running" && !redaction.ok) {
             // Lines stay unread (the cursor does not move) until the secret can be read to hide it again.
             context.warn(`${label(input)} container output withheld: ${describeUnavailable(redaction)}, so its value could not be hidden`);
           } else if (observation.state.phase === "running" && redaction.ok) {
             try {
-              progress = await streamNewLines(aci, archive, input, false, context, redaction.redact);
+              const streamed = await streamNewLines(aci, archive, input, false, context, redaction.redact);
+              progress = progressOf(streamed);
+              fresh = streamed.fresh;
             } catch (error) {
               // Deleted between the GET and the log read: the group is gone, not refusing us.
               if (error instanceof AciError && error.code === "ResourceNotFound") {
@@ -120,7 +120,7 @@ export function createContainerGroupActivities(
               throw error;
             }
           }
-          return { kind: "observed", ...observation, ...progress } as const;
+          return { kind: "observed", ...observation, ...progress, ...(fresh ? { fresh } : {}) } as const;
         }),
       );
     },
@@ -288,6 +288,8 @@ async function createGroup(
 
 interface StreamResult extends LogProgress {
   readonly snapshot: readonly string[];
+  /** Lines (and their bytes, with a line break each) this read found that earlier ones had not. */
+  readonly fresh: { readonly lines: number; readonly bytes: number };
   readonly linesMissed: boolean;
   readonly available: boolean;
 }
@@ -308,7 +310,7 @@ async function streamNewLines(
 ): Promise<StreamResult> {
   const content = await aci.logs(input.groupName, containerNameFor(input.groupName));
   const unchanged = progressOf(input);
-  if (content === undefined) return { ...unchanged, snapshot: [], linesMissed: false, available: false };
+  if (content === undefined) return { ...unchanged, snapshot: [], fresh: { lines: 0, bytes: 0 }, linesMissed: false, available: false };
   const limit = notAfter === undefined ? undefined : toLogTimestamp(notAfter);
   const snapshot = parseTimestampedLog(content)
     .filter((line) => limit === undefined || line.timestamp <= limit)
@@ -322,6 +324,7 @@ async function streamNewLines(
     cursor: fresh.cursor,
     ...(archived ? { archive: archived } : {}),
     snapshot: snapshot.map((line) => line.text),
+    fresh: { lines: fresh.lines.length, bytes: fresh.lines.reduce((sum, line) => sum + Buffer.byteLength(line.text) + 1, 0) },
     linesMissed: fresh.gap,
     available: true,
   };

@@ -98,6 +98,8 @@ export type ObserveContainerGroupResult =
       readonly provisioningState: string;
       readonly restartCount: number;
       readonly events: readonly string[];
+      /** What this look read that earlier ones had not (its text, one byte per line break): the output rate. */
+      readonly fresh?: { readonly lines: number; readonly bytes: number };
     } & LogProgress
   /** 404: the group was deleted by something other than this run. */
   | { readonly kind: "gone" }

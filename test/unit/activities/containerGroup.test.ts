@@ -224,6 +224,9 @@ describe("observeContainerGroup", () => {
 
     expect(streamed()).toEqual(["start", "same", "same", "end"]);
     expect(second).toMatchObject({ kind: "observed", cursor: { lastTimestamp: T(3), linesAtLastTimestamp: 1, emitted: 4 } });
+    // The look's result goes into history: the cursor and how much was new, never the snapshot itself.
+    expect(Object.keys(second).sort()).toEqual(["cursor", "events", "fresh", "kind", "provisioningState", "restartCount", "state"]);
+    expect(second).toMatchObject({ fresh: { lines: 2, bytes: "same\n".length + "end\n".length } });
     expect(aci.calls.filter((c) => c.method === "logs")).toEqual([
       { method: "logs", groupName: GROUP, containerName: GROUP, tail: undefined },
       { method: "logs", groupName: GROUP, containerName: GROUP, tail: undefined },
