@@ -32,7 +32,36 @@ export interface StartRunRequest {
   readonly overrides?: RunOverrides;
 }
 
-export async function startRun(request: StartRunRequest): Promise<StartOutcome> {
+/**
+ * The Durable extension's endpoint can refuse connections for a moment after the host starts: a timer
+ * that was past due fires as soon as its listener is up, which on the real host stack came 73-100 ms
+ * before the extension's local endpoint (127.0.0.1:17071) was open. The timer records the firing either
+ * way, so a start that failed there would lose its slot for good. A refused connection sent nothing, so
+ * the whole start is simply tried again, a few times over about 8 s.
+ */
+const CONNECTION_RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000];
+
+export async function startRun(
+  request: StartRunRequest,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+): Promise<StartOutcome> {
+  for (let retry = 0; ; retry++) {
+    try {
+      return await startRunOnce(request);
+    } catch (error) {
+      const delay = CONNECTION_RETRY_DELAYS_MS[retry];
+      if (delay === undefined || !isConnectionRefused(error)) throw error;
+      await sleep(delay);
+    }
+  }
+}
+
+function isConnectionRefused(error: unknown): boolean {
+  const code = (error as { code?: unknown; cause?: { code?: unknown } } | null)?.code ?? (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  return code === "ECONNREFUSED";
+}
+
+async function startRunOnce(request: StartRunRequest): Promise<StartOutcome> {
   const { client, job, runId } = request;
   if (await findRun(client, runId)) return { started: false, reason: "alreadyStarted", runId };
   if (request.slots) {

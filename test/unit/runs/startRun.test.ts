@@ -252,3 +252,41 @@ describe("run ids", () => {
     expect(scheduledRunId("azure_container_instances", new Date(slot))).toBe(scheduledRunId("azure_container_instances", slot));
   });
 });
+
+describe("startRun while the Durable extension's endpoint is not open yet", () => {
+  const refused = () => Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:17071"), { code: "ECONNREFUSED" });
+
+  it("tries the whole start again after a refused connection, so a past-due timer at startup keeps its slot", async () => {
+    const client = new FakeRunClient();
+    const slots = new FakeRunSlots();
+    let refusals = 3;
+    const getStatus = client.getStatus.bind(client);
+    client.getStatus = async (id, options) => {
+      if (refusals-- > 0) throw refused();
+      return getStatus(id, options);
+    };
+    const waits: number[] = [];
+    const outcome = await startRun({ client, job: tutorial, runId: "run-at-startup", trigger: TRIGGER, defaultRegion: "westus", slots }, async (ms) => {
+      waits.push(ms);
+    });
+    expect(outcome).toEqual({ started: true, runId: "run-at-startup" });
+    expect(waits).toEqual([250, 500, 1_000]);
+    expect(client.started.map((start) => start.options?.instanceId)).toEqual(["run-at-startup"]);
+  });
+
+  it("gives up after about 8 s of refusals, and never retries any other failure", async () => {
+    const client = new FakeRunClient();
+    client.getStatus = async () => {
+      throw refused();
+    };
+    const waits: number[] = [];
+    await expect(startRun({ client, job: tutorial, runId: "run-x", trigger: TRIGGER, defaultRegion: "westus" }, async (ms) => void waits.push(ms))).rejects.toThrow(/ECONNREFUSED/u);
+    expect(waits.reduce((a, b) => a + b, 0)).toBe(7_750);
+
+    const other = new FakeRunClient();
+    other.statusError = new Error("HTTP 500 from the extension");
+    const none: number[] = [];
+    await expect(startRun({ client: other, job: tutorial, runId: "run-y", trigger: TRIGGER, defaultRegion: "westus" }, async (ms) => void none.push(ms))).rejects.toThrow(/HTTP 500/u);
+    expect(none).toEqual([]);
+  });
+});
