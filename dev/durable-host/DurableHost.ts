@@ -102,7 +102,7 @@ export class DurableHost {
       taskHub: options.taskHub ?? "TestHubName",
       systemKey: options.systemKey ?? "in-process-host-system-key",
     };
-    this.#timers = new TimerQueue(this.clock, () => this.#kick());
+    this.#timers = new TimerQueue(this.clock, () => this.#kick(), options.maxQueuePollingIntervalMs);
     this.client = new InProcessDurableClient(this.#clientBackend());
   }
 

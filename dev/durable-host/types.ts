@@ -59,6 +59,11 @@ export interface DurableHostOptions {
    * executions at once and keeps the first result, as DurableTask.Core ignores the later duplicate.
    */
   activityRedelivery?: (activityName: string, input: unknown) => ActivityRedelivery;
+  /**
+   * host.json's `extensions.durableTask.storageProvider.maxQueuePollingInterval`, which bounds how late a
+   * timer is picked up (timerQueue.ts). Default 30 s, the Azure Storage provider's.
+   */
+  maxQueuePollingIntervalMs?: number;
 }
 
 export type ActivityRedelivery = "none" | "afterCompletion" | "concurrently";

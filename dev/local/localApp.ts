@@ -6,6 +6,8 @@
  * the Functions host: settings parsed by src/config.ts, clients built by src/app.ts, the orchestrations
  * and activities exactly as registered with durable-functions.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { createServices, registerFunctions, type AppServices, type ServiceOptions } from "../../src/app";
 import { loadConfig, type AppConfig } from "../../src/config";
 import { loadJobs, type JobRegistry } from "../../src/jobs";
@@ -15,6 +17,7 @@ import { startKeyVaultEmulator, type KeyVaultEmulator } from "../keyvault-emulat
 import { DurableHost, captureRegistrations, type HostLogRecord } from "../durable-host";
 import { journalEpisodes, type EpisodeRecord } from "../durable-host/episodeJournal";
 import type { DurableHostOptions, OrchestrationHandler } from "../durable-host/types";
+import { DEFAULT_MAX_QUEUE_POLLING_MS } from "../durable-host/timerQueue";
 
 export interface LocalApp {
   readonly host: DurableHost;
@@ -44,6 +47,8 @@ export interface LocalAppOptions {
   readonly episodeJournal?: (record: EpisodeRecord) => void;
   /** Re-delivers activities as the real extension may (at least once); see DurableHostOptions. */
   readonly activityRedelivery?: DurableHostOptions["activityRedelivery"];
+  /** Instead of host.json's (or its app-setting override's) `maxQueuePollingInterval`. */
+  readonly maxQueuePollingIntervalMs?: number;
 }
 
 /** Settings the emulator needs; the same names a developer puts in local.settings.json (docs/configuration.md). */
@@ -101,6 +106,7 @@ async function startApp(config: AppConfig, clock: Clock, options: LocalAppOption
   const jobs = loadJobs(options.jobDefinitions);
   const host = new DurableHost({
     clock,
+    maxQueuePollingIntervalMs: options.maxQueuePollingIntervalMs ?? maxQueuePollingIntervalMs(),
     ...(options.log ? { log: options.log } : {}),
     ...(options.activityRedelivery ? { activityRedelivery: options.activityRedelivery } : {}),
   });
@@ -131,4 +137,19 @@ async function startApp(config: AppConfig, clock: Clock, options: LocalAppOption
       host.dispose();
     },
   };
+}
+
+/**
+ * `maxQueuePollingInterval` as the Functions host would take it: an `AzureFunctionsJobHost__…` app setting
+ * over host.json, else the Azure Storage provider's 30 s default.
+ */
+export function maxQueuePollingIntervalMs(env: NodeJS.ProcessEnv = process.env): number {
+  const override = env.AzureFunctionsJobHost__extensions__durableTask__storageProvider__maxQueuePollingInterval;
+  const host = JSON.parse(readFileSync(join(__dirname, "..", "..", "host.json"), "utf8")) as {
+    extensions?: { durableTask?: { storageProvider?: { maxQueuePollingInterval?: string } } };
+  };
+  const text = override ?? host.extensions?.durableTask?.storageProvider?.maxQueuePollingInterval;
+  const match = text === undefined ? null : /^(\d+):(\d+):(\d+(?:\.\d+)?)$/u.exec(text);
+  if (!match) return DEFAULT_MAX_QUEUE_POLLING_MS;
+  return Math.round(((Number(match[1]) * 60 + Number(match[2])) * 60 + Number(match[3])) * 1_000);
 }

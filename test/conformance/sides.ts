@@ -133,6 +133,8 @@ export async function startInProcessSide(): Promise<Side & { readonly app: Local
     storageConnectionString: azurite.connectionString,
     registerMore: registerProbes,
     episodeJournal: (record) => journal.push(record),
+    // The real side's app setting, so both sides model the same queue polling.
+    maxQueuePollingIntervalMs: 1_000,
     // The SDK's own retries wait real time; the same number of them with shorter waits.
     serviceOptions: { aci: { retry: { retryDelayInMs: 20, maxRetryDelayInMs: 100 }, lroPollIntervalMs: 10 } },
   });

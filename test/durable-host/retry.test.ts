@@ -43,8 +43,9 @@ describe("DurableHost: callActivityWithRetry, retried by the extension", () => {
     expect(describeEvents(host.history(id))).toEqual([
       `12/-1 ${at(0)}`, "0/-1", "4/0", "13/-1",
       `12/-1 ${at(0)}`, "6/-1 ->0", `10/1 ${at(5000)}`, "13/-1", // failure time + first interval
-      `12/-1 ${at(5000)}`, `11/-1 ->1 ${at(5000)}`, "4/2", "13/-1",
-      `12/-1 ${at(5000)}`, "5/-1 ->2", "1/3", "13/-1",
+      // Picked up at the control queue's poll after 5 s: 6.75 s on the backoff the timer's message restarted.
+      `12/-1 ${at(6750)}`, `11/-1 ->1 ${at(5000)}`, "4/2", "13/-1",
+      `12/-1 ${at(6750)}`, "5/-1 ->2", "1/3", "13/-1",
     ]);
     const failed = host.history(id)[5] as unknown as Record<string, unknown>;
     expect(failed.Reason).toBe("Activity function 'flaky' failed: attempt 1 failed");
@@ -72,9 +73,10 @@ describe("DurableHost: callActivityWithRetry, retried by the extension", () => {
       `12/-1 ${at(0)}`, "6/-1 ->0", `10/1 ${at(1000)}`, "13/-1", // 1000 × 2^0
       `12/-1 ${at(1000)}`, `11/-1 ->1 ${at(1000)}`, "4/2", "13/-1",
       `12/-1 ${at(1000)}`, "6/-1 ->2", `10/3 ${at(3000)}`, "13/-1", // 1000 × 2^1
-      `12/-1 ${at(3000)}`, `11/-1 ->3 ${at(3000)}`, "4/4", "13/-1",
-      `12/-1 ${at(3000)}`, "6/-1 ->4", `10/5 ${at(6000)}`, "13/-1", // 1000 × 2^2 = 4000, capped at 3000
-      `12/-1 ${at(6000)}`, `11/-1 ->5 ${at(6000)}`, "1/6", "13/-1", // only now does the library throw
+      // Each timer is picked up at its queue's next poll: 2 s after the reset comes at 3.5 s, so 4.5 s.
+      `12/-1 ${at(4500)}`, `11/-1 ->3 ${at(3000)}`, "4/4", "13/-1",
+      `12/-1 ${at(4500)}`, "6/-1 ->4", `10/5 ${at(7500)}`, "13/-1", // 1000 × 2^2 = 4000, capped at 3000
+      `12/-1 ${at(8000)}`, `11/-1 ->5 ${at(7500)}`, "1/6", "13/-1", // only now does the library throw
     ]);
     const completed = host.history(id)[26] as unknown as Record<string, unknown>;
     expect(completed.OrchestrationStatus).toBe(3);

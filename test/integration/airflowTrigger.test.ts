@@ -100,8 +100,9 @@ describe("AzureContainerInstanceTrigger cases (airflow-operator.md §8.3) agains
   });
 
   it("test_run_polls_through_non_terminal_states: Creating → Running → Terminated, three looks", async () => {
-    // Creating until 12 s (no container instance view at the first look's Pending/Creating), runs 12-27 s.
-    h.app.emulator!.setBehaviour("test/slow-start", { pendingMs: 8 * SECOND, creatingMs: 4 * SECOND, runMs: 15 * SECOND });
+    // Creating until 15 s (no container instance view at the first look's Pending/Creating), runs 15-30 s.
+    // Looks come at about 13.2, 26.4 and 39.6 s (10 s timers, picked up 3.2 s late by the queue's polling).
+    h.app.emulator!.setBehaviour("test/slow-start", { pendingMs: 10 * SECOND, creatingMs: 5 * SECOND, runMs: 15 * SECOND });
     const { runId, result } = await h.run("slow_start");
     const watch = await watchOf(runId);
     expect(result.status).toBe("succeeded");

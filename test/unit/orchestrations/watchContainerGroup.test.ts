@@ -45,13 +45,15 @@ async function watchUntilDeadline(deadlineAfterMs: number, armCallMs: number): P
 
 describe("watchContainerGroup at its deadline", () => {
   it("takes one look at the deadline and times out, although the timer for it completed early", async () => {
-    // Each call takes 300 ms, so looks fall at 10 s, 20.3 s, 30.6 s. The next would be at 40.9 s, within half
-    // a poll interval of the deadline, so it is taken at the deadline instead: asked at 30.9 s for 45 s, its
-    // timer wakes the watch at 44.9 s, before the deadline. That look is the last: looking again until the
-    // clock passes 45 s would take another (the real extension measured up to 7 timers in such a loop).
-    const { result, looks } = await watchUntilDeadline(45_000, 300);
+    // Each call takes 300 ms, and a 10 s timer reaches the watch 3.2 s late (the queue's polling,
+    // dev/durable-host/timerQueue.ts), so looks fall at 13.2 s, 26.7 s, 40.2 s. The next would be at 50.5 s,
+    // past the deadline, so it is taken at the deadline instead: asked at 40.5 s for 44.4 s, a 3.9 s timer,
+    // visible after 3 s (whole seconds) and picked up at the poll 3.5 s on, wakes the watch at 44.0 s, before
+    // the deadline. That look is the last: looking again until the clock passes 44.4 s would take another (the
+    // real extension measured up to 7 timers in such a loop).
+    const { result, looks } = await watchUntilDeadline(44_400, 300);
     expect(result.kind).toBe("timedOut");
-    expect(looks).toEqual([10_000, 20_300, 30_600, 44_900]);
+    expect(looks).toEqual([13_200, 26_700, 40_200, 44_000]);
     expect(result.polls).toBe(4);
   });
 
