@@ -66,6 +66,26 @@ function normaliseTimestamp(seconds: string, fraction: string | undefined, zone:
   return `${utcSeconds}.${(fraction ?? "").padEnd(9, "0")}Z`;
 }
 
+/** A normalised log timestamp as ms since the epoch (its nanoseconds cut to milliseconds). */
+export function logTimestampMs(timestamp: string): number {
+  return Date.parse(`${timestamp.slice(0, 23)}Z`);
+}
+
+/**
+ * About how many lines ACI dropped before `snapshot`, when the snapshot no longer reaches back to the
+ * cursor: the snapshot's own lines per second times the time between the last line read and its first.
+ * ACI's API cannot say exactly; undefined when there is nothing to go by.
+ */
+export function estimateLinesDropped(snapshot: readonly LogLine[], cursor: LogCursor): number | undefined {
+  const first = snapshot[0];
+  const last = snapshot.at(-1);
+  if (cursor.lastTimestamp === null || !first || !last || snapshot.length < 2) return undefined;
+  const span = logTimestampMs(last.timestamp) - logTimestampMs(first.timestamp);
+  const gap = logTimestampMs(first.timestamp) - logTimestampMs(cursor.lastTimestamp);
+  if (span <= 0 || gap <= 0) return undefined;
+  return Math.round(((snapshot.length - 1) / span) * gap);
+}
+
 /** A log timestamp (9 fraction digits) for an ISO time, to compare instants with log lines. */
 export function toLogTimestamp(iso: string): string {
   const date = new Date(iso);

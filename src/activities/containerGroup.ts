@@ -14,7 +14,7 @@ import type { InvocationContext } from "@azure/functions";
 import type { AciClient } from "../aci/client";
 import { AciError, describeAciError, toAciError } from "../aci/errors";
 import { containerNameFor, isOwnedBy, ownerOf, toContainerGroup } from "../aci/containerGroup";
-import { ACI_LOG_LIMITS, boundedTail, parseTimestampedLog, takeNewLines, toLogTimestamp, type LogLine } from "../aci/logs";
+import { ACI_LOG_LIMITS, boundedTail, estimateLinesDropped, parseTimestampedLog, takeNewLines, toLogTimestamp, type LogLine } from "../aci/logs";
 import { bounded, observeContainerGroup } from "../aci/observation";
 import { registryUsernamesOf, secretReferencesOf } from "../jobs/container";
 import type { LogArchive } from "../runs/logArchive";
@@ -148,6 +148,7 @@ export function createContainerGroupActivities(
             tail: boundedTail(streamed.snapshot),
             ...(lines ? { lines } : {}),
             linesMissed: streamed.linesMissed,
+            ...(streamed.missedEstimate === undefined ? {} : { linesMissedEstimate: streamed.missedEstimate }),
             available: streamed.available,
           };
         } catch (error) {
@@ -291,6 +292,8 @@ interface StreamResult extends LogProgress {
   /** Lines (and their bytes, with a line break each) this read found that earlier ones had not. */
   readonly fresh: { readonly lines: number; readonly bytes: number };
   readonly linesMissed: boolean;
+  /** About how many lines ACI had dropped, when some were (its API cannot say exactly). */
+  readonly missedEstimate?: number;
   readonly available: boolean;
 }
 
@@ -318,6 +321,7 @@ async function streamNewLines(
   const bytes = Buffer.byteLength(content);
   const atCap = stopped ? snapshot.length >= STOPPED_LOG_LINES || bytes >= STOPPED_LOG_BYTES : bytes >= RUNNING_LOG_BYTES - 64 * 1024;
   const fresh = takeNewLines(snapshot, input.cursor, atCap);
+  const missedEstimate = fresh.gap ? estimateLinesDropped(snapshot, input.cursor) : undefined;
   const archived = archive && input.archive ? await archiveLines(archive, { ...input, archive: input.archive }, fresh.lines, fresh.gap, fresh.cursor.emitted, context) : undefined;
   for (const line of fresh.lines) context.log(`${label(input)} | ${line.text}`);
   return {
@@ -326,6 +330,7 @@ async function streamNewLines(
     snapshot: snapshot.map((line) => line.text),
     fresh: { lines: fresh.lines.length, bytes: fresh.lines.reduce((sum, line) => sum + Buffer.byteLength(line.text) + 1, 0) },
     linesMissed: fresh.gap,
+    ...(missedEstimate === undefined ? {} : { missedEstimate }),
     available: true,
   };
 }

@@ -125,6 +125,8 @@ export interface CollectContainerLogsResult extends LogProgress {
   readonly lines?: readonly string[];
   /** ACI no longer had some lines when they were read (its 16 KB / 1,000-line cap after stop). */
   readonly linesMissed: boolean;
+  /** About how many (from the snapshot's own rate over the time it no longer covers). */
+  readonly linesMissedEstimate?: number;
   /** False when ACI had no log (the container never started) or refused to give it (`error`). */
   readonly available: boolean;
   readonly error?: string;

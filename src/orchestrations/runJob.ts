@@ -185,6 +185,16 @@ function* runAttempt(
   const { resultLines, ...ended } = ending;
   const collected = state.logs && "cursor" in state.logs ? state.logs : undefined;
   const log = collected ?? state.log;
+  if (collected?.linesMissed) {
+    const about = collected.linesMissedEstimate ? `About ${collected.linesMissedEstimate} lines` : "Some lines";
+    ending = {
+      ...ending,
+      detail: sentences(
+        ending.detail,
+        `${about} of the container's output were lost before they could be read: ACI keeps only the last 16 KB / 1,000 lines of a stopped container's log (diagnostics.logAnalytics keeps them all).`,
+      ),
+    };
+  }
   if (state.logs && "failed" in state.logs) {
     // The lines after the last look are gone with the group: say so rather than report a complete log.
     ending = {

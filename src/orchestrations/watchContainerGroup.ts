@@ -9,7 +9,7 @@ import type * as df from "durable-functions";
 import { Activities, progressOf, type AttemptRef, type LogProgress, type ObserveContainerGroupResult, type Redaction } from "../activities/contracts";
 import { isFinal, type ContainerPhase } from "../aci/observation";
 import { callActivityWithRetry, failureMessage, now, sleepUntil } from "./calls";
-import { POLLS_PER_GENERATION, pollDelayMs } from "./pollSchedule";
+import { POLLS_PER_GENERATION, nextLookDelayMs, type OutputRate } from "./pollSchedule";
 import { armCallRetry } from "./retryPolicies";
 
 /** `redact`: the Key Vault references (names) whose values are hidden in streamed lines and errors. */
@@ -24,6 +24,11 @@ export interface WatchInput extends LogProgress, Redaction {
   readonly polls: number;
   /** Since when every look has failed (ms since epoch), or null while Azure answers. */
   readonly failingSince: number | null;
+  /**
+   * The last look that read the log (ms since epoch) and how fast the container wrote before it, so a
+   * chatty container is read often enough (pollSchedule.ts); absent before the first such look.
+   */
+  readonly lastRead?: { readonly at: number; readonly rate: OutputRate };
 }
 
 /**
@@ -53,12 +58,12 @@ export function* watchContainerGroup(
   context: df.OrchestrationContext,
 ): Generator<df.Task, WatchResult | undefined, unknown> {
   const input = context.df.getInput<WatchInput>();
-  let { previousPhase, polls, failingSince } = input;
+  let { previousPhase, polls, failingSince, lastRead } = input;
   let log = progressOf(input);
   let last: Observed | null = null;
 
   for (let looks = 0; looks < POLLS_PER_GENERATION; looks++) {
-    const delay = pollDelayMs(now(context) - input.createdAt);
+    const delay = nextLookDelayMs(now(context) - input.createdAt, lastRead?.rate ?? null);
     // A look that would fall shortly before the deadline is taken at the deadline instead: two looks a
     // moment apart tell nothing more, and ARM requests cost.
     const regularLook = now(context) + delay;
@@ -94,6 +99,12 @@ export function* watchContainerGroup(
 
     last = observed;
     log = progressOf(observed);
+    if (observed.fresh) {
+      // Measured over the time since the previous read (or since the create, for the first one).
+      const since = lastRead?.at ?? input.createdAt;
+      const seconds = Math.max(1, now(context) - since) / 1_000;
+      lastRead = { at: now(context), rate: { bytesPerSecond: observed.fresh.bytes / seconds, linesPerSecond: observed.fresh.lines / seconds } };
+    }
     previousPhase = observed.state.phase;
     context.df.setCustomStatus({ phase: observed.state.phase, provisioningState: observed.provisioningState, polls });
     if (isFinal(observed.state)) return { kind: "finished", observed, ...log, polls };
@@ -102,7 +113,7 @@ export function* watchContainerGroup(
   }
 
   const { archive: _previous, ...rest } = input;
-  const next: WatchInput = { ...rest, ...log, previousPhase, polls, failingSince };
+  const next: WatchInput = { ...rest, ...log, previousPhase, polls, failingSince, ...(lastRead ? { lastRead } : {}) };
   context.df.continueAsNew(next);
   return undefined;
 }
