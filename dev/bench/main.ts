@@ -268,12 +268,13 @@ async function main(): Promise<number> {
     console.log(`|--------|----------------------|--------------------|----------|`);
     console.log(`| ${real.status} | ${real.requests}${check(real.requests, 8)} | ${(real.detectionMs / SECOND).toFixed(1)} s | ${(real.runMs / SECOND).toFixed(1)} s |`);
     // `npm run bench -- --chatty-runs 5` repeats the chatty run on the real extension (each takes about 100 s).
-    const runs = Number(process.argv[process.argv.indexOf("--chatty-runs") + 1] ?? 1) || 1;
+    const flag = process.argv.indexOf("--chatty-runs");
+    const runs = flag >= 0 ? Math.max(1, Number(process.argv[flag + 1]) || 1) : 1;
     console.log("");
     console.log("33 lines/s for 90 s on the real Durable extension (host.json as shipped)");
     console.log("| run | lines kept / printed | loss reported | ARM requests |");
     console.log("|---|---|---|---|");
-    for (let run = 1; run <= (process.argv.includes("--chatty-runs") ? runs : 1); run++) {
+    for (let run = 1; run <= runs; run++) {
       const measured = await measureChattyOnRealExtension();
       realFailed ||= measured.kept !== measured.printed;
       console.log(`| ${run} | ${measured.kept.toLocaleString("en-US")} / ${measured.printed.toLocaleString("en-US")} | ${measured.missedReported ? "yes" : "no"} | ${measured.requests} |`);

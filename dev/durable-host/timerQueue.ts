@@ -45,8 +45,10 @@ export function nextPollAtOrAfter(offset: number, maxQueuePollingMs: number): nu
   let at = 0;
   let wait = 50;
   for (let k = 1; at < offset; k++) {
+    // Past the ramp every wait is the maximum: jump straight to the poll.
+    if (wait >= max) return at + Math.ceil((offset - at) / max) * max;
     at += wait;
-    wait = wait >= max ? max : Math.min(max, 50 + 2 ** (k - 1) * 50);
+    wait = Math.min(max, 50 + 2 ** (k - 1) * 50);
   }
   return at;
 }

@@ -149,7 +149,8 @@ export function maxQueuePollingIntervalMs(env: NodeJS.ProcessEnv = process.env):
     extensions?: { durableTask?: { storageProvider?: { maxQueuePollingInterval?: string } } };
   };
   const text = override ?? host.extensions?.durableTask?.storageProvider?.maxQueuePollingInterval;
-  const match = text === undefined ? null : /^(\d+):(\d+):(\d+(?:\.\d+)?)$/u.exec(text);
+  // TimeSpan's "[d.]hh:mm:ss[.fff]".
+  const match = text === undefined ? null : /^(?:(\d+)\.)?(\d+):(\d+):(\d+(?:\.\d+)?)$/u.exec(text);
   if (!match) return DEFAULT_MAX_QUEUE_POLLING_MS;
-  return Math.round(((Number(match[1]) * 60 + Number(match[2])) * 60 + Number(match[3])) * 1_000);
+  return Math.round((((Number(match[1] ?? 0) * 24 + Number(match[2])) * 60 + Number(match[3])) * 60 + Number(match[4])) * 1_000);
 }

@@ -73,8 +73,9 @@ export function logTimestampMs(timestamp: string): number {
 
 /**
  * About how many lines ACI dropped before `snapshot`, when the snapshot no longer reaches back to the
- * cursor: the snapshot's own lines per second times the time between the last line read and its first.
- * ACI's API cannot say exactly; undefined when there is nothing to go by.
+ * cursor: the snapshot's own lines per second over the time between the last line read and its first.
+ * ACI's API cannot say exactly, and a rate says little about a gap much longer than the time it was
+ * measured over (bursty output), so then, and when there is nothing to go by, undefined.
  */
 export function estimateLinesDropped(snapshot: readonly LogLine[], cursor: LogCursor): number | undefined {
   const first = snapshot[0];
@@ -82,8 +83,9 @@ export function estimateLinesDropped(snapshot: readonly LogLine[], cursor: LogCu
   if (cursor.lastTimestamp === null || !first || !last || snapshot.length < 2) return undefined;
   const span = logTimestampMs(last.timestamp) - logTimestampMs(first.timestamp);
   const gap = logTimestampMs(first.timestamp) - logTimestampMs(cursor.lastTimestamp);
-  if (span <= 0 || gap <= 0) return undefined;
-  return Math.round(((snapshot.length - 1) / span) * gap);
+  if (span <= 0 || gap <= 0 || gap > 2 * span) return undefined;
+  // The gap holds that many intervals between lines; the lines inside it are one fewer.
+  return Math.max(1, Math.round(((snapshot.length - 1) / span) * gap) - 1);
 }
 
 /** A log timestamp (9 fraction digits) for an ISO time, to compare instants with log lines. */

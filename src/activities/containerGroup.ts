@@ -14,7 +14,7 @@ import type { InvocationContext } from "@azure/functions";
 import type { AciClient } from "../aci/client";
 import { AciError, describeAciError, toAciError } from "../aci/errors";
 import { containerNameFor, isOwnedBy, ownerOf, toContainerGroup } from "../aci/containerGroup";
-import { ACI_LOG_LIMITS, boundedTail, estimateLinesDropped, parseTimestampedLog, takeNewLines, toLogTimestamp, type LogLine } from "../aci/logs";
+import { ACI_LOG_LIMITS, boundedTail, estimateLinesDropped, logTimestampMs, parseTimestampedLog, takeNewLines, toLogTimestamp, type LogLine } from "../aci/logs";
 import { bounded, observeContainerGroup } from "../aci/observation";
 import { registryUsernamesOf, secretReferencesOf } from "../jobs/container";
 import type { LogArchive } from "../runs/logArchive";
@@ -102,7 +102,7 @@ export function createContainerGroupActivities(
           }
           // Stream while running; the final read after the container stops belongs to collectContainerLogs.
           let progress = progressOf(input);
-          let fresh: { lines: number; bytes: number } | undefined;
+          let fresh: StreamResult["fresh"] | undefined;
           if (observation.state.phase === "running" && !redaction.ok) {
             // Lines stay unread (the cursor does not move) until the secret can be read to hide it again.
             context.warn(`${label(input)} container output withheld: ${describeUnavailable(redaction)}, so its value could not be hidden`);
@@ -289,8 +289,8 @@ async function createGroup(
 
 interface StreamResult extends LogProgress {
   readonly snapshot: readonly string[];
-  /** Lines (and their bytes, with a line break each) this read found that earlier ones had not. */
-  readonly fresh: { readonly lines: number; readonly bytes: number };
+  /** Lines (and their bytes, with a line break each) this read found that earlier ones had not, and when the first was written. */
+  readonly fresh: { readonly lines: number; readonly bytes: number; readonly firstAt?: number };
   readonly linesMissed: boolean;
   /** About how many lines ACI had dropped, when some were (its API cannot say exactly). */
   readonly missedEstimate?: number;
@@ -328,7 +328,11 @@ async function streamNewLines(
     cursor: fresh.cursor,
     ...(archived ? { archive: archived } : {}),
     snapshot: snapshot.map((line) => line.text),
-    fresh: { lines: fresh.lines.length, bytes: fresh.lines.reduce((sum, line) => sum + Buffer.byteLength(line.text) + 1, 0) },
+    fresh: {
+      lines: fresh.lines.length,
+      bytes: fresh.lines.reduce((sum, line) => sum + Buffer.byteLength(line.text) + 1, 0),
+      ...(fresh.lines[0] ? { firstAt: logTimestampMs(fresh.lines[0].timestamp) } : {}),
+    },
     linesMissed: fresh.gap,
     ...(missedEstimate === undefined ? {} : { missedEstimate }),
     available: true,

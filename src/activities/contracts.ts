@@ -98,8 +98,11 @@ export type ObserveContainerGroupResult =
       readonly provisioningState: string;
       readonly restartCount: number;
       readonly events: readonly string[];
-      /** What this look read that earlier ones had not (its text, one byte per line break): the output rate. */
-      readonly fresh?: { readonly lines: number; readonly bytes: number };
+      /**
+       * What this look read that earlier ones had not (its text, one byte per line break), and when the first
+       * of it was written (ms since epoch, ACI's timestamp): the watch's measure of the output rate.
+       */
+      readonly fresh?: { readonly lines: number; readonly bytes: number; readonly firstAt?: number };
     } & LogProgress
   /** 404: the group was deleted by something other than this run. */
   | { readonly kind: "gone" }

@@ -33,8 +33,11 @@ export const MAX_QUEUE_POLLING_MS = 10_000;
  * after it became visible, and never more than the maximum interval late.
  */
 export function timerLatenessMs(delayMs: number): number {
-  return Math.min(MAX_QUEUE_POLLING_MS, Math.round(1.5 * delayMs) + 100);
+  return Math.min(MAX_QUEUE_POLLING_MS, Math.round(LATENESS_PER_DELAY * delayMs) + LATENESS_MARGIN_MS);
 }
+
+const LATENESS_PER_DELAY = 1.5;
+const LATENESS_MARGIN_MS = 100;
 
 /**
  * Read the log before the container can have written half of what ACI keeps once it stops (16 KB / 1,000
@@ -59,7 +62,7 @@ export function nextLookDelayMs(sinceCreatedMs: number, rate: OutputRate | null)
   const budget = secondsToFill * 1_000;
   // The longest delay whose delivery still falls within the budget: early on the polling ramp the timer is
   // late by up to 1.5× its delay; past the ramp, by up to the maximum polling interval.
-  const onRamp = (budget - 100) / 2.5;
+  const onRamp = (budget - LATENESS_MARGIN_MS) / (1 + LATENESS_PER_DELAY);
   const pastRamp = budget - MAX_QUEUE_POLLING_MS;
   const byRate = Math.floor(Math.max(onRamp, pastRamp));
   return Math.max(MIN_POLL_MS, Math.min(byAge, byRate));

@@ -99,10 +99,11 @@ export function* watchContainerGroup(
 
     last = observed;
     log = progressOf(observed);
-    if (observed.fresh) {
-      // Measured over the time since the previous read (or since the create, for the first one).
-      const since = lastRead?.at ?? input.createdAt;
-      const seconds = Math.max(1, now(context) - since) / 1_000;
+    if (observed.fresh && (observed.fresh.lines > 0 || lastRead)) {
+      // Measured over the time since the previous read; for the first, since the container wrote its first
+      // line (not since the create: an image pull can take minutes, and would make a chatty container look quiet).
+      const since = lastRead?.at ?? Math.max(input.createdAt, Math.min(observed.fresh.firstAt ?? input.createdAt, now(context)));
+      const seconds = Math.max(1_000, now(context) - since) / 1_000;
       lastRead = { at: now(context), rate: { bytesPerSecond: observed.fresh.bytes / seconds, linesPerSecond: observed.fresh.lines / seconds } };
     }
     previousPhase = observed.state.phase;

@@ -9,9 +9,9 @@ import { useHarness } from "./harness";
 
 const SECOND = 1_000;
 
-/** `perSecond` lines of about 40 bytes for `seconds`, then the container stops. */
-function chatty(perSecond: number, seconds: number) {
-  const logs = Array.from({ length: perSecond * seconds }, (_, i) => ({ at: Math.floor((i * SECOND) / perSecond), line: `line ${String(i).padStart(7, "0")} ${"x".repeat(22)}` }));
+/** `perSecond` lines of about `width` bytes (40 by default) for `seconds`, then the container stops. */
+function chatty(perSecond: number, seconds: number, width = 40) {
+  const logs = Array.from({ length: perSecond * seconds }, (_, i) => ({ at: Math.floor((i * SECOND) / perSecond), line: `line ${String(i).padStart(7, "0")} ${"x".repeat(width - 18)}` }));
   return { runMs: seconds * SECOND + 500, logs };
 }
 
@@ -34,6 +34,15 @@ describe("a container that writes fast", () => {
     expect(h.containerLines(runId)).toEqual(behaviour.logs.map((l) => l.line));
     // The age schedule alone looks at about 13, 26, 40, 53, 66, 80 and 93 s: 7 looks.
     expect(looks(runId)).toBeGreaterThan(15);
+  });
+
+  it("measures the first rate from the container's first line, so a long image pull does not make it look quiet", async () => {
+    // A minute of pulling, then 15 s of 33 lines of 50 bytes a second: measured from the create, the first
+    // rate would be a fraction of the real one, and the next look would come after the stop had cut the log.
+    const behaviour = { ...chatty(33, 15, 50), pendingMs: 2 * SECOND, creatingMs: 60 * SECOND };
+    h.app.emulator!.setBehaviour("test/chatty", behaviour);
+    const { result } = await h.run("chatty");
+    expect(result.attempts[0], result.detail).toMatchObject({ logLines: behaviour.logs.length, logLinesMissed: false });
   });
 
   it("says how many lines it lost when a container writes faster than looks every 2 s can keep", async () => {
