@@ -115,13 +115,17 @@ export class AciClient {
   }
 
   /**
-   * The container's log with timestamps, or undefined when ACI has none yet (ContainerLogNotAvailable,
+   * The container's log with timestamps (its last `tail` lines, if given), or undefined when ACI has none yet (ContainerLogNotAvailable,
    * before the container starts; aci-rest-api.md §7).
    */
-  async logs(groupName: string, containerName: string): Promise<string | undefined> {
+  async logs(groupName: string, containerName: string, tail?: number): Promise<string | undefined> {
     return withArmRetries(this.#retry, async () => {
       try {
-        const logs = await this.#sdk.containers.listLogs(this.resourceGroup, groupName, containerName, { ...this.#requestOptions, timestamps: true });
+        const logs = await this.#sdk.containers.listLogs(this.resourceGroup, groupName, containerName, {
+          ...this.#requestOptions,
+          timestamps: true,
+          ...(tail === undefined ? {} : { tail }),
+        });
         return logs.content ?? "";
       } catch (error) {
         if (toAciError(error).code === "ContainerLogNotAvailable") return undefined;

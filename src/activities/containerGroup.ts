@@ -14,7 +14,17 @@ import type { InvocationContext } from "@azure/functions";
 import type { AciClient } from "../aci/client";
 import { AciError, describeAciError, toAciError } from "../aci/errors";
 import { containerNameFor, isOwnedBy, ownerOf, toContainerGroup } from "../aci/containerGroup";
-import { ACI_LOG_LIMITS, boundedTail, estimateLinesDropped, logTimestampMs, parseTimestampedLog, takeNewLines, toLogTimestamp, type LogLine } from "../aci/logs";
+import {
+  ACI_LOG_LIMITS,
+  boundedTail,
+  estimateLinesDropped,
+  logTimestampMs,
+  parseTimestampedLog,
+  takeNewLines,
+  toLogTimestamp,
+  type LogCursor,
+  type LogLine,
+} from "../aci/logs";
 import { bounded, observeContainerGroup } from "../aci/observation";
 import { registryUsernamesOf, secretReferencesOf } from "../jobs/container";
 import type { LogArchive } from "../runs/logArchive";
@@ -108,7 +118,7 @@ export function createContainerGroupActivities(
             context.warn(`${label(input)} container output withheld: ${describeUnavailable(redaction)}, so its value could not be hidden`);
           } else if (observation.state.phase === "running" && redaction.ok) {
             try {
-              const streamed = await streamNewLines(aci, archive, input, false, context, redaction.redact);
+              const streamed = await streamNewLines(aci, archive, input, false, context, redaction.redact, undefined, input.readTail);
               progress = progressOf(streamed);
               fresh = streamed.fresh;
             } catch (error) {
@@ -310,8 +320,14 @@ async function streamNewLines(
   context: InvocationContext,
   redact: Redactor,
   notAfter?: string,
+  tail?: number,
 ): Promise<StreamResult> {
-  const content = await aci.logs(input.groupName, containerNameFor(input.groupName));
+  const container = containerNameFor(input.groupName);
+  let content = await aci.logs(input.groupName, container, tail);
+  // The tail must reach back past the cursor, or lines between would be skipped: then read it all.
+  if (tail !== undefined && content !== undefined && !reachesBack(parseTimestampedLog(content), tail, input.cursor)) {
+    content = await aci.logs(input.groupName, container);
+  }
   const unchanged = progressOf(input);
   if (content === undefined) return { ...unchanged, snapshot: [], fresh: { lines: 0, bytes: 0 }, linesMissed: false, available: false };
   const limit = notAfter === undefined ? undefined : toLogTimestamp(notAfter);
@@ -337,6 +353,13 @@ async function streamNewLines(
     ...(missedEstimate === undefined ? {} : { missedEstimate }),
     available: true,
   };
+}
+
+/** Whether a tail of the log holds everything after the cursor: it is the whole log, or starts before the cursor's time. */
+function reachesBack(lines: readonly LogLine[], tail: number, cursor: LogCursor): boolean {
+  if (lines.length < tail) return true;
+  const first = lines[0];
+  return cursor.lastTimestamp !== null && first !== undefined && first.timestamp < cursor.lastTimestamp;
 }
 
 /**

@@ -87,6 +87,12 @@ export function progressOf(from: LogProgress): LogProgress {
 }
 
 export interface ObserveContainerGroupInput extends AttemptRef, Redaction, LogProgress {
+  /**
+   * Read only the log's last this many lines while the container runs, when they reach back to the cursor
+   * (else the whole log): the watch sizes it from the output rate, so a chatty container's growing log is
+   * not downloaded whole at every look.
+   */
+  readonly readTail?: number;
   /** The phase seen last time, so a change can be logged once. */
   readonly previousPhase: ContainerPhase["phase"] | null;
 }

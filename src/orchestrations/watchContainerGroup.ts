@@ -50,6 +50,16 @@ export type WatchResult = LogProgress &
     | { readonly kind: "unreachable"; readonly reason: string; readonly polls: number }
   );
 
+/**
+ * How many of the log's last lines a look needs: four times what the container wrote at its last measured
+ * rate since then, and never few (the look reads it all when they do not reach back to the cursor).
+ */
+function readTailOf(lastRead: WatchInput["lastRead"], at: number): { readTail?: number } {
+  if (!lastRead) return {};
+  const expected = (lastRead.rate.linesPerSecond * Math.max(0, at - lastRead.at)) / 1_000;
+  return { readTail: Math.max(200, Math.ceil(4 * expected)) };
+}
+
 function redactionOf(input: Redaction): Redaction {
   return { redact: input.redact, ...(input.redactUsernames ? { redactUsernames: input.redactUsernames } : {}) };
 }
@@ -79,7 +89,7 @@ export function* watchContainerGroup(
       observed = yield* callActivityWithRetry(
         context,
         Activities.observeContainerGroup,
-        { ...input.ref, ...redactionOf(input), ...log, previousPhase },
+        { ...input.ref, ...redactionOf(input), ...log, previousPhase, ...readTailOf(lastRead, now(context)) },
         armCallRetry,
       );
     } catch (error) {

@@ -233,6 +233,26 @@ describe("observeContainerGroup", () => {
     ]);
   });
 
+  it("reads only the log's tail when it reaches back past the cursor, and the whole log when it does not", async () => {
+    const aci = new FakeAci();
+    aci.groups.set(GROUP, groupInState("Running"));
+    const cursor = { lastTimestamp: T(2), linesAtLastTimestamp: 1, textsAtLastTimestamp: ["two"], emitted: 2 };
+    const { context, streamed } = contextWithLog();
+    const activities = createContainerGroupActivities(aci);
+    // A tail of 3 lines that starts before the cursor's time: enough.
+    aci.logSnapshots = [`${T(1)} one\n${T(2)} two\n${T(3)} three\n`];
+    await activities.observeContainerGroup({ ...observeInput(cursor, "running"), readTail: 3 }, context);
+    expect(aci.calls.filter((c) => c.method === "logs").map((c) => (c as { tail?: number }).tail)).toEqual([3]);
+    expect(streamed()).toEqual(["three"]);
+
+    // A full tail that starts after the cursor's time may have skipped lines: read the whole log.
+    aci.calls.length = 0;
+    aci.logSnapshots = [`${T(4)} four\n${T(5)} five\n`, `${T(1)} one\n${T(2)} two\n${T(3)} three\n${T(4)} four\n${T(5)} five\n`];
+    const result = await activities.observeContainerGroup({ ...observeInput({ ...cursor, lastTimestamp: T(2) }, "running"), readTail: 2 }, context);
+    expect(aci.calls.filter((c) => c.method === "logs").map((c) => (c as { tail?: number }).tail)).toEqual([2, undefined]);
+    expect(result).toMatchObject({ kind: "observed", cursor: { lastTimestamp: T(5), emitted: 5 } });
+  });
+
   it("logs a phase change once and stays quiet while the phase stays the same", async () => {
     const aci = new FakeAci();
     aci.groups.set(GROUP, groupInState("Running"));
