@@ -35,12 +35,21 @@ export function issueAccessToken(resource: string, expiresOnSeconds: number, cli
 
 /** The `aud` claim when the bearer token is a readable JWT; `undefined` for opaque tokens, which ARM routes accept. */
 export function readTokenAudience(token: string): string | undefined {
+  return readClaim(token, "aud");
+}
+
+/** The `oid` claim (the caller's object id, which ARM names in AuthorizationFailed), when readable. */
+export function readTokenObjectId(token: string): string | undefined {
+  return readClaim(token, "oid");
+}
+
+function readClaim(token: string, name: string): string | undefined {
   const payload = token.split(".")[1];
   if (payload === undefined) return undefined;
   try {
     const claims: unknown = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
-    const audience = typeof claims === "object" && claims !== null ? (claims as { aud?: unknown }).aud : undefined;
-    return typeof audience === "string" ? audience : undefined;
+    const value = typeof claims === "object" && claims !== null ? (claims as Record<string, unknown>)[name] : undefined;
+    return typeof value === "string" ? value : undefined;
   } catch {
     return undefined;
   }

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ARM_AUDIENCES, readTokenAudience } from "./accessToken";
+import { ARM_AUDIENCES, readTokenAudience, readTokenObjectId } from "./accessToken";
 import { ArmError, invalidRequestContent } from "./ArmError";
 import {
   deleteGroup,
@@ -26,6 +26,7 @@ import {
 } from "./containerGroupHandlers";
 import type { EmulatorState } from "./emulatorState";
 import type { Fault } from "./FaultInjector";
+import { authorize } from "./roleAssignment";
 
 /** §2: the SDK sends 2023-05-01; the two newest stable versions are accepted too. */
 const GROUP_API_VERSIONS = ["2023-05-01", "2025-09-01", "2026-05-01"];
@@ -112,7 +113,9 @@ async function serve(state: EmulatorState, request: IncomingMessage, response: S
 }
 
 function dispatch(state: EmulatorState, request: IncomingMessage, url: URL, path: string, method: string, bodyText: string): ArmResponse {
-  checkAuthorization(request.headers.authorization);
+  const token = authenticate(request.headers.authorization);
+  // ARM checks the caller's role before the resource provider sees the request.
+  if (state.roleAssignment) authorize(state.roleAssignment, method, path, readTokenObjectId(token));
   for (const { pattern, methods, apiVersions } of ROUTES) {
     const match = pattern.exec(path);
     if (!match) continue;
@@ -138,7 +141,8 @@ function requireResourceGroup(state: EmulatorState, path: string): void {
   }
 }
 
-function checkAuthorization(header: string | undefined): void {
+/** The bearer token, once ARM would accept it as authentication. */
+function authenticate(header: string | undefined): string {
   if (header === undefined || header === "") {
     throw new ArmError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
   }
@@ -156,6 +160,7 @@ function checkAuthorization(header: string | undefined): void {
       `The access token has been obtained for wrong audience or resource '${audience}'. It should exactly match with one of the allowed audiences ${ARM_AUDIENCES.map((a) => `'${a}'`).join(",")}.`,
     );
   }
+  return token;
 }
 
 function requireApiVersion(apiVersion: string | null, accepted: readonly string[]): string {

@@ -3,6 +3,7 @@ import type { BehaviourRegistry } from "./BehaviourRegistry";
 import type { ContainerGroupStore } from "./ContainerGroupStore";
 import type { Deployment, ProvisioningTimings } from "./planDeployment";
 import type { FaultInjector } from "./FaultInjector";
+import type { RoleAssignment } from "./roleAssignment";
 import type { SlidingWindowLimiter } from "./SlidingWindowLimiter";
 import type { GpuSku, ServiceRules } from "./validateContainerGroup";
 
@@ -63,6 +64,8 @@ export interface EmulatorState {
   readonly provisioning: ProvisioningTimings;
   /** Resource groups that exist (lower case); undefined: any name is taken to exist. */
   readonly resourceGroups: ReadonlySet<string> | undefined;
+  /** The caller's role: when set, a request outside it answers 403 AuthorizationFailed (roleAssignment.ts). */
+  readonly roleAssignment: RoleAssignment | undefined;
   readonly behaviours: BehaviourRegistry;
   readonly service: ServiceRules;
   /** By lower-case host. */

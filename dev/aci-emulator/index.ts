@@ -11,3 +11,4 @@ export type { RecordedRequest, RegistryOptions, StorageAccountOptions } from "./
 export type { GroupState, ProvisioningState } from "./computeDeploymentView";
 export { DEFAULT_PROVISIONING } from "./planDeployment";
 export { HELLO_WORLD_LINES } from "./builtInImages";
+export { appRoleAssignment, type RoleAssignment } from "./roleAssignment";

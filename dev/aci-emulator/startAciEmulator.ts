@@ -15,6 +15,7 @@ import { DEFAULT_PROVISIONING } from "./planDeployment";
 import type { EmulatorState, QuotaOptions, RecordedRequest, RegistryOptions, StorageAccountOptions } from "./emulatorState";
 import { ensureEmulatorCertificate } from "./ensureEmulatorCertificate";
 import { FaultInjector, type FaultRule } from "./FaultInjector";
+import type { RoleAssignment } from "./roleAssignment";
 import { createArmRequestListener } from "./createArmRequestListener";
 import { ACI_RESOURCE_REQUEST_WINDOWS, SlidingWindowLimiter } from "./SlidingWindowLimiter";
 import { startTokenServer } from "./startTokenServer";
@@ -41,6 +42,11 @@ export interface AciEmulatorOptions {
    * (aci-rest-api.md §8, §15.8). Default: every name exists.
    */
   readonly resourceGroups?: readonly string[];
+  /**
+   * Enforce Azure RBAC for the caller: only these actions, only on these resource groups (403
+   * AuthorizationFailed otherwise). Unset: every request is allowed. The app runs with appRoleAssignment().
+   */
+  readonly roleAssignment?: RoleAssignment;
   /** Regions that offer ACI; a PUT elsewhere gets 400 LocationNotAvailableForResourceType. Default: the public regions. */
   readonly regions?: readonly string[];
   /** Regions that offer Spot groups. Default East US 2, West Europe and West US (aci-rest-api.md §10). */
@@ -120,6 +126,7 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
     origin: "",
     provisioning: { ...DEFAULT_PROVISIONING, ...options.provisioning },
     resourceGroups: options.resourceGroups ? new Set(options.resourceGroups.map((name) => name.toLowerCase())) : undefined,
+    roleAssignment: options.roleAssignment,
     behaviours: new BehaviourRegistry(),
     service: {
       regions: new Set((options.regions ?? ACI_REGIONS).map(normalizeLocation)),

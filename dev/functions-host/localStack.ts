@@ -5,7 +5,7 @@
  * Key Vault emulators in real time unless the app should reach Azure, and the host itself. Used by
  * `npm start`, the conformance tests and `npm run bench`; stopped in reverse order, by PID.
  */
-import { startAciEmulator, type AciEmulator } from "../aci-emulator";
+import { appRoleAssignment, startAciEmulator, type AciEmulator } from "../aci-emulator";
 import { startKeyVaultEmulator, type KeyVaultEmulator } from "../keyvault-emulator";
 import { startAzurite, type AzuriteOptions, type RunningAzurite } from "../local/azurite";
 import { EMULATOR_RESOURCE_GROUP, EMULATOR_SUBSCRIPTION_ID } from "../local/localApp";
@@ -52,7 +52,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     let emulator: AciEmulator | undefined;
     let keyVault: KeyVaultEmulator | undefined;
     if (options.emulators) {
-      const aci = await startAciEmulator({ resourceGroups: [EMULATOR_RESOURCE_GROUP] });
+      const aci = await startAciEmulator({ resourceGroups: [EMULATOR_RESOURCE_GROUP], roleAssignment: appRoleAssignment(EMULATOR_RESOURCE_GROUP) });
       emulator = aci;
       stops.push(() => aci.close());
       const vault = await startKeyVaultEmulator();

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { createServices, registerFunctions, type AppServices, type ServiceOptions } from "../../src/app";
 import { loadConfig, type AppConfig } from "../../src/config";
 import { loadJobs, type JobRegistry } from "../../src/jobs";
-import { startAciEmulator, type AciEmulator } from "../aci-emulator";
+import { appRoleAssignment, startAciEmulator, type AciEmulator } from "../aci-emulator";
 import { VirtualClock, systemClock, type Clock } from "../clock";
 import { startKeyVaultEmulator, type KeyVaultEmulator } from "../keyvault-emulator";
 import { DurableHost, captureRegistrations, type HostLogRecord } from "../durable-host";
@@ -61,7 +61,8 @@ export const EMULATOR_RESOURCE_GROUP = "rg-aci-jobs-local";
  */
 export async function startEmulatedApp(options: LocalAppOptions & { clock?: VirtualClock } = {}): Promise<LocalApp> {
   const clock = options.clock ?? new VirtualClock(Date.now());
-  const emulator = await startAciEmulator({ clock, resourceGroups: [EMULATOR_RESOURCE_GROUP] });
+  // The app's own role (infra/app/jobs-role.bicep): a call it does not allow fails here as in Azure.
+  const emulator = await startAciEmulator({ clock, resourceGroups: [EMULATOR_RESOURCE_GROUP], roleAssignment: appRoleAssignment(EMULATOR_RESOURCE_GROUP) });
   let keyVault: KeyVaultEmulator | undefined;
   try {
     keyVault = await startKeyVaultEmulator();

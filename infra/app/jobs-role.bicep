@@ -9,9 +9,12 @@
 //   containerGroups/write                PUT: create (or idempotently re-create) a group
 //   containerGroups/delete               DELETE a group after its logs are collected
 //   containerGroups/containers/logs/read GET .../containers/{name}/logs
-//   containerGroups/operationResults/read
-//                                        poll a create/delete long-running operation when ACI answers with a
-//                                        Location header under the group (the SDK poller follows it)
+//
+// Nothing else, not even to follow a long-running operation: the app never polls one. ACI answers a create
+// with an Azure-AsyncOperation URL at SUBSCRIPTION scope (.../providers/Microsoft.ContainerInstance/locations/
+// {region}/operations/{id}), which a role assignable only on this resource group cannot cover; the app stops
+// after the PUT and reads the group itself (src/aci/client.ts). The emulator enforces exactly these actions
+// wherever the app runs on it (dev/aci-emulator/roleAssignment.ts), so every test proves each call allowed.
 //
 // Not included: Microsoft.ManagedIdentity/userAssignedIdentities/assign/action (a job that gives its group a
 // user-assigned identity, e.g. to pull from ACR) and Microsoft.Network/virtualNetworks/subnets/join/action (a
@@ -33,7 +36,6 @@ var actions = [
   'Microsoft.ContainerInstance/containerGroups/write'
   'Microsoft.ContainerInstance/containerGroups/delete'
   'Microsoft.ContainerInstance/containerGroups/containers/logs/read'
-  'Microsoft.ContainerInstance/containerGroups/operationResults/read'
 ]
 
 resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {

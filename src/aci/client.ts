@@ -21,7 +21,7 @@ export interface AciClientOptions {
   readonly credential: TokenCredential;
   /** Retries of each call for transient faults (retry.ts) before an error reaches the activity. */
   readonly retry?: RetrySettings;
-  /** How often the create poller re-reads the async operation; the activity polls only once. */
+  /** How often a DELETE that ARM only accepted (202) is confirmed by reading the group again. */
   readonly lroPollIntervalMs?: number;
   /**
    * How long one request may wait for its answer before it counts as lost and is tried again. The SDK
@@ -33,10 +33,8 @@ export interface AciClientOptions {
 export interface CreateResult {
   /** 201 (a new group) versus 200 (the PUT updated an existing one). */
   readonly createdNew: boolean;
-  /** The async operation's status after the SDK's first poll: Pending, Creating, Succeeded or Failed. */
+  /** `provisioningState` in ARM's answer to the PUT (Pending for a new group), or "Unknown". */
   readonly operationStatus: string;
-  /** Why the operation failed, when it already has. */
-  readonly operationError?: string;
 }
 
 export class AciClient {
@@ -83,34 +81,24 @@ export class AciClient {
   }
 
   /**
-   * Sends the PUT and one poll of the async operation (the SDK's `beginCreateOrUpdate`), never waiting
-   * for provisioning inside an activity: the orchestration watches with durable timers instead. A PUT is
-   * idempotent, so a failed one is sent again.
+   * Sends the PUT and nothing else: never waiting for provisioning inside an activity (the orchestration
+   * watches with durable timers and reads the group with GET), and never polling the Azure-AsyncOperation
+   * URL ACI answers with. That URL is `/subscriptions/{sub}/providers/Microsoft.ContainerInstance/locations/
+   * {region}/operations/{id}`, a subscription-scope resource the app's role (assignable on the jobs resource
+   * group only) does not cover. The SDK's `beginCreateOrUpdate` polls it once before returning, so the call
+   * is stopped as soon as the PUT is answered (see {@link stopAfterFirstAnswer}). A PUT is idempotent, so a
+   * failed one is sent again.
    */
   async create(name: string, group: ContainerGroup): Promise<CreateResult> {
     return withArmRetries(this.#retry, async () => {
-      let putStatus: number | undefined;
+      const first = stopAfterFirstAnswer();
       try {
-        const poller = await this.#sdk.containerGroups.beginCreateOrUpdate(this.resourceGroup, name, group, {
-          ...this.#requestOptions,
-          updateIntervalInMs: this.#lroPollIntervalMs,
-          onResponse: (response) => {
-            putStatus ??= response.status;
-          },
-        });
-        const state = poller.getOperationState();
-        return { createdNew: putStatus === 201, operationStatus: capitalise(state.status) };
+        await this.#sdk.containerGroups.beginCreateOrUpdate(this.resourceGroup, name, group, { ...this.#requestOptions, ...first.options });
       } catch (error) {
-        if (putStatus !== undefined && putStatus < 300) {
-          // The PUT was accepted; only the first poll failed. The group exists either way, so report it and
-          // let the watch read the outcome from the group itself.
-          const failure = toAciError(error);
-          return failure.transient
-            ? { createdNew: putStatus === 201, operationStatus: "Unknown" }
-            : { createdNew: putStatus === 201, operationStatus: "Failed", operationError: failure.message };
-        }
-        throw error;
+        if (!first.stoppedUs(error)) throw error;
       }
+      const put = first.answer!;
+      return { createdNew: put.status === 201, operationStatus: provisioningStateOf(put.body) };
     });
   }
 
@@ -135,33 +123,33 @@ export class AciClient {
   }
 
   /**
-   * Deletes and waits for ARM to confirm. "notFound" when the group was not there (204 or 404) and no
-   * earlier DELETE of this call may have removed it; after a DELETE whose answer was lost, a 204 means
-   * that request did the work, so it is "deleted".
+   * Deletes, and confirms with GET when ARM only accepted the DELETE (202), without polling an operation
+   * URL (see {@link create}); ACI answers 200 and deletes synchronously (aci-rest-api.md §4.1). "notFound"
+   * when the group was not there (204 or 404) and no earlier DELETE of this call may have removed it; after
+   * a DELETE whose answer was lost, a 204 means that request did the work, so it is "deleted".
    */
   async delete(name: string): Promise<"deleted" | "notFound"> {
     let accepted = false;
     let unanswered = false;
     try {
       return await withArmRetries(this.#retry, async (earlier) => {
-        let firstStatus: number | undefined;
         unanswered ||= earlier.unanswered;
         const deletedByUs = () => accepted || unanswered;
+        const first = stopAfterFirstAnswer();
         try {
-          await this.#sdk.containerGroups.beginDeleteAndWait(this.resourceGroup, name, {
-            ...this.#requestOptions,
-            updateIntervalInMs: this.#lroPollIntervalMs,
-            onResponse: (response) => {
-              firstStatus ??= response.status;
-              if (response.status === 200 || response.status === 202) accepted = true;
-            },
-          });
-          return firstStatus === 204 && !deletedByUs() ? "notFound" : "deleted";
+          await this.#sdk.containerGroups.beginDeleteAndWait(this.resourceGroup, name, { ...this.#requestOptions, ...first.options });
         } catch (error) {
-          if (isGroupNotFound(error)) return deletedByUs() ? "deleted" : "notFound";
-          if (isUnanswered(toAciError(error))) unanswered = true;
-          throw error;
+          if (!first.stoppedUs(error)) {
+            if (isGroupNotFound(error)) return deletedByUs() ? "deleted" : "notFound";
+            if (isUnanswered(toAciError(error))) unanswered = true;
+            throw error;
+          }
         }
+        const status = first.answer?.status;
+        if (status === 204) return deletedByUs() ? "deleted" : "notFound";
+        accepted = true;
+        if (status === 202) await this.#untilGone(name);
+        return "deleted";
       });
     } catch (error) {
       const failure = toAciError(error);
@@ -169,6 +157,43 @@ export class AciClient {
       throw failure;
     }
   }
+
+  /** Reads the group until ARM says it is gone (a DELETE answered 202 is still running). */
+  async #untilGone(name: string): Promise<void> {
+    while ((await this.get(name)) !== undefined) {
+      await new Promise((resolve) => setTimeout(resolve, this.#lroPollIntervalMs));
+    }
+  }
+}
+
+/**
+ * Options that end an SDK long-running call once its first request is answered, before the poller sends
+ * anything else: the poll requests carry the call's abort signal, so they are never sent. `answer` is that
+ * first response; `stoppedUs` tells our own abort apart from a failure of the request itself.
+ */
+function stopAfterFirstAnswer() {
+  const controller = new AbortController();
+  let answer: { readonly status: number; readonly body: unknown } | undefined;
+  return {
+    options: {
+      abortSignal: controller.signal,
+      onResponse: (response: { status: number; parsedBody?: unknown }) => {
+        if (answer !== undefined) return;
+        answer = { status: response.status, body: response.parsedBody };
+        if (response.status < 300) controller.abort();
+      },
+    },
+    get answer() {
+      return answer;
+    },
+    stoppedUs: (error: unknown) => controller.signal.aborted && answer !== undefined && answer.status < 300 && (error as { name?: unknown } | null)?.name === "AbortError",
+  };
+}
+
+/** `properties.provisioningState` of a PUT's answer (Pending, Creating, Succeeded, Failed), or "Unknown". */
+function provisioningStateOf(body: unknown): string {
+  const state = (body as { properties?: { provisioningState?: unknown } } | null)?.properties?.provisioningState;
+  return typeof state === "string" && state.length > 0 ? state : "Unknown";
 }
 
 /**
@@ -180,6 +205,3 @@ function isGroupNotFound(error: unknown): boolean {
   return statusOf(error) === 404 && (code === undefined || code === "ResourceNotFound");
 }
 
-function capitalise(status: string): string {
-  return status.length > 0 ? `${status[0]!.toUpperCase()}${status.slice(1)}` : status;
-}

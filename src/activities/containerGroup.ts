@@ -465,13 +465,13 @@ function describeUnavailable(failure: SecretUnavailable): string {
   return `Key Vault secret ${failure.secret} could not be read (${failure.code}): ${failure.message}`;
 }
 
-/** The create operation's status after the SDK's first poll, in words. */
-function describeOperation(result: { operationStatus: string; operationError?: string }): string {
+/** The group's provisioning state in ARM's answer to the PUT, in words; the watch reads how it goes on. */
+function describeOperation(result: { operationStatus: string }): string {
   switch (result.operationStatus.toLowerCase()) {
     case "succeeded":
       return "provisioned";
     case "failed":
-      return `provisioning failed${result.operationError ? `: ${result.operationError}` : ""}`;
+      return "provisioning failed";
     default:
       return "provisioning underway";
   }

@@ -38,7 +38,6 @@ type When = "beforeRun" | "whenRunning" | "whenExited";
 const STEPS: Record<string, { when: When; rule: Omit<FaultRule, "fault" | "times"> }> = {
   "existence check (GET)": { when: "beforeRun", rule: { method: "GET", path: GROUP } },
   "create (PUT)": { when: "beforeRun", rule: { method: "PUT" } },
-  "create's operation poll": { when: "beforeRun", rule: { method: "GET", path: "/operations/" } },
   "look (GET)": { when: "whenRunning", rule: { method: "GET", path: GROUP } },
   "streamed log": { when: "whenRunning", rule: { method: "GET", path: "/logs" } },
   "final log read": { when: "whenExited", rule: { method: "GET", path: "/logs" } },
