@@ -2,6 +2,7 @@
  * @module
  * ARM failures, sorted into transient (retry) and terminal (report). Shared by the client and its retries.
  */
+import { CREDENTIAL_UNAVAILABLE, credentialFailureOf } from "../credentials";
 
 /** A failure from ARM, sorted: transient ones are thrown so Durable retries them; terminal ones are reported. */
 export class AciError extends Error {
@@ -42,6 +43,9 @@ const TRANSIENT_OPERATION_CODES = new Set(["InternalServerError", "ServiceUnavai
  */
 export function toAciError(error: unknown): AciError {
   if (error instanceof AciError) return error;
+  // Before the status: an AuthenticationError carries the token endpoint's status, not ARM's.
+  const credential = credentialFailureOf(error);
+  if (credential) return new AciError(credential.transient ? "AuthenticationError" : CREDENTIAL_UNAVAILABLE, credential.message, credential.transient);
   const status = statusOf(error);
   const code = codeOf(error);
   const message = error instanceof Error ? error.message : String(error);
@@ -60,10 +64,6 @@ export function toAciError(error: unknown): AciError {
     return new AciError(lroCode, lroFailure[2]!.trim() || message, TRANSIENT_OPERATION_CODES.has(lroCode));
   }
   if (code && TRANSIENT_NETWORK_CODES.has(code)) return new AciError(code, message, true);
-  // No credential in the chain can work here (no managed identity, no `az login`): retrying will not help.
-  if (error instanceof Error && error.name === "CredentialUnavailableError") return new AciError(error.name, message, false);
-  // A token request that failed (the identity endpoint briefly unavailable) may well succeed next time.
-  if (error instanceof Error && error.name === "AuthenticationError") return new AciError(error.name, message, true);
   return new AciError(code ?? "UnexpectedError", message, true);
 }
 
@@ -75,7 +75,7 @@ const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
  * out. A token that could not be had, or a connection never made, sent nothing.
  */
 export function isUnanswered(error: AciError): boolean {
-  return error.status === undefined && !NOT_SENT_CODES.has(error.code) && error.code !== "AuthenticationError" && error.code !== "CredentialUnavailableError";
+  return error.status === undefined && !NOT_SENT_CODES.has(error.code) && error.code !== "AuthenticationError" && error.code !== CREDENTIAL_UNAVAILABLE;
 }
 
 /** "TooManyRequests (HTTP 429): ..." — the code first, so the failure can be classified from its message alone. */

@@ -26,6 +26,8 @@ const CLASS_OF_REASON: Record<AttemptReason, FailureClass | null> = {
   groupExists: "groupExists",
   rejected: null,
   secretUnavailable: null,
+  credentialUnavailable: null,
+  forbidden: null,
   deletedOutside: null,
   stoppedOutside: null,
   timedOut: null,
@@ -67,13 +69,33 @@ export function isSpotCapacityMessage(message: string): boolean {
   return SPOT_CAPACITY.test(message);
 }
 
+/** The activities' code for an identity that cannot get a token (src/credentials.ts). */
+const CREDENTIAL_UNAVAILABLE = "CredentialUnavailable";
+// ARM's 401 codes: the token itself was refused (wrong tenant, audience, expired), so the credential is at fault.
+const TOKEN_REFUSED_CODES = new Set(["InvalidAuthenticationToken", "InvalidAuthenticationTokenAudience", "InvalidAuthenticationTokenTenant", "ExpiredAuthenticationToken", "AuthenticationFailed", "Http401"]);
+// ARM's 403 codes, and Key Vault's inner codes for a caller without a role or access policy.
+const NOT_ALLOWED_CODES = new Set(["AuthorizationFailed", "LinkedAuthorizationFailed", "Http403", "ForbiddenByRbac", "ForbiddenByPolicy"]);
+
+/**
+ * The identity's own failures, from a create refused by ARM or a secret Key Vault would not give: no
+ * token, or no role. Neither is retried: every request would fail the same way until someone fixes it.
+ */
+export function reasonOfIdentityFailure(code: string): "credentialUnavailable" | "forbidden" | undefined {
+  if (code === CREDENTIAL_UNAVAILABLE || TOKEN_REFUSED_CODES.has(code)) return "credentialUnavailable";
+  if (NOT_ALLOWED_CODES.has(code)) return "forbidden";
+  return undefined;
+}
+
 /**
  * An ARM refusal of the create (a 4xx that retrying now will not fix), in the run's terms. Capacity and
  * quota refusals are retryable per policy; on a Spot group they are Spot capacity refusals, which the Spot
  * fallback answers. InaccessibleImage means the image or its credential is wrong: an invalid definition.
- * Anything else (403, 400 InvalidRequestContent...) is `rejected`, never retried.
+ * An identity without a token or a role is `credentialUnavailable` or `forbidden`. Anything else (400
+ * InvalidRequestContent...) is `rejected`. None of these three is ever retried.
  */
 export function reasonOfRejection(code: string, message: string, priority: Priority): { reason: AttemptReason; invalidDefinition: boolean } {
+  const identity = reasonOfIdentityFailure(code);
+  if (identity) return { reason: identity, invalidDefinition: false };
   if (code === "InaccessibleImage" || (code === "MultipleErrorsOccurred" && /InaccessibleImage/u.test(message))) {
     return { reason: "imagePull", invalidDefinition: true };
   }

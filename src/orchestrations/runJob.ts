@@ -36,7 +36,7 @@ import {
   type RunResult,
 } from "../runs/contracts";
 import { callActivityRetrying, callActivityWithRetry, callSubOrchestrator, failureMessage, now, sleepUntil } from "./calls";
-import { classify, isCapacityMessage, isSpotCapacityMessage, planNextAttempt, reasonOfCreateFailure, reasonOfRejection, type Priority } from "./failurePolicy";
+import { classify, isCapacityMessage, isSpotCapacityMessage, planNextAttempt, reasonOfCreateFailure, reasonOfIdentityFailure, reasonOfRejection, type Priority } from "./failurePolicy";
 import { armCallRetry, deleteRetry } from "./retryPolicies";
 import type { Observed, WatchInput, WatchResult } from "./watchContainerGroup";
 
@@ -338,6 +338,10 @@ function* createAndWatch(
   }
   if (creation.kind === "secretUnavailable") {
     state.createSent = false;
+    const identity = reasonOfIdentityFailure(creation.code);
+    if (identity) {
+      return { outcome: "failed", ...classify(job, identity), detail: identityFailureDetail(identity, `reading Key Vault secret "${creation.secret}"`, creation.code, creation.message) };
+    }
     return {
       outcome: "failed",
       ...classify(job, "secretUnavailable"),
@@ -347,6 +351,9 @@ function* createAndWatch(
   if (creation.kind === "rejected") {
     state.createSent = false;
     const { reason, invalidDefinition } = reasonOfRejection(creation.code, creation.message, container.priority);
+    if (reason === "credentialUnavailable" || reason === "forbidden") {
+      return { outcome: "failed", ...classify(job, reason), detail: identityFailureDetail(reason, `creating container group ${ref.groupName}`, creation.code, creation.message) };
+    }
     const what =
       reason === "imagePull"
         ? "Azure cannot pull the image (check the image name and its registry credential)"
@@ -449,6 +456,30 @@ function redactionOf(container: ContainerSpec): Redaction {
 }
 
 /** What the restarts ACI made mean under the group's restart policy (aci-rest-api.md §6). */
+/**
+ * What went wrong with the app's identity and what to check, in the run's detail: the identity's own words
+ * first, then where to look (docs/deploy.md, "Permission model"). Nothing was created, and nothing is retried.
+ */
+function identityFailureDetail(reason: "credentialUnavailable" | "forbidden", doing: string, code: string, message: string): string {
+  if (reason === "credentialUnavailable") {
+    return (
+      `The app's identity could not get an Azure token for ${doing} (${code}): ${message} ` +
+      "Nothing was created and the run is not retried. In Azure, check that the Function App has its user-assigned " +
+      "managed identity and that AZURE_CLIENT_ID names it; locally, run `az login` (and `az account set`)."
+    );
+  }
+  const what =
+    code === "LinkedAuthorizationFailed"
+      ? "The group names a resource the identity may not use (a user-assigned identity or a subnet): grant it as " +
+        "docs/deploy.md says under Grants a job may need"
+      : "Check that the identity holds the aci-jobs container group runner role on the jobs resource group and Key " +
+        "Vault Secrets User on the vault (docs/deploy.md, Permission model)";
+  return (
+    `The app's identity is not allowed to do this, ${doing} (${code}): ${message} ` +
+    `Nothing was created and the run is not retried. ${what}; a new role assignment can take a few minutes to apply.`
+  );
+}
+
 function restartNote(container: ContainerSpec, restartCount: number): string {
   if (restartCount === 0) return "";
   switch (container.restartPolicy) {

@@ -58,6 +58,10 @@ export type AttemptReason =
   | "spotEvicted"
   /** A Key Vault reference could not be resolved; nothing was created. */
   | "secretUnavailable"
+  /** The app's identity could not get a token (no managed identity, wrong AZURE_CLIENT_ID, no `az login`), or ARM refused it (401). */
+  | "credentialUnavailable"
+  /** The identity has a token but no role for the call (403 AuthorizationFailed, Key Vault ForbiddenByRbac). */
+  | "forbidden"
   | "activityFailed"
   /** The attempt ran past the job's containerTimeout. */
   | "containerTimeout"

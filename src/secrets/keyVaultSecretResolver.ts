@@ -7,6 +7,7 @@
  */
 import { SecretClient } from "@azure/keyvault-secrets";
 import type { TokenCredential } from "@azure/identity";
+import { CREDENTIAL_UNAVAILABLE, credentialFailureOf } from "../credentials";
 import { secretKey, type SecretReference } from "../jobs/secretReference";
 import {
   SecretStoreUnavailableError,
@@ -132,6 +133,9 @@ interface KeyVaultFailure {
  * transient and thrown. Key Vault's messages name the secret, never its value.
  */
 function sortFailure(reference: SecretReference, error: unknown): SecretUnavailable {
+  // The identity cannot get a token: every secret fails alike, and retrying will not change it.
+  const credential = credentialFailureOf(error);
+  if (credential && !credential.transient) return { ok: false, secret: reference.keyVaultSecret, code: CREDENTIAL_UNAVAILABLE, message: bounded(credential.message) };
   const failure = (typeof error === "object" && error !== null ? error : {}) as KeyVaultFailure;
   const status = failure.statusCode;
   const body = failure.details?.error;

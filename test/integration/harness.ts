@@ -4,6 +4,7 @@
  * `app.keyVault.setSecret` or the `secrets` option). One per test file (the managed-identity endpoint is
  * per process).
  */
+import type { TokenCredential } from "@azure/identity";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import type { HostLogRecord } from "../../dev/durable-host";
 import type { VirtualClock } from "../../dev/clock";
@@ -42,6 +43,8 @@ export interface HarnessOptions {
   readonly armRetryDelayMs?: number;
   /** How long an ARM request may go unanswered (real time) before it is tried again. Default the app's 30 s. */
   readonly armRequestTimeoutMs?: number;
+  /** The app's credential, instead of DefaultAzureCredential on the emulator's managed identity. */
+  readonly credential?: TokenCredential;
 }
 
 export function useHarness(jobDefinitions: readonly unknown[], options: HarnessOptions = {}): Harness {
@@ -63,6 +66,7 @@ export function useHarness(jobDefinitions: readonly unknown[], options: HarnessO
       ...(options.activityRedelivery ? { activityRedelivery: options.activityRedelivery } : {}),
       // The SDKs' own retries wait real time; keep their backoff short (Retry-After is still honoured).
       serviceOptions: {
+        ...(options.credential ? { credential: options.credential } : {}),
         aci: {
           retry: { retryDelayInMs: options.armRetryDelayMs ?? 20, maxRetryDelayInMs: Math.max(options.armRetryDelayMs ?? 20, 100) },
           lroPollIntervalMs: 10,

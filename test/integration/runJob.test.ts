@@ -87,6 +87,17 @@ describe("a run of the tutorial job", () => {
     expect(Object.keys(attempt!.timings).sort()).toEqual(["createMs", "deleteMs", "logsMs", "provisioningMs", "runMs"]);
   });
 
+  it("makes only calls the app's role allows: no operation polling, nothing refused", async () => {
+    await h.run("azure_container_instances");
+
+    // The emulator enforces infra/app/jobs-role.bicep on the jobs resource group, as ARM would.
+    const requests = h.app.emulator!.requests;
+    expect(requests.filter((r) => r.status === 403)).toEqual([]);
+    expect(requests.filter((r) => /\/operations\//iu.test(r.path))).toEqual([]);
+    const kinds = new Set(requests.map((r) => `${r.method} ${r.path.replace(/.*\/containerGroups\/[^/]+/u, "group").replace(/\/containers\/[^/]+\/logs$/u, "/logs")}`));
+    expect([...kinds].sort()).toEqual(["DELETE group", "GET group", "GET group/logs", "PUT group"]);
+  });
+
   it("replaces a group of the same name left by someone else (fail_if_exists false) and still succeeds", async () => {
     await h.app.services.aci.create("azure-tutorial-container", {
       location: "eastus",
@@ -200,11 +211,11 @@ describe("failures and retries", () => {
 describe("Azure refusing for good (a missing role, a wrong setting)", () => {
   const forbidden = { status: 403, code: "AuthorizationFailed", message: "The client does not have authorization to perform action 'Microsoft.ContainerInstance/containerGroups/write'." } as const;
 
-  it("reports a 403 on create as rejected, without retrying it", async () => {
+  it("reports a 403 on create as forbidden, without retrying it", async () => {
     h.app.emulator!.injectFault({ method: "PUT", times: 100, fault: forbidden });
     const { result } = await h.run("azure_container_instances");
     expect(result.attempts).toHaveLength(1);
-    expect(result.attempts[0]).toMatchObject({ reason: "rejected", retryable: false, cleanup: "notCreated" });
+    expect(result.attempts[0]).toMatchObject({ reason: "forbidden", retryable: false, cleanup: "notCreated" });
     expect(result.detail).toMatch(/AuthorizationFailed/u);
     expect(h.app.emulator!.requests.filter((r) => r.method === "PUT")).toHaveLength(1);
     h.app.emulator!.reset();

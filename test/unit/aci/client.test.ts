@@ -87,11 +87,19 @@ describe("toAciError: failures without a status", () => {
     }
   });
 
-  it("treats no usable credential as terminal (retrying cannot help) and a failed token request as transient", () => {
+  it("treats no usable credential as terminal (retrying cannot help) and a token endpoint that failed as transient", () => {
     const unavailable = Object.assign(new Error("ManagedIdentityCredential: no endpoint"), { name: "CredentialUnavailableError" });
-    expect(toAciError(unavailable)).toMatchObject({ code: "CredentialUnavailableError", transient: false });
-    const authentication = Object.assign(new Error("token request failed"), { name: "AuthenticationError" });
-    expect(toAciError(authentication)).toMatchObject({ code: "AuthenticationError", transient: true });
+    expect(toAciError(unavailable)).toMatchObject({ code: "CredentialUnavailable", transient: false });
+    // DefaultAzureCredential on a laptop without `az login`: every credential of the chain unavailable.
+    const chain = Object.assign(new Error("ChainedTokenCredential authentication failed.\nEnvironmentCredential is unavailable.\nAzureCliCredential: Azure CLI could not be found."), { name: "AggregateAuthenticationError" });
+    expect(toAciError(chain)).toMatchObject({ code: "CredentialUnavailable", transient: false, message: expect.stringContaining("Azure CLI could not be found") });
+    // A token request refused (managed identity not assigned, wrong AZURE_CLIENT_ID): refused again next time.
+    const refused = Object.assign(new Error("ManagedIdentityCredential: identity not found"), { name: "AuthenticationError", statusCode: 400 });
+    expect(toAciError(refused)).toMatchObject({ code: "CredentialUnavailable", transient: false, status: undefined });
+    const endpointDown = Object.assign(new Error("token request failed"), { name: "AuthenticationError", statusCode: 503 });
+    expect(toAciError(endpointDown)).toMatchObject({ code: "AuthenticationError", transient: true });
+    const noStatus = Object.assign(new Error("token request failed"), { name: "AuthenticationError" });
+    expect(toAciError(noStatus)).toMatchObject({ code: "AuthenticationError", transient: true });
   });
 
   it("treats an unrecognised failure as transient, so the activity throws and the retry policy bounds it", () => {

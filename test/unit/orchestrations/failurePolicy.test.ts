@@ -72,9 +72,20 @@ describe("reasonOfRejection: ARM's refusals of a create", () => {
     expect(reasonOfRejection("MultipleErrorsOccurred", "Multiple error occurred: 'BadRequest':'InaccessibleImage':'m'.", "Regular").reason).toBe("imagePull");
   });
 
+  it("names an identity without a role forbidden and one without a usable token credentialUnavailable, never retried", () => {
+    for (const code of ["AuthorizationFailed", "LinkedAuthorizationFailed", "Http403", "ForbiddenByRbac", "ForbiddenByPolicy"]) {
+      expect(reasonOfRejection(code, "no write permission", "Regular"), code).toEqual({ reason: "forbidden", invalidDefinition: false });
+      expect(classify({ retryOn: [...FAILURE_CLASSES] }, "forbidden").retryable).toBe(false);
+    }
+    for (const code of ["CredentialUnavailable", "InvalidAuthenticationToken", "InvalidAuthenticationTokenTenant", "ExpiredAuthenticationToken", "AuthenticationFailed", "Http401"]) {
+      expect(reasonOfRejection(code, "token refused", "Spot"), code).toEqual({ reason: "credentialUnavailable", invalidDefinition: false });
+    }
+    expect(classify({ retryOn: [...FAILURE_CLASSES] }, "credentialUnavailable").retryable).toBe(false);
+  });
+
   it("rejects anything else, never retried", () => {
-    expect(reasonOfRejection("AuthorizationFailed", "no write permission", "Regular").reason).toBe("rejected");
     expect(reasonOfRejection("InvalidRequestContent", "bad", "Spot").reason).toBe("rejected");
+    expect(reasonOfRejection("InvalidContainerGroupName", "bad name", "Regular").reason).toBe("rejected");
   });
 });
 

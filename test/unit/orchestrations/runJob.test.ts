@@ -66,7 +66,7 @@ describe("runJob: the run result", () => {
     const overrides = { command: ["echo", "hi"], imageTag: "v2" };
     const { result } = await run(
       { runId: "overridden-1", job: spec, region: "eastus", trigger: { kind: "http" }, holdsRunSlot: false, overrides },
-      { kind: "rejected", code: "AuthorizationFailed", message: "denied" },
+      { kind: "rejected", code: "InvalidRequestContent", message: "denied" },
     );
     expect(result.overrides).toEqual(overrides);
     expect(result.attempts[0]).toMatchObject({ reason: "rejected", retryable: false });

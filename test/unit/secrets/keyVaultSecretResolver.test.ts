@@ -152,7 +152,7 @@ describe("KeyVaultSecretResolver: failures", () => {
     ["503", () => restError(503, "ServiceUnavailable", "The service is unavailable.")],
     ["408", () => restError(408, "RequestTimeout", "Request timed out.")],
     ["a network fault", () => Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:443"), { name: "RestError", code: "REQUEST_SEND_ERROR" })],
-    ["the identity endpoint failing", () => Object.assign(new Error("ManagedIdentityCredential: the endpoint did not answer"), { name: "CredentialUnavailableError" })],
+    ["the identity endpoint failing", () => Object.assign(new Error("ManagedIdentityCredential: the endpoint did not answer"), { name: "AuthenticationError", statusCode: 503 })],
   ];
   for (const [what, failure] of transient) {
     it(`${what} is transient: thrown, for Durable to retry`, async () => {
@@ -162,6 +162,20 @@ describe("KeyVaultSecretResolver: failures", () => {
       expect(error).toBeInstanceOf(SecretStoreUnavailableError);
       expect((error as SecretStoreUnavailableError).secret).toBe("db-password");
       expect((error as Error).message).toMatch(/^Key Vault could not be read for secret db-password/u);
+    });
+  }
+
+  const noToken: Array<[string, () => Error]> = [
+    ["no credential that works here", () => Object.assign(new Error("ManagedIdentityCredential: no managed identity endpoint"), { name: "CredentialUnavailableError" })],
+    ["DefaultAzureCredential without `az login`", () => Object.assign(new Error("ChainedTokenCredential authentication failed."), { name: "AggregateAuthenticationError" })],
+    ["a token request refused", () => Object.assign(new Error("ManagedIdentityCredential: identity not found"), { name: "AuthenticationError", statusCode: 400 })],
+  ];
+  for (const [what, failure] of noToken) {
+    it(`${what} is terminal: CredentialUnavailable, not retried`, async () => {
+      const vault = new FakeVault();
+      vault.failures.set("db-password", failure);
+      const result = await resolverOver(vault).resolver.resolve([keyVaultSecret("db-password")]);
+      expect(result).toMatchObject({ ok: false, secret: "db-password", code: "CredentialUnavailable" });
     });
   }
 
