@@ -13,8 +13,47 @@ targetScope = 'subscription'
 @description('Environment name (azd: AZURE_ENV_NAME). Used in resource group names and in the unique suffix of resource names.')
 param environmentName string
 
+// Regions that offer the Flex Consumption plan, copied from Azure-Samples/functions-quickstart-typescript-azd,
+// infra/main.bicep (list last changed 2025-05-06, commit 57f9152; read at cba3922, 2026-02). azd offers only these
+// when it asks for a region. Flex Consumption reaches new regions over time: to refresh the list, run
+//   az functionapp list-flexconsumption-locations --query "sort_by([], &name)[].name" -o tsv
+// and replace the entries below (a region missing here is refused before anything is deployed).
 @minLength(1)
 @description('Region of the app. It must offer the Flex Consumption plan: `az functionapp list-flexconsumption-locations -o table`.')
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'eastus2euap'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
 @metadata({
   azd: {
     type: 'location'
@@ -22,6 +61,7 @@ param environmentName string
 })
 param location string
 
+// Not restricted to the Flex Consumption regions: Container Instances is offered in other regions than Flex.
 @description('Region where container groups run by default (ACI_REGION). Empty: the app\'s region.')
 param jobsLocation string = ''
 
@@ -31,8 +71,35 @@ param resourceGroupName string = ''
 @description('Jobs resource group name. Empty: rg-<environmentName>-jobs.')
 param jobsResourceGroupName string = ''
 
-@description('Optional: object id of a user or group that may manage secrets in the Key Vault (Key Vault Secrets Officer). Empty: nobody.')
+@description('Optional: object id of a user, group or service principal that may manage secrets in the Key Vault (Key Vault Secrets Officer). Empty: nobody.')
 param vaultOperatorPrincipalId string = ''
+
+@description('Type of vaultOperatorPrincipalId (azd: KEY_VAULT_OPERATOR_TYPE). It must match the object, or ARM refuses the assignment with UnmatchedPrincipalType.')
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+param vaultOperatorPrincipalType string = 'User'
+
+// The deploying principal's data access, as the azd quickstart templates grant it
+// (Azure-Samples/functions-quickstart-typescript-azd, infra/main.bicep: `param principalId string =
+// deployer().objectId`, and `allowUserIdentityPrincipal` in infra/app/rbac.bicep). Unlike the templates, the
+// principal type is a parameter, because the GitHub workflow deploys as a service principal: azd fills
+// AZURE_PRINCIPAL_ID and AZURE_PRINCIPAL_TYPE ('User' or 'ServicePrincipal') from its own login
+// (Azure/azure-dev, cli/azd/pkg/infra/provisioning/current_principal_id_provider.go, bicep/bicep_provider.go).
+@description('Give the deploying principal data access to what it deployed: Storage Blob Data Owner, Queue and Table Data Contributor on the host storage, Monitoring Metrics Publisher on Application Insights, Key Vault Secrets Officer on the vault (azd: GRANT_DEPLOYER_DATA_ACCESS).')
+param grantDeployerDataAccess bool = true
+
+@description('Object id of the deploying principal (azd: AZURE_PRINCIPAL_ID). Default: whoever runs the deployment.')
+param deployerPrincipalId string = deployer().objectId
+
+@description('Type of deployerPrincipalId (azd: AZURE_PRINCIPAL_TYPE): User for a person, ServicePrincipal for a CI identity.')
+@allowed([
+  'User'
+  'ServicePrincipal'
+])
+param deployerPrincipalType string = 'User'
 
 @description('Always-ready instances for the Durable Functions scale group (0 = scale to zero when idle).')
 @minValue(0)
@@ -170,6 +237,10 @@ module rbac 'app/rbac.bicep' = {
     jobsResourceGroupName: jobsResourceGroup.name
     jobsRoleDefinitionName: names.jobsRoleDefinition
     vaultOperatorPrincipalId: vaultOperatorPrincipalId
+    vaultOperatorPrincipalType: vaultOperatorPrincipalType
+    grantDeployerDataAccess: grantDeployerDataAccess
+    deployerPrincipalId: deployerPrincipalId
+    deployerPrincipalType: deployerPrincipalType
   }
   dependsOn: [
     identity
@@ -195,3 +266,8 @@ output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_KEY_VAULT_URI string = keyVault.outputs.uri
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+// For the azd postprovision hook (dev/infra/azd/wait-for-storage-access.sh), which waits until the new role
+// assignments on the deployment package container take effect.
+output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
+output AZURE_DEPLOYMENT_CONTAINER_NAME string = names.deploymentContainer
+output AZURE_DEPLOYER_DATA_ACCESS bool = grantDeployerDataAccess && !empty(deployerPrincipalId)

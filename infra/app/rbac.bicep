@@ -1,6 +1,6 @@
 // Every role assignment of the deployment, in one place. Each is scoped to the resource it grants and named
 // guid(scope id, principal, role definition id), where the principal is the identity's resource id (or the
-// operator's object id), all known before deployment, so a redeployment never creates duplicates.
+// operator's or deployer's object id), all known before deployment, so a redeployment never creates duplicates.
 //
 // The app's user-assigned identity gets:
 //   on the host storage account  Storage Blob Data Owner        host + Durable blobs/leases, run-coordination
@@ -12,7 +12,23 @@
 //                                                                (registry passwords, secure environment values,
 //                                                                storage and workspace keys); read only
 //   on the jobs resource group   the custom role from jobs-role.bicep (container groups only)
-// Optionally a person (never the app) gets Key Vault Secrets Officer on the vault to store those secrets.
+// Optionally a person, group or service principal (never the app) gets Key Vault Secrets Officer on the vault
+// to store those secrets (vaultOperatorPrincipalId, of type vaultOperatorPrincipalType).
+//
+// Unless grantDeployerDataAccess is false, the principal that deploys (a person with azd up, or the GitHub
+// workflow's service principal) gets data access to what it just deployed, as the azd quickstart templates
+// give it (Azure-Samples/functions-quickstart-typescript-azd, infra/app/rbac.bicep, the `_User` assignments
+// behind allowUserIdentityPrincipal):
+//   on the host storage account  Storage Blob Data Owner, Storage Queue Data Contributor,
+//                                Storage Table Data Contributor   read run logs and the task hub; lets the
+//                                                                 postprovision hook see when roles on the
+//                                                                 deployment container have taken effect
+//   on Application Insights      Monitoring Metrics Publisher     as the templates do
+//   on the app's Key Vault       Key Vault Secrets Officer        store the secrets jobs reference (skipped
+//                                                                 when the deployer is also the vault operator,
+//                                                                 which already holds that role)
+// The deployer already holds Owner (or User Access Administrator) on the subscription, so these roles give it
+// nothing it could not grant itself; they save the manual grants.
 
 @description('Name of the app\'s user-assigned identity (in this resource group).')
 param identityName string
@@ -32,7 +48,7 @@ param jobsResourceGroupName string
 @description('Name (a GUID) of the custom container-group role definition created by jobs-role.bicep.')
 param jobsRoleDefinitionName string
 
-@description('Optional: object id of a user or group that may manage secrets in the vault. Empty: nobody is granted.')
+@description('Optional: object id of a user, group or service principal that may manage secrets in the vault. Empty: nobody is granted.')
 param vaultOperatorPrincipalId string = ''
 
 @description('Type of vaultOperatorPrincipalId.')
@@ -43,7 +59,22 @@ param vaultOperatorPrincipalId string = ''
 ])
 param vaultOperatorPrincipalType string = 'User'
 
-// Built-in role definition ids (identical in every Azure cloud).
+@description('Grant the deploying principal data access (see the header). False: no deployer assignment is made.')
+param grantDeployerDataAccess bool = true
+
+@description('Object id of the deploying principal. Empty: no deployer assignment is made.')
+param deployerPrincipalId string = ''
+
+@description('Type of deployerPrincipalId.')
+@allowed([
+  'User'
+  'ServicePrincipal'
+])
+param deployerPrincipalType string = 'User'
+
+// Built-in role definition ids (identical in every Azure cloud), as listed in "Azure built-in roles"
+// (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles); the storage and monitoring ids
+// are the ones Azure-Samples/functions-quickstart-typescript-azd uses in infra/app/rbac.bicep.
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
@@ -141,5 +172,52 @@ resource vaultOperator 'Microsoft.Authorization/roleAssignments@2022-04-01' = if
     principalType: vaultOperatorPrincipalType
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
     description: 'aci-jobs operator: store registry passwords and secure job values'
+  }
+}
+
+var deployerGranted = grantDeployerDataAccess && !empty(deployerPrincipalId)
+
+resource deployerStorage 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for roleId in storageRoles: if (deployerGranted) {
+    name: guid(storage.id, deployerPrincipalId, subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId))
+    scope: storage
+    properties: {
+      principalId: deployerPrincipalId
+      principalType: deployerPrincipalType
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
+      description: 'aci-jobs deployer: read run logs and the task hub'
+    }
+  }
+]
+
+resource deployerMetrics 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (deployerGranted) {
+  name: guid(
+    applicationInsights.id,
+    deployerPrincipalId,
+    subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+  )
+  scope: applicationInsights
+  properties: {
+    principalId: deployerPrincipalId
+    principalType: deployerPrincipalType
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+    description: 'aci-jobs deployer: send telemetry with Entra ID'
+  }
+}
+
+// Named like vaultOperator above: when the deployer is also the vault operator, that assignment already exists
+// (one resource declared twice would make the deployment invalid), so this one is skipped.
+resource deployerVaultSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (deployerGranted && toLower(deployerPrincipalId) != toLower(vaultOperatorPrincipalId)) {
+  name: guid(
+    vault.id,
+    deployerPrincipalId,
+    subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
+  )
+  scope: vault
+  properties: {
+    principalId: deployerPrincipalId
+    principalType: deployerPrincipalType
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
+    description: 'aci-jobs deployer: store registry passwords and secure job values'
   }
 }

@@ -1,6 +1,8 @@
 // Checks the compiled ARM template (infra/main.bicep built by dev/infra/bicep.sh) against the code:
 // the app settings match the one list of settings in src/config.ts, no setting holds a key or a secret,
-// and the app's only right on the jobs resource group is a custom role limited to container groups.
+// the app's only right on the jobs resource group is a custom role limited to container groups, and the
+// parameters azd maps (the Key Vault operator's type, the deployer's data access, the Flex Consumption regions)
+// reach the assignments they govern. test/infra/azd.test.ts checks the azd side (azure.yaml, hooks, workflow).
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
@@ -12,14 +14,21 @@ const TEMPLATE_PATH = path.join(ROOT, ".tools/infra/main.json");
 
 /** The subset of the ARM template JSON schema these checks read. */
 interface ArmTemplate {
-  parameters?: Record<string, { type: string }>;
+  parameters?: Record<string, ArmParameter>;
   variables?: Record<string, unknown>;
   resources: ArmResource[] | Record<string, ArmResource>;
+}
+
+interface ArmParameter {
+  type: string;
+  defaultValue?: unknown;
+  allowedValues?: unknown[];
 }
 
 interface ArmResource {
   type: string;
   name: string;
+  condition?: string;
   resourceGroup?: string;
   scope?: string;
   properties?: Record<string, unknown>;
@@ -81,6 +90,15 @@ const ALLOWED_BUILT_IN_ROLES: Record<string, string> = {
 };
 
 const KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6";
+
+/** What the deploying principal gets when grantDeployerDataAccess is on (issue 10, item 5b). */
+const DEPLOYER_ROLES = [
+  "b7e6dc6d-f1e8-4753-8033-0f276bb0955b", // Storage Blob Data Owner
+  "974c5e8b-45b9-4653-ba55-5f855dd0fb88", // Storage Queue Data Contributor
+  "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", // Storage Table Data Contributor
+  "3913510d-42f4-4e42-8a64-420c390055eb", // Monitoring Metrics Publisher
+  "b86a8fe4-44ce-4948-aee5-eccb2c155cd7", // Key Vault Secrets Officer
+];
 
 let main: ArmTemplate;
 let all: Located[];
@@ -374,5 +392,100 @@ describe("hosting", () => {
     const vaults = ofType("Microsoft.KeyVault/vaults");
     expect(vaults).toHaveLength(1);
     expect(vaults[0]!.resource.properties).toMatchObject({ enableRbacAuthorization: true });
+  });
+});
+
+/** The built-in role ids a role assignment in the rbac module grants (one, or one per copy of a loop). */
+function grantedRoleIds(located: Located): string[] {
+  const vars = located.template.variables ?? {};
+  const roles = (vars["roles"] ?? {}) as Record<string, string>;
+  const fromRoles = (expr: string) => roles[/variables\('roles'\)\.(\w+)/u.exec(expr)?.[1] ?? ""] ?? expr;
+  const id = String(located.resource.properties?.["roleDefinitionId"]);
+  const loop = /variables\('(\w+)'\)\[copyIndex\(\)\]/u.exec(id);
+  if (loop) return ((vars[loop[1]!] ?? []) as string[]).map(fromRoles);
+  return [fromRoles(id)];
+}
+
+function mainParameter(name: string): ArmParameter {
+  expect(main.parameters, `infra/main.bicep declares parameter ${name}`).toHaveProperty(name);
+  return main.parameters![name]!;
+}
+
+describe("parameters azd maps and the deployer's access", () => {
+  it("takes the Key Vault operator's principal type as a parameter and passes it to the assignment", () => {
+    // Without it a group's object id fails with UnmatchedPrincipalType (rbac.bicep defaulted to User).
+    const type = mainParameter("vaultOperatorPrincipalType");
+    expect(type.defaultValue).toBe("User");
+    expect([...(type.allowedValues ?? [])].sort()).toEqual(["Group", "ServicePrincipal", "User"]);
+    expect(parameterValue(deployment(["rbac"]), "vaultOperatorPrincipalType")).toBe(
+      "[parameters('vaultOperatorPrincipalType')]",
+    );
+    const operator = ofType("Microsoft.Authorization/roleAssignments").filter(
+      (a) => a.resource.properties?.["principalId"] === "[parameters('vaultOperatorPrincipalId')]",
+    );
+    expect(operator).toHaveLength(1);
+    expect(operator[0]!.resource.properties?.["principalType"]).toBe("[parameters('vaultOperatorPrincipalType')]");
+  });
+
+  it("limits the app's region to Flex Consumption regions, and leaves the jobs' region free", () => {
+    const location = mainParameter("location");
+    const allowed = (location.allowedValues ?? []) as string[];
+    expect(allowed.length, "location has an @allowed list of Flex Consumption regions").toBeGreaterThan(20);
+    expect(allowed).toEqual(expect.arrayContaining(["eastus2", "northeurope", "swedencentral"]));
+    expect(allowed.filter((r) => !/^[a-z0-9]+$/u.test(r))).toEqual([]);
+    expect(new Set(allowed).size).toBe(allowed.length);
+    // Container Instances is offered in other regions than Flex Consumption.
+    const jobsLocation = mainParameter("jobsLocation");
+    expect(jobsLocation.allowedValues).toBeUndefined();
+    expect(jobsLocation.defaultValue).toBe("");
+    // Where the list came from and how to refresh it.
+    const bicep = readFileSync(path.join(ROOT, "infra/main.bicep"), "utf8");
+    expect(bicep).toContain("Azure-Samples/functions-quickstart-typescript-azd");
+    expect(bicep).toContain("az functionapp list-flexconsumption-locations");
+  });
+
+  it("gives the deployer data roles on what it deployed, as the deployer's principal type, unless turned off", () => {
+    const grant = mainParameter("grantDeployerDataAccess");
+    expect(grant).toMatchObject({ type: "bool", defaultValue: true });
+    expect(mainParameter("deployerPrincipalId").defaultValue).toBe("[deployer().objectId]");
+    const type = mainParameter("deployerPrincipalType");
+    expect(type.defaultValue).toBe("User");
+    expect([...(type.allowedValues ?? [])].sort()).toEqual(["ServicePrincipal", "User"]);
+    const rbac = deployment(["rbac"]);
+    for (const name of ["grantDeployerDataAccess", "deployerPrincipalId", "deployerPrincipalType"]) {
+      expect(parameterValue(rbac, name)).toBe(`[parameters('${name}')]`);
+    }
+
+    const deployerAssignments = ofType("Microsoft.Authorization/roleAssignments").filter(
+      (a) => a.resource.properties?.["principalId"] === "[parameters('deployerPrincipalId')]",
+    );
+    const granted = deployerAssignments.flatMap(grantedRoleIds);
+    expect([...granted].sort()).toEqual([...DEPLOYER_ROLES].sort());
+    for (const a of deployerAssignments) {
+      expect(a.path, "in infra/app/rbac.bicep").toEqual(["rbac"]);
+      expect(a.resource.properties?.["principalType"]).toBe("[parameters('deployerPrincipalType')]");
+      // Conditional on the switch (directly or through a variable that reads it).
+      const condition = a.resource.condition ?? "";
+      const variables = [...condition.matchAll(/variables\('(\w+)'\)/gu)].map((m) => String(a.template.variables?.[m[1]!]));
+      expect([condition, ...variables].join(" "), `${a.resource.name} depends on grantDeployerDataAccess`).toContain(
+        "parameters('grantDeployerDataAccess')",
+      );
+      expect(a.resource.name).toContain("parameters('deployerPrincipalId')");
+    }
+    // The vault operator may be the deployer: that assignment must not be declared twice.
+    const officer = deployerAssignments.filter((a) => grantedRoleIds(a).includes("b86a8fe4-44ce-4948-aee5-eccb2c155cd7"));
+    expect(officer).toHaveLength(1);
+    expect(officer[0]!.resource.condition).toContain("parameters('vaultOperatorPrincipalId')");
+  });
+
+  it("outputs what the postprovision hook needs to wait for storage access", () => {
+    const outputs = (main as unknown as { outputs: Record<string, { type: string; value: string }> }).outputs;
+    expect(outputs["AZURE_STORAGE_BLOB_ENDPOINT"]?.value).toMatch(/'storage'.*outputs\.blobEndpoint\.value/u);
+    expect(outputs["AZURE_DEPLOYMENT_CONTAINER_NAME"]?.value).toBe("[variables('names').deploymentContainer]");
+    expect(parameterValue(deployment(["storage"]), "deploymentContainerName")).toBe(
+      "[variables('names').deploymentContainer]",
+    );
+    expect(outputs["AZURE_DEPLOYER_DATA_ACCESS"]?.type).toBe("bool");
+    expect(outputs["AZURE_DEPLOYER_DATA_ACCESS"]?.value).toContain("parameters('grantDeployerDataAccess')");
   });
 });
