@@ -61,6 +61,13 @@ done
 
 command -v node >/dev/null 2>&1 || { log "node is not on PATH (Node.js 22 is required)"; exit 2; }
 command -v npm >/dev/null 2>&1 || { log "npm is not on PATH"; exit 2; }
+# The Function App runs Node 22 (infra/app/api.bicep, functionAppConfig.runtime.version): build and check the
+# package with the same major version, so that what loads here is what loads there.
+node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || true)"
+if [[ "$node_major" != "22" ]]; then
+  log "Node.js 22 is required, as in the Function App; this is $(node --version 2>/dev/null || echo 'an unknown version'). Install Node 22 (e.g. \`nvm install 22\`), or put it first on PATH: npm install --prefix .tools/node22 --no-save node@22 && export PATH=\"\$PWD/.tools/node22/node_modules/node/bin:\$PATH\""
+  exit 2
+fi
 
 # One run at a time: mkdir is atomic on every file system and needs no flock (absent on macOS). A lock left
 # by a process that no longer exists is taken over.

@@ -8,7 +8,7 @@
  * resolve from the repository's node_modules.
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,6 +16,14 @@ import { filesCoreToolsUploads, FuncIgnore, lockedPackages, productionAllowLines
 import { APP_FUNCTIONS } from "../support/appFunctions";
 
 const ROOT = path.resolve(__dirname, "../..");
+
+/** Every regular file under dir (absolute paths), links not followed. */
+function filesUnderRoot(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? filesUnderRoot(full) : entry.isFile() ? [full] : [];
+  });
+}
 const FUNCIGNORE = readFileSync(path.join(ROOT, ".funcignore"), "utf8");
 
 describe("Core Tools' .funcignore parser, as dev/infra/funcignore.ts reproduces it", () => {
@@ -159,6 +167,25 @@ describe("func azure functionapp publish from the root, after npm ci && npm run 
     const { registered, outside } = JSON.parse(report![1]!) as { registered: string[]; outside: string[] };
     expect(outside).toEqual([]);
     expect([...registered].sort()).toEqual([...APP_FUNCTIONS]);
+  });
+
+  it("gives docs/deploy.md and the README their figures: what is uploaded, against a full node_modules", () => {
+    const docs = readFileSync(path.join(ROOT, "docs/deploy.md"), "utf8");
+    const megabytes = (bytes: number) => `${Math.round(bytes / 1e6)} MB`;
+    // Rounded so that a new source module does not make the docs wrong; a new dependency may.
+    const count = (n: number) => `about ${(Math.round(n / 100) * 100).toLocaleString("en-US")}`;
+    const bytes = uploaded.reduce((sum, file) => sum + statSync(path.join(upload, file)).size, 0);
+    expect(docs).toContain(`| uploaded by \`func azure functionapp publish\` from the root | ${count(uploaded.length)} | ${megabytes(bytes)} |`);
+    expect(readFileSync(path.join(ROOT, "README.md"), "utf8")).toContain(`its production dependencies (${megabytes(bytes)}, no development tools)`);
+    const { production, development } = lockedPackages();
+    const topLevel = production.filter((folder) => /^node_modules\/(?:@[^/]+\/)?[^/]+$/u.test(folder));
+    expect(docs).toContain(`Production dependencies: ${production.length} packages (${topLevel.length} at the top of \`node_modules\`) of the lock file's ${production.length + development.length}.`);
+    // Optional platform packages differ between operating systems; the table gives Linux x64's, as CI has.
+    if (process.platform === "linux" && process.arch === "x64") {
+      const all = filesUnderRoot(path.join(ROOT, "node_modules"));
+      const allBytes = all.reduce((sum, file) => sum + statSync(file).size, 0);
+      expect(docs).toContain(`development tools included (Linux x64) | ${count(all.length)} | ${megabytes(allBytes)} |`);
+    }
   });
 
   it("stays well under a full node_modules (production dependencies only)", () => {

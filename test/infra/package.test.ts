@@ -10,7 +10,7 @@
  * failing as it would in Azure. The child also reports every module file it resolved outside the copy.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -197,5 +197,19 @@ describe("deployment settings agree with the staged package", () => {
   it("the staged .funcignore keeps node_modules (azd refuses remoteBuild: false otherwise) and what ships", () => {
     const ignored = patterns(path.join(STAGE, ".funcignore"));
     expect(ignored.filter((p) => /node_modules|dist|host\.json|package/u.test(p))).toEqual([]);
+  });
+});
+
+describe("npm run package on another Node version", () => {
+  it("stops before building, naming Node 22 and how to get it", () => {
+    const fakeBin = mkdtempSync(path.join(os.tmpdir(), "aci-jobs-node20-"));
+    try {
+      writeFileSync(path.join(fakeBin, "node"), '#!/bin/sh\nif [ "$1" = "-p" ]; then echo 20; else echo v20.19.0; fi\n', { mode: 0o755 });
+      const run = spawnSync("bash", [SCRIPT], { cwd: ROOT, encoding: "utf8", env: cleanEnv({ PATH: `${fakeBin}:${process.env.PATH ?? ""}` }) });
+      expect(run.status).toBe(2);
+      expect(run.stderr).toMatch(/Node\.js 22 is required, as in the Function App; this is v20\.19\.0\. Install Node 22/u);
+    } finally {
+      rmSync(fakeBin, { recursive: true, force: true });
+    }
   });
 });

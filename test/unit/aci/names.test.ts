@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   containerGroupNameProblem,
@@ -68,6 +70,14 @@ describe("environmentVariableNameProblem", () => {
 });
 
 describe("derivedContainerGroupName", () => {
+  it("gives the names docs/jobs.md shows for a scheduled and an ad-hoc run", () => {
+    const docs = readFileSync(path.resolve(__dirname, "../../../docs/jobs.md"), "utf8");
+    const examples = [...docs.matchAll(/run `(nightly_report-[^`]+)` gets `([^`]+)`/gu)];
+    expect(examples).toHaveLength(2);
+    const attempts = [1, 2];
+    examples.forEach(([, runId, name], index) => expect(derivedContainerGroupName("nightly_report", runId!, attempts[index]!)).toBe(name));
+  });
+
   it("squeezes the tutorial job id and an HTTP run id into a readable name that ends with the attempt", () => {
     expect(derivedContainerGroupName("azure_container_instances", "azure_container_instances-20261128T023608Z-1a2b3c4d", 1)).toBe(
       "azure-container-instances-128t023608z-1a2b3c4d-a1",
