@@ -1,4 +1,4 @@
-import { builtInScript } from "./builtInImages";
+import { BUILT_IN_IMAGES, builtInScript } from "./builtInImages";
 import type { ContainerBehaviour, ContainerRunScript, TimedLogLine } from "./containerBehaviour";
 import { parseImageReference } from "./parseImageReference";
 
@@ -27,13 +27,29 @@ export class BehaviourRegistry {
     this.#scripted.clear();
   }
 
-  /** `undefined` means the image is unknown, which the PUT reports as InaccessibleImage. */
+  /** What a container of `image` does; `undefined` for an image the emulator cannot run (see {@link unknownImageMessage}). */
   resolve(image: string, command: readonly string[]): ResolvedBehaviour | undefined {
     const behaviour = this.#scripted.get(parseImageReference(image).key);
     const builtIn = builtInScript(image, command);
-    if (behaviour === undefined) return builtIn && { behaviour: {}, script: builtIn };
-    return { behaviour, script: applyBehaviour(builtIn, behaviour) };
+    if (behaviour !== undefined) return { behaviour, script: applyBehaviour(builtIn, behaviour) };
+    return builtIn && { behaviour: {}, script: builtIn };
   }
+}
+
+/**
+ * The PUT's InaccessibleImage message for an image the emulator has no script for. ACI's own sentence
+ * starts it (code that reads ACI's message still recognises it); ACI's advice to "check the image and
+ * registry credential" would mislead, since the image may well exist, so the rest names the built-in images
+ * and the option that scripts another one. An image the group has no credential for gets ACI's message.
+ */
+export function unknownImageMessage(image: string, groupName: string): string {
+  const example = `${image}=exit:0,duration:30s,output:hello`;
+  return (
+    `The image '${image}' in container group '${groupName}' is not accessible. ` +
+    `The ACI emulator runs only its built-in images (${BUILT_IN_IMAGES.join(", ")}) and images given a behaviour; ` +
+    `to try a job with this image anyway, say how it behaves: npm run job -- <job> --image-behaviour '${example}' ` +
+    `(npm run emulator takes the same option). In Azure the image is pulled and run for real.`
+  );
 }
 
 function applyBehaviour(builtIn: ContainerRunScript | undefined, behaviour: ContainerBehaviour): ContainerRunScript {

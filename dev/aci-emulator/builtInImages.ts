@@ -36,6 +36,9 @@ export const HELLO_WORLD_LINES: readonly string[] = [
 const HELLO_WORLD_RUN_MS = 1000;
 const SHELL_IMAGES = new Set(["busybox", "alpine", "ubuntu"]);
 
+/** The images the emulator runs without a behaviour, as Docker Hub names them (any tag for the shells). */
+export const BUILT_IN_IMAGES: readonly string[] = ["hello-world", ...SHELL_IMAGES];
+
 /** The script of a built-in image, or `undefined` when the image is not built in. */
 export function builtInScript(image: string, command: readonly string[]): ContainerRunScript | undefined {
   const reference = parseImageReference(image);

@@ -51,3 +51,69 @@ export interface ContainerRunScript {
   readonly terminationReason?: "OOMKilled";
   readonly lines: readonly TimedLogLine[];
 }
+
+/** A behaviour given on the command line, for the image it applies to. */
+export interface ImageBehaviourOption {
+  readonly image: string;
+  readonly behaviour: ContainerBehaviour;
+}
+
+/** The syntax of `--image-behaviour`, for usage texts and error messages. */
+export const IMAGE_BEHAVIOUR_SYNTAX = "<image>=exit:<code>,duration:<duration>,output:<text>";
+
+const FIELD_EXAMPLES: Readonly<Record<string, string>> = { exit: "3", duration: "30s", output: "hello" };
+const OPTION_DURATION = /^(?:\d{1,9}(?:ms|h|m|s))+$/u;
+const OPTION_DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+/** A week: longer than any job may run (its timeout), so a longer duration is surely a typo. */
+const MAX_OPTION_DURATION_MS = 7 * 24 * 3_600_000;
+
+/**
+ * Reads `--image-behaviour` of `npm run job` and `npm run emulator`: `<image>=<field>,<field>...`, each
+ * field optional and at most once:
+ * - `exit:<code>`: the exit code, 0-255 (default 0);
+ * - `duration:<duration>`: how long the container runs, e.g. `500ms`, `30s`, `1m30s`, `2h` (default 1 s,
+ *   or the image's built-in run time);
+ * - `output:<text>`: what it prints when it starts; always the last field, as it runs to the end of the
+ *   text (commas included), with `\n` between lines.
+ * A bare `<image>` runs 1 s, prints nothing and exits 0. Returns a message naming the problem otherwise.
+ */
+export function parseImageBehaviourOption(text: string): ImageBehaviourOption | string {
+  const separator = text.indexOf("=");
+  const image = (separator < 0 ? text : text.slice(0, separator)).trim();
+  const problem = (detail: string) => `--image-behaviour '${text}': ${detail}; expected ${IMAGE_BEHAVIOUR_SYNTAX}, e.g. 'myorg/job:1=exit:0,duration:30s,output:hello'`;
+  if (image === "" || /[\s,]/u.test(image)) return problem("it must start with an image name");
+  let rest = separator < 0 ? "" : text.slice(separator + 1);
+  const behaviour: { exitCode?: number; runMs?: number; logs?: string[] } = {};
+  const seen = new Set<string>();
+  while (rest.trim() !== "") {
+    const nameEnd = rest.search(/[:,]/u);
+    const name = (nameEnd < 0 ? rest : rest.slice(0, nameEnd)).trim();
+    if (!Object.hasOwn(FIELD_EXAMPLES, name)) return problem(`unknown field '${name}' (the fields are exit, duration and output)`);
+    if (seen.has(name)) return problem(`'${name}' is given twice`);
+    seen.add(name);
+    const hasValue = nameEnd >= 0 && rest[nameEnd] === ":";
+    if (name === "output" && hasValue) {
+      behaviour.logs = rest.slice(nameEnd + 1).split("\\n");
+      break;
+    }
+    const valueEnd = hasValue ? rest.indexOf(",", nameEnd) : nameEnd;
+    const value = hasValue ? rest.slice(nameEnd + 1, valueEnd < 0 ? undefined : valueEnd).trim() : "";
+    rest = valueEnd < 0 ? "" : rest.slice(valueEnd + 1);
+    if (value === "") return problem(`'${name}' needs a value, e.g. ${name}:${FIELD_EXAMPLES[name]}`);
+    if (name === "exit") {
+      if (!/^\d{1,3}$/u.test(value) || Number(value) > 255) return problem(`exit code '${value}' is not a number from 0 to 255`);
+      behaviour.exitCode = Number(value);
+    } else {
+      const ms = readOptionDuration(value);
+      if (ms === undefined) return problem(`duration '${value}' is not a duration such as 500ms, 30s, 1m30s or 2h`);
+      if (ms > MAX_OPTION_DURATION_MS) return problem(`duration '${value}' is longer than a week`);
+      behaviour.runMs = ms;
+    }
+  }
+  return { image, behaviour };
+}
+
+function readOptionDuration(text: string): number | undefined {
+  if (!OPTION_DURATION.test(text)) return undefined;
+  return [...text.matchAll(/(\d+)(ms|h|m|s)/gu)].reduce((total, [, amount, unit]) => total + Number(amount) * (OPTION_DURATION_UNITS[unit ?? ""] ?? 0), 0);
+}

@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { EMULATOR_TENANT_ID } from "./accessToken";
 import { ArmError, containerGroupTransitioning, invalidRequestContent, resourceNotFound } from "./ArmError";
-import type { ResolvedBehaviour } from "./BehaviourRegistry";
+import { unknownImageMessage, type ResolvedBehaviour } from "./BehaviourRegistry";
 import { computeDeploymentView, isSettled, type DeploymentView } from "./computeDeploymentView";
 import { resourceIdOf, viewGroup, type ContainerGroupRecord } from "./ContainerGroupStore";
 import { planDeployment } from "./planDeployment";
@@ -383,15 +383,21 @@ function mountFailureOf(state: EmulatorState, spec: ValidatedGroup): string | un
  */
 function resolveImages(state: EmulatorState, groupName: string, spec: ValidatedGroup): (container: ContainerSpec) => ResolvedBehaviour {
   const resolved = new Map<string, ResolvedBehaviour>();
-  const inaccessible: string[] = [];
+  const inaccessible = new Map<string, string>();
   for (const container of [...spec.initContainers, ...spec.containers]) {
-    const behaviour = canPull(state, spec, container.image) ? state.behaviours.resolve(container.image, container.command) : undefined;
+    const pullable = canPull(state, spec, container.image);
+    const behaviour = pullable ? state.behaviours.resolve(container.image, container.command) : undefined;
     if (behaviour) resolved.set(container.name, behaviour);
-    else if (!inaccessible.includes(container.image)) inaccessible.push(container.image);
+    else if (!inaccessible.has(container.image)) {
+      inaccessible.set(
+        container.image,
+        pullable
+          ? unknownImageMessage(container.image, groupName)
+          : `The image '${container.image}' in container group '${groupName}' is not accessible. Please check the image and registry credential.`,
+      );
+    }
   }
-  const messages = inaccessible.map(
-    (image) => `The image '${image}' in container group '${groupName}' is not accessible. Please check the image and registry credential.`,
-  );
+  const messages = [...inaccessible.values()];
   const [onlyMessage] = messages;
   if (messages.length === 1 && onlyMessage !== undefined) throw new ArmError(400, "InaccessibleImage", onlyMessage);
   if (messages.length > 1) {

@@ -72,11 +72,13 @@ describe("PUT validation", () => {
     });
   }
 
-  it("rejects an unknown image synchronously with the real InaccessibleImage message", async () => {
+  it("rejects an unknown image synchronously with ACI's InaccessibleImage, saying what the emulator can run instead of blaming the credential", async () => {
     await expect(createRejected("job-1", jobGroup("contoso.azurecr.io/nope:1.0"))).rejects.toMatchObject({
       statusCode: 400,
       code: "InaccessibleImage",
-      message: "The image 'contoso.azurecr.io/nope:1.0' in container group 'job-1' is not accessible. Please check the image and registry credential.",
+      message: expect.stringMatching(
+        /^The image 'contoso\.azurecr\.io\/nope:1\.0' in container group 'job-1' is not accessible\. The ACI emulator runs only its built-in images \(hello-world, busybox, alpine, ubuntu\).*--image-behaviour 'contoso\.azurecr\.io\/nope:1\.0=exit:0,duration:30s,output:hello'/u,
+      ),
     });
     const twoBad = { ...jobGroup("nope-a"), containers: [{ ...jobGroup("nope-a").containers[0]!, name: "a" }, { ...jobGroup("nope-b").containers[0]!, name: "b" }] };
     await expect(createRejected("job-1", twoBad)).rejects.toMatchObject({ statusCode: 400, code: "MultipleErrorsOccurred" });

@@ -1,0 +1,72 @@
+/**
+ * `npm run job` end to end, in this process, on the embedded emulators in virtual time (issue 10): trying
+ * a job with an image of your own, what it prints when the image is unknown, and an activity's failed
+ * tries, one line each. (A missing `--secret` is in cliSecret.test.ts: the managed-identity credential
+ * the Key Vault client uses remembers the first emulator's token endpoint, so one such run per process.)
+ */
+import { describe, expect, it } from "vitest";
+import { runJobCommand, type JobCommandOptions } from "../../dev/job/runJobCommand";
+
+interface Captured {
+  readonly code: number;
+  readonly lines: string[];
+  readonly text: string;
+}
+
+async function job(argv: readonly string[], options: JobCommandOptions = {}): Promise<Captured> {
+  const lines: string[] = [];
+  const code = await runJobCommand(argv, { env: {}, out: (line) => lines.push(line), err: (line) => lines.push(line), ...options });
+  return { code, lines, text: lines.join("\n") };
+}
+
+const occurrences = (text: string, needle: string) => text.split(needle).length - 1;
+const withImage = (image: string) => JSON.stringify({ container: { image } });
+
+describe("trying a job with your own image", () => {
+  it("runs it as --image-behaviour says: its output, its exit code", async () => {
+    const ok = await job(["azure_container_instances", "--override", withImage("myorg/job:1"), "--image-behaviour", "myorg/job:1=exit:0,duration:30s,output:hello\\nfrom my image"]);
+    expect(ok.code, ok.text).toBe(0);
+    expect(ok.lines).toContain("  | hello");
+    expect(ok.lines).toContain("  | from my image");
+    expect(ok.lines.at(-1)).toMatch(/^✔ azure_container_instances succeeded \(1 attempt, exit code 0, cleaned up/u);
+
+    const failing = await job(["azure_container_instances", "--override", withImage("myorg/job:1"), "--image-behaviour", "myorg/job:1=exit:3"]);
+    expect(failing.code).toBe(1);
+    expect(failing.text).toContain("exit code 3");
+  });
+
+  it("says once, when the image is unknown, that the emulator runs only its built-in images and how to try it", async () => {
+    const { code, text, lines } = await job(["azure_container_instances", "--override", withImage("myorg/job:1")]);
+    expect(code).toBe(1);
+    expect(occurrences(text, "The ACI emulator runs only its built-in images (hello-world, busybox, alpine, ubuntu)")).toBe(1);
+    expect(occurrences(text, "--image-behaviour 'myorg/job:1=exit:0,duration:30s,output:hello'")).toBe(1);
+    expect(lines.at(-1)).toMatch(/^✘ azure_container_instances failed, imagePull \(1 attempt, nothing created, .*\(message above\)$/u);
+  });
+});
+
+describe("an activity's failed tries", () => {
+  it("prints one line per failed try, with the activity and its reason, while Durable retries it", async () => {
+    const { code, lines, text } = await job(["azure_container_instances"], {
+      // A Retry-After longer than the app waits inside an activity sends the throttled create back to Durable.
+      onAppStarted: (app) => app.emulator!.injectFault({ method: "PUT", times: 2, fault: { status: 429, retryAfterSeconds: 120 } }),
+    });
+    expect(code, text).toBe(0);
+    if (process.env.SHOW_CLI_OUTPUT) console.log(text);
+    const retries = lines.filter((line) => line.includes("activity createContainerGroup failed"));
+    expect(retries).toHaveLength(2);
+    for (const line of retries) {
+      expect(line).toMatch(/^ {2}\[\d\d:\d\d:\d\d\] WARNING activity createContainerGroup failed \(retried while its tries last\): \S/u);
+      expect(line).not.toContain("\n");
+      expect(line.length).toBeLessThan(330);
+    }
+    expect(lines.at(-1)).toMatch(/^✔ azure_container_instances succeeded/u);
+  });
+});
+
+describe("--help", () => {
+  it("exits 0", async () => {
+    const { code, text } = await job(["--help"]);
+    expect(code).toBe(0);
+    expect(text).toContain("azure_container_instances");
+  });
+});
