@@ -1,7 +1,8 @@
 /**
- * `--override`: a partial job definition merged onto a job for one command-line run. Objects merge one
- * level deep (so `{"container": {"image": "x"}}` keeps the other container fields, and environment
- * variables add to the job's); the result is validated like any job definition at startup.
+ * `--override`: a partial job definition merged onto a job for one command-line run. Objects merge two
+ * levels below the definition: `{"container": {"image": "x"}}` keeps the other container fields, and
+ * `{"container": {"environment": {"A": "1"}}}` adds to the job's environment variables; anything deeper, and
+ * every array, replaces the job's value. The result is validated like any job definition at startup.
  */
 export class OverrideError extends Error {
   override name = "OverrideError";
