@@ -11,7 +11,7 @@
  * cursor, the tail or the result lines, all of which are stored in orchestration history.
  */
 import type { InvocationContext } from "@azure/functions";
-import type { AciClient } from "../aci/client";
+import type { AciClient, ArmRetry } from "../aci/client";
 import { AciError, describeAciError, toAciError } from "../aci/errors";
 import { containerNameFor, isOwnedBy, ownerOf, toContainerGroup } from "../aci/containerGroup";
 import {
@@ -27,6 +27,7 @@ import {
 } from "../aci/logs";
 import { bounded, observeContainerGroup } from "../aci/observation";
 import { registryUsernamesOf, secretReferencesOf } from "../jobs/container";
+import { CREDENTIAL_UNAVAILABLE } from "../credentials";
 import type { LogArchive } from "../runs/logArchive";
 import { createRedactor, noSecretStore, type Redactor, type SecretResolver, type SecretUnavailable } from "../secrets";
 import {
@@ -47,7 +48,10 @@ import {
   progressOf,
 } from "./contracts";
 
-export type ContainerGroupApi = Pick<AciClient, "resourceGroup" | "get" | "create" | "logs" | "delete">;
+export type ContainerGroupApi = Pick<AciClient, "resourceGroup" | "get" | "create" | "logs" | "delete"> & {
+  /** The same ARM client, telling `onRetry` of each retry (AciClient has it; test doubles need not). */
+  reportingRetries?(onRetry: (retry: ArmRetry) => void): ContainerGroupApi;
+};
 
 const { stoppedLines: STOPPED_LOG_LINES, stoppedBytes: STOPPED_LOG_BYTES, runningBytes: RUNNING_LOG_BYTES } = ACI_LOG_LIMITS;
 
@@ -78,7 +82,7 @@ export function createContainerGroupActivities(
       }
       const redact = createRedactor(resolved.values.values(), registryUsernamesOf(input.container));
       try {
-        return await createGroup(aci, input, app, resolved.values, redact, context);
+        return await createGroup(withRetryLog(aci, context, input, redact), input, app, resolved.values, redact, context);
       } catch (error) {
         // Terminal refusals (bad definition, quota, authorization) end the attempt with a reason; only
         // transient faults go back to Durable to retry. ARM's message is redacted in case it quotes a value.
@@ -101,7 +105,8 @@ export function createContainerGroupActivities(
       const redact = redactorOrCodesOnly(redaction);
       return guarded(redact, () =>
         terminalAsResult(input, context, "read", redact, async () => {
-          const group = await aci.get(input.groupName);
+          const arm = withRetryLog(aci, context, input, redact);
+          const group = await arm.get(input.groupName);
           if (!group) {
             context.warn(`${label(input)} container group ${input.groupName} no longer exists: deleted outside aci-jobs`);
             return { kind: "gone" } as const;
@@ -118,7 +123,7 @@ export function createContainerGroupActivities(
             context.warn(`${label(input)} container output withheld: ${describeUnavailable(redaction)}, so its value could not be hidden`);
           } else if (observation.state.phase === "running" && redaction.ok) {
             try {
-              const streamed = await streamNewLines(aci, archive, input, false, context, redaction.redact, undefined, input.readTail);
+              const streamed = await streamNewLines(arm, archive, input, false, context, redaction.redact, undefined, input.readTail);
               progress = progressOf(streamed);
               fresh = streamed.fresh;
             } catch (error) {
@@ -148,7 +153,7 @@ export function createContainerGroupActivities(
       }
       return guarded(redaction.redact, async () => {
         try {
-          const streamed = await streamNewLines(aci, archive, input, input.stopped, context, redaction.redact, input.notAfter);
+          const streamed = await streamNewLines(withRetryLog(aci, context, input, redaction.redact), archive, input, input.stopped, context, redaction.redact, input.notAfter);
           if (streamed.linesMissed) {
             context.warn(`${label(input)} some log lines may be missing: ACI keeps only the last 1,000 lines / 16 KB of a stopped container's log`);
           }
@@ -162,7 +167,7 @@ export function createContainerGroupActivities(
             available: streamed.available,
           };
         } catch (error) {
-          if (error instanceof AciError && !error.transient) {
+          if (isRefusalToReport(error)) {
             const message = redaction.redact(error.message);
             context.warn(`${label(input)} ARM refused the container's log: ${error.code}: ${message}`);
             return { ...unchanged, tail: [], linesMissed: false, available: false, error: bounded(`${error.code}: ${message}`) };
@@ -181,8 +186,9 @@ export function createContainerGroupActivities(
       const redact = redactorOrCodesOnly(redaction);
       return guarded(redact, () =>
         terminalAsResult(input, context, "delete", redact, async () => {
+          const arm = withRetryLog(aci, context, input, redact);
           if (input.onlyIfOwned) {
-            const existing = await aci.get(input.groupName);
+            const existing = await arm.get(input.groupName);
             // Gone after an earlier DELETE of ours may have worked: it was ours, and it is deleted.
             if (!existing) return input.earlierDeleteMayHaveWorked ? ({ kind: "deleted" } as const) : ({ kind: "neverCreated" } as const);
             if (!isOwnedBy(existing, input)) {
@@ -191,7 +197,7 @@ export function createContainerGroupActivities(
               return { kind: "notOurs", owner } as const;
             }
           }
-          const outcome = await aci.delete(input.groupName);
+          const outcome = await arm.delete(input.groupName);
           // A DELETE whose answer was lost on an earlier try did the work: the group is gone because of this run.
           const deleted = outcome === "deleted" || input.earlierDeleteMayHaveWorked === true;
           context.log(
@@ -205,8 +211,32 @@ export function createContainerGroupActivities(
 }
 
 /**
+ * The ARM client of one activity execution, logging each of its retries as a warning: ARM's code and
+ * (redacted) message, and when the next try goes out, so a call that keeps failing is never silent.
+ */
+function withRetryLog(aci: ContainerGroupApi, context: InvocationContext, ref: AttemptRef, redact: Redactor): ContainerGroupApi {
+  return (
+    aci.reportingRetries?.(({ operation, error, retry, maxRetries, delayMs }) =>
+      context.warn(
+        `${label(ref)} ${operation} failed, trying again in ${(delayMs / 1000).toFixed(1)} s (retry ${retry} of ${maxRetries}): ${bounded(redact(describeAciError(error)))}`,
+      ),
+    ) ?? aci
+  );
+}
+
+/**
+ * Once a group exists, an identity that cannot get a token is thrown for Durable to retry rather than
+ * ending the watch or the cleanup: giving up would leave a group running, and billing, over what may be a
+ * blip. (At create, where nothing exists yet, the same failure ends the attempt at once.)
+ */
+function isRefusalToReport(error: unknown): error is AciError {
+  return error instanceof AciError && !error.transient && error.code !== CREDENTIAL_UNAVAILABLE;
+}
+
+/**
  * Runs an ARM call and turns a terminal refusal into a `failed` result, so Durable does not retry what
- * cannot succeed (403, 400); transient faults are still thrown for the retry policy.
+ * cannot succeed (403, 400); transient faults, and credential failures ({@link isRefusalToReport}), are
+ * still thrown for the retry policy.
  */
 async function terminalAsResult<T>(
   ref: AttemptRef,
@@ -218,7 +248,7 @@ async function terminalAsResult<T>(
   try {
     return await call();
   } catch (error) {
-    if (error instanceof AciError && !error.transient) {
+    if (isRefusalToReport(error)) {
       const message = redact(error.message);
       context.error(`${label(ref)} ARM refused to ${what} container group ${ref.groupName}: ${error.code}: ${message}`);
       return { kind: "failed", code: error.code, message: bounded(message) };

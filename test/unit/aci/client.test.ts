@@ -96,6 +96,16 @@ describe("toAciError: failures without a status", () => {
     // A token request refused (managed identity not assigned, wrong AZURE_CLIENT_ID): refused again next time.
     const refused = Object.assign(new Error("ManagedIdentityCredential: identity not found"), { name: "AuthenticationError", statusCode: 400 });
     expect(toAciError(refused)).toMatchObject({ code: "CredentialUnavailable", transient: false, status: undefined });
+    // ManagedIdentityCredential wraps an identity endpoint that is down in CredentialUnavailableError too;
+    // msal-node's error, its cause, has the endpoint's status (or network_error when nothing answered).
+    const serverError = Object.assign(new Error("x: Error(s): Not Available - Description: boom"), { name: "ServerError", errorCode: "x", status: 500 });
+    const miDown = Object.assign(new Error("ManagedIdentityCredential: Authentication failed. Message x: boom", { cause: serverError }), { name: "CredentialUnavailableError" });
+    const chainDown = Object.assign(new Error("ChainedTokenCredential authentication failed."), { name: "AggregateAuthenticationError", errors: [unavailable, miDown] });
+    expect(toAciError(chainDown)).toMatchObject({ code: "AuthenticationError", transient: true });
+    const unreachable = Object.assign(new Error("ManagedIdentityCredential: Network unreachable. Message: network_error"), { name: "CredentialUnavailableError" });
+    expect(toAciError(unreachable)).toMatchObject({ transient: true });
+    const refusedByEndpoint = Object.assign(new Error("ManagedIdentityCredential: Authentication failed.", { cause: { ...serverError, status: 400 } }), { name: "CredentialUnavailableError" });
+    expect(toAciError(refusedByEndpoint)).toMatchObject({ code: "CredentialUnavailable", transient: false });
     const endpointDown = Object.assign(new Error("token request failed"), { name: "AuthenticationError", statusCode: 503 });
     expect(toAciError(endpointDown)).toMatchObject({ code: "AuthenticationError", transient: true });
     const noStatus = Object.assign(new Error("token request failed"), { name: "AuthenticationError" });

@@ -398,6 +398,33 @@ describe("terminal refusals come back as results, not retried throws", () => {
   });
 });
 
+describe("an identity that cannot get a token", () => {
+  // What AciClient makes of DefaultAzureCredential's AggregateAuthenticationError (src/credentials.ts).
+  const noToken = () => new AciError("CredentialUnavailable", "ChainedTokenCredential authentication failed.", false);
+
+  it("ends the attempt at create, where nothing exists yet", async () => {
+    const aci = new FakeAci();
+    aci.getError = noToken();
+    const result = await createContainerGroupActivities(aci).createContainerGroup(createInput(false), contextWithLog().context);
+    expect(result).toMatchObject({ kind: "rejected", code: "CredentialUnavailable" });
+  });
+
+  it("is thrown for Durable to retry once the group exists: watching, reading the log and deleting go on", async () => {
+    const aci = new FakeAci();
+    aci.getError = noToken();
+    const activities = createContainerGroupActivities(aci);
+    await expect(activities.observeContainerGroup({ ...REF, redact: [], cursor: START_OF_LOG, previousPhase: null }, contextWithLog().context)).rejects.toThrow(/CredentialUnavailable/u);
+    aci.logs = async () => {
+      throw noToken();
+    };
+    await expect(activities.collectContainerLogs({ ...REF, redact: [], resultLogs: "none" as const, cursor: START_OF_LOG, stopped: true }, contextWithLog().context)).rejects.toThrow(/CredentialUnavailable/u);
+    aci.delete = async () => {
+      throw noToken();
+    };
+    await expect(activities.deleteContainerGroup({ ...REF, redact: [] }, contextWithLog().context)).rejects.toThrow(/CredentialUnavailable/u);
+  });
+});
+
 describe("observeContainerGroup racing a delete from outside", () => {
   it("reports gone when the group disappears between the GET and the log read", async () => {
     const aci = new FakeAci();
