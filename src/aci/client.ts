@@ -7,9 +7,9 @@
 import { ContainerInstanceManagementClient, type ContainerGroup } from "@azure/arm-containerinstance";
 import type { TokenCredential } from "@azure/identity";
 import { AciError, codeOf, isUnanswered, statusOf, toAciError } from "./errors";
-import { withArmRetries, type RetrySettings } from "./retry";
+import { withArmRetries, type ArmRetry, type RetrySettings } from "./retry";
 
-export { AciError, toAciError };
+export { AciError, toAciError, type ArmRetry };
 
 export interface AciClientOptions {
   readonly subscriptionId: string;
@@ -23,6 +23,8 @@ export interface AciClientOptions {
   readonly retry?: RetrySettings;
   /** How often a DELETE that ARM only accepted (202) is confirmed by reading the group again. */
   readonly lroPollIntervalMs?: number;
+  /** How long to wait for an accepted DELETE to complete before it counts as failed (transient). Default 5 min. */
+  readonly deleteConfirmTimeoutMs?: number;
   /**
    * How long one request may wait for its answer before it counts as lost and is tried again. The SDK
    * sets none, so an answer that never comes would hold the activity until the function timeout.
@@ -41,15 +43,21 @@ export class AciClient {
   readonly resourceGroup: string;
   readonly #sdk: ContainerInstanceManagementClient;
   readonly #lroPollIntervalMs: number;
+  readonly #deleteConfirmTimeoutMs: number;
   readonly #retry: RetrySettings;
   readonly #requestOptions: { readonly requestOptions: { readonly timeout: number } };
 
-  constructor(options: AciClientOptions) {
+  readonly #options: AciClientOptions;
+
+  /** `sdk`: the SDK client of another AciClient, shared by {@link reportingRetries}. */
+  constructor(options: AciClientOptions, sdk?: ContainerInstanceManagementClient) {
+    this.#options = options;
     this.resourceGroup = options.resourceGroup;
     this.#lroPollIntervalMs = options.lroPollIntervalMs ?? 2_000;
+    this.#deleteConfirmTimeoutMs = options.deleteConfirmTimeoutMs ?? 5 * 60_000;
     this.#retry = options.retry ?? {};
     this.#requestOptions = { requestOptions: { timeout: options.requestTimeoutMs ?? 30_000 } };
-    this.#sdk = new ContainerInstanceManagementClient(options.credential, options.subscriptionId, {
+    this.#sdk = sdk ?? new ContainerInstanceManagementClient(options.credential, options.subscriptionId, {
       endpoint: options.endpoint,
       // Without explicit scopes the SDK asks for a token for the endpoint itself, which for an emulator
       // is an audience no credential can issue (aci-rest-api.md §13.2).
@@ -59,9 +67,14 @@ export class AciClient {
     });
   }
 
+  /** The same client (and connections), telling `onRetry` of each retry of its calls. */
+  reportingRetries(onRetry: (retry: ArmRetry) => void): AciClient {
+    return new AciClient({ ...this.#options, retry: { ...this.#retry, onRetry } }, this.#sdk);
+  }
+
   /** The group, or undefined when ARM says it does not exist (404 ResourceNotFound). */
   async get(name: string): Promise<ContainerGroup | undefined> {
-    return withArmRetries(this.#retry, async () => {
+    return withArmRetries(this.#retry, `GET container group ${name}`, async () => {
       try {
         return await this.#sdk.containerGroups.get(this.resourceGroup, name, this.#requestOptions);
       } catch (error) {
@@ -73,7 +86,7 @@ export class AciClient {
 
   /** Every container group in the resource group (ARM pages through them). */
   async list(): Promise<ContainerGroup[]> {
-    return withArmRetries(this.#retry, async () => {
+    return withArmRetries(this.#retry, `list of the container groups in ${this.resourceGroup}`, async () => {
       const groups: ContainerGroup[] = [];
       for await (const group of this.#sdk.containerGroups.listByResourceGroup(this.resourceGroup, this.#requestOptions)) groups.push(group);
       return groups;
@@ -90,7 +103,7 @@ export class AciClient {
    * failed one is sent again.
    */
   async create(name: string, group: ContainerGroup): Promise<CreateResult> {
-    return withArmRetries(this.#retry, async () => {
+    return withArmRetries(this.#retry, `PUT container group ${name}`, async () => {
       const first = stopAfterFirstAnswer();
       try {
         await this.#sdk.containerGroups.beginCreateOrUpdate(this.resourceGroup, name, group, { ...this.#requestOptions, ...first.options });
@@ -107,7 +120,7 @@ export class AciClient {
    * before the container starts; aci-rest-api.md §7).
    */
   async logs(groupName: string, containerName: string, tail?: number): Promise<string | undefined> {
-    return withArmRetries(this.#retry, async () => {
+    return withArmRetries(this.#retry, `log of container group ${groupName}`, async () => {
       try {
         const logs = await this.#sdk.containers.listLogs(this.resourceGroup, groupName, containerName, {
           ...this.#requestOptions,
@@ -132,7 +145,7 @@ export class AciClient {
     let accepted = false;
     let unanswered = false;
     try {
-      return await withArmRetries(this.#retry, async (earlier) => {
+      const outcome = await withArmRetries(this.#retry, `DELETE container group ${name}`, async (earlier): Promise<"deleted" | "notFound" | "accepted"> => {
         unanswered ||= earlier.unanswered;
         const deletedByUs = () => accepted || unanswered;
         const first = stopAfterFirstAnswer();
@@ -148,9 +161,11 @@ export class AciClient {
         const status = first.answer?.status;
         if (status === 204) return deletedByUs() ? "deleted" : "notFound";
         accepted = true;
-        if (status === 202) await this.#untilGone(name);
-        return "deleted";
+        return status === 202 ? "accepted" : "deleted";
       });
+      if (outcome !== "accepted") return outcome;
+      await this.#untilGone(name);
+      return "deleted";
     } catch (error) {
       const failure = toAciError(error);
       failure.mayHaveBeenCarriedOut = accepted || unanswered;
@@ -158,9 +173,17 @@ export class AciClient {
     }
   }
 
-  /** Reads the group until ARM says it is gone (a DELETE answered 202 is still running). */
+  /**
+   * Reads the group until ARM says it is gone (a DELETE answered 202 is still running), for at most
+   * `deleteConfirmTimeoutMs`; then a transient failure, so the delete is tried again rather than waited on
+   * until the function times out.
+   */
   async #untilGone(name: string): Promise<void> {
+    const deadline = Date.now() + this.#deleteConfirmTimeoutMs;
     while ((await this.get(name)) !== undefined) {
+      if (Date.now() >= deadline) {
+        throw new AciError("DeleteNotConfirmed", `ARM accepted the DELETE of container group ${name}, but the group was still there ${Math.round(this.#deleteConfirmTimeoutMs / 1000)} s later.`, true);
+      }
       await new Promise((resolve) => setTimeout(resolve, this.#lroPollIntervalMs));
     }
   }

@@ -6,7 +6,7 @@
  * gets the same budget (1 + `maxRetries` requests, exponential backoff with jitter, Retry-After honoured),
  * and the caller learns whether a request went out and its answer was lost, which a DELETE needs to know.
  */
-import { isUnanswered, toAciError } from "./errors";
+import { isUnanswered, toAciError, type AciError } from "./errors";
 
 export interface RetrySettings {
   /** Requests after the first for one call. Default 3, as the SDK's. */
@@ -18,6 +18,18 @@ export interface RetrySettings {
    * activity: the fault goes to Durable, whose retry policy waits on a durable timer instead. Default 30 s.
    */
   readonly maxRetryDelayInMs?: number;
+  /** Told of each retry before its wait, so that nobody watches a silent minute (the activities log it). */
+  readonly onRetry?: (retry: ArmRetry) => void;
+}
+
+export interface ArmRetry {
+  /** What was tried, e.g. "PUT container group job-1". */
+  readonly operation: string;
+  readonly error: AciError;
+  /** 1 for the first retry. */
+  readonly retry: number;
+  readonly maxRetries: number;
+  readonly delayMs: number;
 }
 
 export interface TryOutcome {
@@ -31,7 +43,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * Runs `call` until it succeeds, fails for good, or the budget is spent; the last failure is thrown as an
  * {@link AciError}. `call` gets what earlier tries of this call saw.
  */
-export async function withArmRetries<T>(settings: RetrySettings, call: (earlier: TryOutcome) => Promise<T>): Promise<T> {
+export async function withArmRetries<T>(settings: RetrySettings, operation: string, call: (earlier: TryOutcome) => Promise<T>): Promise<T> {
   const maxRetries = settings.maxRetries ?? 3;
   const baseDelay = settings.retryDelayInMs ?? 1_000;
   const maxDelay = settings.maxRetryDelayInMs ?? 30_000;
@@ -47,7 +59,9 @@ export async function withArmRetries<T>(settings: RetrySettings, call: (earlier:
       if (retryAfter !== undefined && retryAfter > maxDelay) throw error;
       // Jitter keeps many runs that were throttled together from coming back in step.
       const backoff = Math.min(maxDelay, baseDelay * 2 ** retry) * (0.8 + Math.random() * 0.4);
-      await sleep(retryAfter ?? backoff);
+      const delayMs = retryAfter ?? backoff;
+      settings.onRetry?.({ operation, error, retry: retry + 1, maxRetries, delayMs });
+      await sleep(delayMs);
     }
   }
 }

@@ -288,6 +288,19 @@ describe("transient faults", () => {
     expect(emulator.requests.filter((r) => r.status === 503)).toHaveLength(5);
   });
 
+  it("logs each ARM retry inside an activity, with what failed and when the next try goes out", async () => {
+    const emulator = h.app.emulator!;
+    emulator.injectFault({ method: "PUT", times: 2, fault: { status: 503 } });
+    const start = h.logs.length;
+    const { result } = await h.run("azure_container_instances");
+    expect(result.status).toBe("succeeded");
+    const retries = h.logs.slice(start).filter((r) => r.level === "warning" && /PUT container group .* failed, trying again/u.test(r.message));
+    expect(retries.map((r) => r.message.replace(/^.*\] /u, "").replace(/in \d+\.\d s/u, "in N s"))).toEqual([
+      "PUT container group azure-tutorial-container failed, trying again in N s (retry 1 of 3): ServiceUnavailable (HTTP 503): The service is unavailable (injected fault).",
+      "PUT container group azure-tutorial-container failed, trying again in N s (retry 2 of 3): ServiceUnavailable (HTTP 503): The service is unavailable (injected fault).",
+    ]);
+  });
+
   it("keeps watching a healthy container through an ARM outage longer than an activity's retries", async () => {
     h.app.emulator!.setBehaviour("test/hour", { runMs: HOUR, logs: [{ at: 0, line: "line-a" }, { at: 30 * MINUTE, line: "line-b" }] });
     // 72 failing reads once the container runs: three observe activities exhaust 6 attempts x (1 + 3 SDK retries).
