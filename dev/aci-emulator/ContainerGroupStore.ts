@@ -15,6 +15,8 @@ export interface ContainerGroupRecord {
   stoppedAt?: number;
   /** Address assigned when the group asked for an IP address without giving one. */
   readonly ip?: string;
+  /** When an accepted (202) DELETE completes: until then the group is still there. */
+  removeAt?: number;
 }
 
 export function resourceIdOf(group: Pick<ContainerGroupRecord, "subscriptionId" | "resourceGroup" | "name">): string {
@@ -39,7 +41,11 @@ export function viewGroup(group: ContainerGroupRecord, now: number): DeploymentV
 export class ContainerGroupStore {
   readonly #groups = new Map<string, ContainerGroupRecord>();
 
+  /** `now`: the emulator's clock, for deletions that complete later (`removeAt`). */
+  constructor(private readonly now: () => number = Date.now) {}
+
   get(subscriptionId: string, resourceGroup: string, name: string): ContainerGroupRecord | undefined {
+    this.#removeDeleted();
     return this.#groups.get(keyOf(subscriptionId, resourceGroup, name));
   }
 
@@ -52,6 +58,7 @@ export class ContainerGroupStore {
   }
 
   list(subscriptionId?: string, resourceGroup?: string): ContainerGroupRecord[] {
+    this.#removeDeleted();
     return [...this.#groups.values()].filter(
       (group) =>
         (subscriptionId === undefined || sameName(group.subscriptionId, subscriptionId)) &&
@@ -66,6 +73,11 @@ export class ContainerGroupStore {
 
   clear(): void {
     this.#groups.clear();
+  }
+
+  #removeDeleted(): void {
+    const now = this.now();
+    for (const [key, group] of this.#groups) if (group.removeAt !== undefined && group.removeAt <= now) this.#groups.delete(key);
   }
 }
 

@@ -133,6 +133,13 @@ export const deleteGroup: Handler = (state, request, params) => {
   const quotaKey = `${subscriptionId}/${group.spec.location}`.toLowerCase();
   throwIfRateLimited(state.deleteLimiter.retryAfterMs(quotaKey, request.now), "delete", subscriptionId, group.spec.location);
 
+  if (state.asyncDeleteMs !== undefined) {
+    // The spec's other answer: accepted, still there until the deletion completes.
+    group.deployment.end ??= { at: request.now, reason: "deleted" };
+    group.removeAt ??= request.now + state.asyncDeleteMs;
+    state.deleteLimiter.record(quotaKey, request.now);
+    return { status: 202, headers: { "Azure-AsyncOperation": createOperation(state, group, request.now) }, region: group.spec.location };
+  }
   const body = render(group, request);
   group.deployment.end ??= { at: request.now, reason: "deleted" };
   state.groups.delete(group);

@@ -62,6 +62,8 @@ export interface EmulatorState {
   /** `https://127.0.0.1:<port>`: async-operation URLs must point back here (aci-rest-api.md §4.2). */
   origin: string;
   readonly provisioning: ProvisioningTimings;
+  /** Set: DELETE answers 202 and the group goes this long afterwards (AciEmulatorOptions.asyncDeleteMs). */
+  readonly asyncDeleteMs: number | undefined;
   /** Resource groups that exist (lower case); undefined: any name is taken to exist. */
   readonly resourceGroups: ReadonlySet<string> | undefined;
   /** The caller's role: when set, a request outside it answers 403 AuthorizationFailed (roleAssignment.ts). */

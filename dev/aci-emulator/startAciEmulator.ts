@@ -43,6 +43,11 @@ export interface AciEmulatorOptions {
    */
   readonly resourceGroups?: readonly string[];
   /**
+   * Answer a DELETE with 202 and Azure-AsyncOperation, and remove the group this long afterwards, as the
+   * spec's example allows. Unset: 200 and gone at once, as the real service answered (aci-rest-api.md §4.1).
+   */
+  readonly asyncDeleteMs?: number;
+  /**
    * Enforce Azure RBAC for the caller: only these actions, only on these resource groups (403
    * AuthorizationFailed otherwise). Unset: every request is allowed. The app runs with appRoleAssignment().
    */
@@ -125,6 +130,7 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
     clock,
     origin: "",
     provisioning: { ...DEFAULT_PROVISIONING, ...options.provisioning },
+    asyncDeleteMs: options.asyncDeleteMs,
     resourceGroups: options.resourceGroups ? new Set(options.resourceGroups.map((name) => name.toLowerCase())) : undefined,
     roleAssignment: options.roleAssignment,
     behaviours: new BehaviourRegistry(),
@@ -136,7 +142,7 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
     storageAccounts: declaredAccounts(),
     quotas,
     faults: new FaultInjector(),
-    groups: new ContainerGroupStore(),
+    groups: new ContainerGroupStore(() => clock.now()),
     operations: new Map(),
     createLimiter: new SlidingWindowLimiter(ACI_RESOURCE_REQUEST_WINDOWS),
     deleteLimiter: new SlidingWindowLimiter(ACI_RESOURCE_REQUEST_WINDOWS),
