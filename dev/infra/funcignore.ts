@@ -21,7 +21,9 @@
  * Usage: npm run funcignore [-- --check | --write | --list]
  *   --check  exit 1 when the generated block of .funcignore is out of date (after an `npm install <pkg>`)
  *   --write  rewrite the generated block from package-lock.json
- *   --list   print the files `func azure functionapp publish` would upload, as `--list-included-files` does
+ *   --list   print the files `func azure functionapp publish` would upload (Core Tools' own
+ *            `--list-included-files` prints every file without applying .funcignore; its
+ *            `--list-ignored-files` does apply it)
  */
 import { copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";

@@ -356,7 +356,7 @@ function* createAndWatch(
     }
     const what =
       reason === "imagePull"
-        ? "Azure cannot pull the image (check the image name and its registry credential)"
+        ? "Azure cannot pull the image"
         : reason === "spotEvicted"
           ? "Azure has no Spot capacity for the container group"
           : "Azure rejected the container group";
@@ -455,7 +455,6 @@ function redactionOf(container: ContainerSpec): Redaction {
   return { redact: secretReferencesOf(container), ...(usernames.length > 0 ? { redactUsernames: usernames } : {}) };
 }
 
-/** What the restarts ACI made mean under the group's restart policy (aci-rest-api.md §6). */
 /**
  * What went wrong with the app's identity and what to check, in the run's detail: the identity's own words
  * first, then where to look (docs/deploy.md, "Permission model"). Nothing was created, and nothing is retried.
@@ -480,6 +479,7 @@ function identityFailureDetail(reason: "credentialUnavailable" | "forbidden", do
   );
 }
 
+/** What the restarts ACI made mean under the group's restart policy (aci-rest-api.md §6). */
 function restartNote(container: ContainerSpec, restartCount: number): string {
   if (restartCount === 0) return "";
   switch (container.restartPolicy) {

@@ -1,7 +1,7 @@
 // Checks the azd side of the deployment against itself: azure.yaml (minimum azd version, hooks), the hook
 // scripts in dev/infra/azd/ (run with stand-ins for azd, npm, curl and sleep on a PATH of their own),
 // infra/main.parameters.json, the deploy workflow and docs/deploy.md. Needs no Bicep CLI and no Azure.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -57,6 +57,7 @@ afterEach(() => {
 });
 
 const SH = spawnSync("sh", ["-c", "command -v sh"], { encoding: "utf8" }).stdout.trim();
+const realSleep = spawnSync("sh", ["-c", "command -v sleep"], { encoding: "utf8" }).stdout.trim();
 
 /** A directory holding links to the real tools the scripts use, plus the given stand-in scripts, and a log dir. */
 function sandbox(fakes: Record<string, string>): { bin: string; log: string; dir: string } {
@@ -252,6 +253,28 @@ printf '%s' "$status"`;
     expect(logged("curl")).toHaveLength(4);
     expect(result.output).toContain("gave up after 30s");
     expect(result.output).toContain("azd deploy");
+  });
+
+  it("stops waiting when it gets SIGTERM (or Ctrl-C's SIGINT), instead of polling on", async () => {
+    const box = sandbox({ azd: fakeTokenAzd, curl: fakeCurl, sleep: `${fakeSleep}\nexec ${realSleep} 0.2` });
+    const child = spawn(SH, [path.join(ROOT, "dev/infra/azd/wait-for-storage-access.sh")], {
+      cwd: ROOT,
+      env: {
+        PATH: box.bin,
+        HOME: box.dir,
+        FAKE_LOG: box.log,
+        FAKE_STATUSES: "403",
+        AZURE_DEPLOYER_DATA_ACCESS: "true",
+        AZURE_STORAGE_BLOB_ENDPOINT: "https://stabc123.blob.core.windows.net/",
+        AZURE_DEPLOYMENT_CONTAINER_NAME: "app-package-abc123",
+      },
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    child.kill("SIGTERM");
+    const timeout = new Promise<"still running">((resolve) => setTimeout(() => resolve("still running"), 3_000));
+    expect(await Promise.race([exited, timeout])).toBe(143);
+    expect(readFileSync(path.join(box.log, "curl"), "utf8").trim().split("\n").length).toBeLessThan(10);
   });
 
   it("waits at most five minutes by default", () => {

@@ -49,7 +49,10 @@ if ! command -v curl >/dev/null 2>&1; then
 fi
 
 work="$(umask 077 && mktemp -d)"
-trap 'rm -rf "$work"' EXIT INT TERM
+# Cleanup on every exit; Ctrl-C or a SIGTERM ends the wait (a bare INT/TERM trap would let the loop go on).
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # A token for Azure Storage as the principal azd is logged in as, in the deployment's tenant.
 if [ -n "${AZURE_TENANT_ID:-}" ]; then
