@@ -29,8 +29,7 @@ export interface Judgement {
 export function judgeOutcome(result: RunResult, context: OutcomeContext): Judgement {
   if (result.status === "succeeded") return { exitCode: EXIT.succeeded, hints: [] };
   const last = result.attempts.at(-1);
-  // Compared as strings: credentialUnavailable and forbidden are newer AttemptReasons than this tool.
-  const reason: string | undefined = last?.reason;
+  const reason = last?.reason;
   const detail = `${last?.detail ?? ""} ${result.detail}`;
   switch (reason) {
     case "credentialUnavailable":
