@@ -5,6 +5,7 @@
  */
 import { ConfigError } from "../../src/config";
 import { JOB_DEFINITIONS, JobDefinitionError } from "../../src/jobs";
+import { secretReferencesOf } from "../../src/jobs/container";
 import type { RunResult } from "../../src/runs/contracts";
 import { newRunId, startRun } from "../../src/runs/startRun";
 import { createRedactor } from "../../src/secrets";
@@ -113,7 +114,7 @@ export async function runJobCommand(argv: readonly string[], options: JobCommand
       subscriptionId: app.config.subscriptionId,
       resourceGroup: app.config.resourceGroup,
       ...(app.config.keyVaultUri === undefined ? {} : { keyVaultUri: app.config.keyVaultUri }),
-      missingSecrets: secretNames(jobDefinitions.find((d) => (d as { id?: string }).id === jobId)).filter((name) => !(name in secrets)),
+      missingSecrets: [...new Set(secretReferencesOf(job.container).map((reference) => reference.keyVaultSecret))].filter((name) => !(name in secrets)),
       jobId,
     });
     const summary = summarise(result, app.clock.now() - runStart, useAzure ? undefined : Date.now() - startedAt, printed);
@@ -131,21 +132,6 @@ export async function runJobCommand(argv: readonly string[], options: JobCommand
   } finally {
     await app?.close();
   }
-}
-
-/** The Key Vault secret names a job definition refers to (`{"keyVaultSecret": "name"}` anywhere in it). */
-export function secretNames(definition: unknown): string[] {
-  const names = new Set<string>();
-  const visit = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(visit);
-    else if (typeof value === "object" && value !== null) {
-      const { keyVaultSecret } = value as { keyVaultSecret?: unknown };
-      if (typeof keyVaultSecret === "string") names.add(keyVaultSecret);
-      Object.values(value).forEach(visit);
-    }
-  };
-  visit(definition);
-  return [...names];
 }
 
 /**
