@@ -3,6 +3,7 @@
  * What a scripted image does when the emulator "runs" it. Tests register behaviours per image with
  * `emulator.setBehaviour(image, behaviour)`; every field is optional.
  */
+import { parseDuration } from "../../src/jobs/duration";
 
 /** A log line written `at` milliseconds after the container started. */
 export interface TimedLogLine {
@@ -62,8 +63,6 @@ export interface ImageBehaviourOption {
 export const IMAGE_BEHAVIOUR_SYNTAX = "<image>=exit:<code>,duration:<duration>,output:<text>";
 
 const FIELD_EXAMPLES: Readonly<Record<string, string>> = { exit: "3", duration: "30s", output: "hello" };
-const OPTION_DURATION = /^(?:\d{1,9}(?:ms|h|m|s))+$/u;
-const OPTION_DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 /** A week: longer than any job may run (its timeout), so a longer duration is surely a typo. */
 const MAX_OPTION_DURATION_MS = 7 * 24 * 3_600_000;
 
@@ -104,16 +103,12 @@ export function parseImageBehaviourOption(text: string): ImageBehaviourOption | 
       if (!/^\d{1,3}$/u.test(value) || Number(value) > 255) return problem(`exit code '${value}' is not a number from 0 to 255`);
       behaviour.exitCode = Number(value);
     } else {
-      const ms = readOptionDuration(value);
+      // The same syntax as a job definition's durations (src/jobs/duration.ts).
+      const ms = parseDuration(value);
       if (ms === undefined) return problem(`duration '${value}' is not a duration such as 500ms, 30s, 1m30s or 2h`);
       if (ms > MAX_OPTION_DURATION_MS) return problem(`duration '${value}' is longer than a week`);
       behaviour.runMs = ms;
     }
   }
   return { image, behaviour };
-}
-
-function readOptionDuration(text: string): number | undefined {
-  if (!OPTION_DURATION.test(text)) return undefined;
-  return [...text.matchAll(/(\d+)(ms|h|m|s)/gu)].reduce((total, [, amount, unit]) => total + Number(amount) * (OPTION_DURATION_UNITS[unit ?? ""] ?? 0), 0);
 }
