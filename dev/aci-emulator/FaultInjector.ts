@@ -11,7 +11,9 @@ export type Fault =
   /** The request is processed and the answer never comes: the connection stays open until the client gives up. */
   | { readonly kind: "noAnswer" }
   /** A 200 with this body instead of the real answer, e.g. logs whose `content` is null (aci-rest-api.md §7 allows it). */
-  | { readonly kind: "body"; readonly body: unknown };
+  | { readonly kind: "body"; readonly body: unknown }
+  /** The request waits until `until` settles, then is served as usual: a call in flight for as long as a test needs. */
+  | { readonly kind: "held"; readonly until: Promise<unknown> };
 
 export interface FaultRule {
   /** HTTP method to match (any when omitted). */

@@ -92,6 +92,8 @@ async function serve(state: EmulatorState, request: IncomingMessage, response: S
     return;
   }
 
+  if (fault && "kind" in fault && fault.kind === "held") await fault.until.catch(() => undefined);
+
   let result: ArmResponse;
   try {
     if (fault && "kind" in fault && fault.kind === "body") result = { status: 200, body: fault.body };

@@ -1,6 +1,6 @@
 /**
  * @module
- * The HTTP API: start a run, read a run, list jobs. Handlers translate and validate, then delegate to
+ * The HTTP API: start a run, read a run, cancel a run, list jobs. Handlers translate and validate, then delegate to
  * src/runs; errors reach callers as problem+json. authLevel "function": a function or host key is needed.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
@@ -10,7 +10,9 @@ import type { JobRegistry } from "../jobs";
 import { applyRunOverrides, overriddenFields } from "../jobs/overrides";
 import { nextOccurrences } from "../jobs/schedule";
 import { formatDuration } from "../jobs/duration";
+import { z } from "zod";
 import { HttpError, withProblemResponses } from "../http/problem";
+import { cancelRun, type CancelClient } from "../runs/cancelRun";
 import { Orchestrations, watchInstanceId, type RunInput, type RunProgress } from "../runs/contracts";
 import type { RunSlots } from "../runs/runSlots";
 import { findRun, isRunIdOf, newRunId, startRun, type RunClient } from "../runs/startRun";
@@ -75,15 +77,7 @@ export function createGetRunHandler(deps: RunsApiDeps) {
   return withProblemResponses(
     async (request: HttpRequest, client: RunClient, _context: InvocationContext): Promise<HttpResponseInit> => {
       const job = requireJob(deps.jobs, request.params.job);
-      const runId = request.params.runId ?? "";
-      // Only ids this app could have given reach the Durable client (src/runs/startRun.ts, isRunIdOf).
-      // Anything else is not echoed: it may be long, or crafted to look like something in a log.
-      if (!isRunIdOf(job.id, runId)) {
-        throw new HttpError(
-          404,
-          `Job ${job.id} has no run with that id. Run ids look like ${job.id}-20261128T093012Z-1a2b3c4d or ${job.id}-scheduled-20261128T000000Z.`,
-        );
-      }
+      const runId = requireRunId(job, request.params.runId);
       const status = await findRun(client, runId);
       const input = status?.input as RunInput | undefined;
       if (!status || status.name !== Orchestrations.runJob || input?.job.id !== job.id) {
@@ -92,6 +86,39 @@ export function createGetRunHandler(deps: RunsApiDeps) {
       const progress = status.customStatus as RunProgress | undefined;
       const watching = progress?.phase === "watching" ? await findRun(client, watchInstanceId(runId, progress.attempt)) : undefined;
       return { status: 200, jsonBody: toRunView(status, watching?.customStatus) };
+    },
+  );
+}
+
+/** The cancel request's body: optional, and only a reason. */
+const cancelBodySchema = z
+  .object({ reason: z.string().trim().min(1, { message: "reason must not be empty" }).max(500, { message: "reason may have at most 500 characters" }).optional() })
+  .strict();
+
+export function createCancelRunHandler(deps: RunsApiDeps) {
+  return withProblemResponses(
+    async (request: HttpRequest, client: CancelClient, context: InvocationContext): Promise<HttpResponseInit> => {
+      const job = requireJob(deps.jobs, request.params.job);
+      const runId = requireRunId(job, request.params.runId);
+      const body = cancelBodySchema.safeParse((await readJsonBody(request)) ?? {});
+      if (!body.success) {
+        const errors = body.error.issues.map((issue) => ({
+          field: issue.path.join(".") || "(body)",
+          message: issue.code === "unrecognized_keys" ? `${issue.keys.join(", ")}: a cancel request may only have a reason` : issue.message,
+        }));
+        throw new HttpError(400, `The request body is not a valid cancel request: ${summarise(errors.map((e) => `${e.field}: ${e.message}`))}.`, { errors });
+      }
+      // App Service Authentication's signed-in user, when the app has it on; function keys name nobody.
+      const by = request.user?.username || undefined;
+      const requestedAt = (deps.now ?? (() => new Date()))().toISOString();
+      const outcome = await cancelRun(client, runId, { requestedAt, ...(by ? { by } : {}), ...(body.data.reason ? { reason: body.data.reason } : {}) });
+      if (outcome.kind === "notFound") throw new HttpError(404, `Job ${job.id} has no run ${runId}.`);
+      if (outcome.kind === "finished") {
+        throw new HttpError(409, `Run ${runId} has already finished (${outcome.state}); there is nothing to cancel.`, { state: outcome.state });
+      }
+      context.log(`cancel of run ${runId} of ${job.id} requested${by ? ` by ${by}` : ""}`);
+      const statusUrl = runUrl(request, job.id, runId);
+      return { status: 202, headers: { location: statusUrl, "retry-after": "5" }, jsonBody: { runId, job: job.id, state: "canceling", statusUrl } };
     },
   );
 }
@@ -129,6 +156,21 @@ function describeJob(job: JobSpec, defaultRegion: string, now: Date) {
     /** What POST /api/jobs/{job}/runs may change for one run (the job's allow-list). */
     overrides: job.overrides,
   };
+}
+
+/**
+ * The run id from the URL, if it has a shape this app gives (src/runs/startRun.ts, isRunIdOf): only such
+ * ids reach the Durable client. Anything else is not echoed: it may be long, or crafted to look like
+ * something in a log.
+ */
+function requireRunId(job: JobSpec, runId: string | undefined): string {
+  if (runId === undefined || !isRunIdOf(job.id, runId)) {
+    throw new HttpError(
+      404,
+      `Job ${job.id} has no run with that id. Run ids look like ${job.id}-20261128T093012Z-1a2b3c4d or ${job.id}-scheduled-20261128T000000Z.`,
+    );
+  }
+  return runId;
 }
 
 function requireJob(jobs: JobRegistry, id: string | undefined): JobSpec {
@@ -198,10 +240,11 @@ function runUrl(request: HttpRequest, jobId: string, runId: string): string {
   return new URL(`/api/jobs/${encodeURIComponent(jobId)}/runs/${encodeURIComponent(runId)}`, request.url).toString();
 }
 
-/** Registers the three HTTP functions with the Functions host. */
+/** Registers the HTTP functions with the Functions host. */
 export function registerRunsApi(deps: RunsApiDeps): void {
   const startRunHandler = createStartRunHandler(deps);
   const getRunHandler = createGetRunHandler(deps);
+  const cancelRunHandler = createCancelRunHandler(deps);
   df.app.client.http("startJobRun", {
     route: "jobs/{job}/runs",
     methods: ["POST"],
@@ -213,6 +256,12 @@ export function registerRunsApi(deps: RunsApiDeps): void {
     methods: ["GET"],
     authLevel: "function",
     handler: (request, client, context) => getRunHandler(request, client, context),
+  });
+  df.app.client.http("cancelJobRun", {
+    route: "jobs/{job}/runs/{runId}/cancel",
+    methods: ["POST"],
+    authLevel: "function",
+    handler: (request, client, context) => cancelRunHandler(request, client, context),
   });
   app.http("listJobs", { route: "jobs", methods: ["GET"], authLevel: "function", handler: createListJobsHandler(deps) });
 }

@@ -40,6 +40,34 @@ export function* callActivityRetrying<N extends Name>(
   }
 }
 
+/**
+ * An activity or sub-orchestration scheduled but not awaited yet (so it can be raced against a cancel),
+ * typed by what it returns. Await it with {@link settle}.
+ */
+export interface Pending<Output> {
+  readonly task: df.Task;
+  /** Type only: what {@link settle} returns. */
+  readonly output?: Output;
+}
+
+export function scheduleActivityWithRetry<N extends Name>(
+  context: df.OrchestrationContext,
+  name: N,
+  input: ActivityContract[N]["input"],
+  retry: df.RetryOptions,
+): Pending<ActivityContract[N]["output"]> {
+  return { task: context.df.callActivityWithRetry(name, retry, input) };
+}
+
+export function scheduleSubOrchestrator<Output>(context: df.OrchestrationContext, name: string, input: unknown, instanceId: string): Pending<Output> {
+  return { task: context.df.callSubOrchestrator(name, input, instanceId) };
+}
+
+/** Waits for a scheduled task: its result, or its failure thrown here. */
+export function* settle<Output>(pending: Pending<Output>): Generator<df.Task, Output, unknown> {
+  return (yield pending.task) as Output;
+}
+
 export function* callSubOrchestrator<Output>(
   context: df.OrchestrationContext,
   name: string,

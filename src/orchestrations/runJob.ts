@@ -28,6 +28,7 @@ import {
   watchInstanceId,
   type AttemptReason,
   type AttemptRecord,
+  type CancelRequest,
   type Cleanup,
   type PhaseTimings,
   type RunInput,
@@ -35,7 +36,17 @@ import {
   type RunProgress,
   type RunResult,
 } from "../runs/contracts";
-import { callActivityRetrying, callActivityWithRetry, callSubOrchestrator, failureMessage, now, sleepUntil } from "./calls";
+import {
+  callActivityRetrying,
+  callActivityWithRetry,
+  failureMessage,
+  now,
+  scheduleActivityWithRetry,
+  scheduleSubOrchestrator,
+  settle,
+  type Pending,
+} from "./calls";
+import { CancelSignal } from "./cancellation";
 import { classify, isCapacityMessage, isSpotCapacityMessage, planNextAttempt, reasonOfCreateFailure, reasonOfIdentityFailure, reasonOfRejection, type Priority } from "./failurePolicy";
 import { armCallRetry, deleteRetry } from "./retryPolicies";
 import type { Observed, WatchInput, WatchResult } from "./watchContainerGroup";
@@ -53,12 +64,14 @@ export function* runJob(context: df.OrchestrationContext): Generator<df.Task, Ru
   let priority: Priority = job.container.priority;
   let retriesUsed = 0;
   let lastLines: readonly string[] | undefined;
+  const cancel = new CancelSignal(context);
 
   for (let attempt = 1; ; attempt++) {
-    const { record, lines } = yield* runAttempt(context, input, attempt, priority, deadline, attempts);
+    const { record, lines } = yield* runAttempt(context, input, attempt, priority, deadline, attempts, cancel);
     attempts.push(record);
     lastLines = lines;
-    if (record.outcome !== "failed") break;
+    // After a cancel, in whatever phase it came, no retry follows.
+    if (cancel.request || record.outcome !== "failed") break;
     const next = planNextAttempt(job, input.runId, record, retriesUsed);
     if (!next) break;
 
@@ -71,10 +84,12 @@ export function* runJob(context: df.OrchestrationContext): Generator<df.Task, Ru
     if (next.countsAsRetry) retriesUsed += 1;
     priority = next.priority;
     if (next.delayMs > 0) {
-      report(context, input, "waitingToRetry", attempt, record.groupName, attempts, new Date(retryAt).toISOString());
-      yield* sleepUntil(context, retryAt);
+      report(context, input, "waitingToRetry", attempt, record.groupName, attempts, { nextAttemptAt: new Date(retryAt).toISOString() });
+      if (yield* cancel.sleepsUntil(retryAt, "waitingToRetry")) break;
     }
   }
+  // Decided before the slot is released: a cancel arriving after the last attempt ended changes nothing.
+  const cancellation = cancel.request ? { ...cancel.request, phase: cancel.phase! } : undefined;
 
   if (input.holdsRunSlot) {
     try {
@@ -85,12 +100,13 @@ export function* runJob(context: df.OrchestrationContext): Generator<df.Task, Ru
     }
   }
 
-  const result = summarise(input, attempts, startedAt, now(context), budgetNote, lastLines);
+  const result = summarise(input, attempts, startedAt, now(context), budgetNote, lastLines, cancellation);
   const lastAttempt = attempts.at(-1)!;
   report(context, input, "finished", lastAttempt.attempt, lastAttempt.groupName, attempts);
   if (!context.df.isReplaying) {
     const line = `run ${input.runId} of ${job.id} ${result.status}: ${result.detail}`;
     if (result.status === "succeeded") context.log(line);
+    else if (result.status === "canceled") context.warn(line);
     else context.error(line);
   }
   return result;
@@ -109,6 +125,8 @@ interface AttemptState {
   log: LogProgress;
   /** The final log read, once attempted: the log is read at most once after the watch. */
   logs: CollectContainerLogsResult | { readonly failed: string } | null | undefined;
+  /** A watch still going when the run was canceled: awaited once the group is deleted. */
+  watch?: Pending<WatchResult>;
   timings: { -readonly [K in keyof PhaseTimings]: PhaseTimings[K] };
 }
 
@@ -128,6 +146,7 @@ function* runAttempt(
   priority: Priority,
   runDeadline: number,
   earlier: readonly AttemptRecord[],
+  cancel: CancelSignal,
 ): Generator<df.Task, { record: AttemptRecord; lines?: readonly string[] }, unknown> {
   const { job } = input;
   const groupName = job.container.groupName ?? derivedContainerGroupName(job.id, input.runId, attempt);
@@ -150,11 +169,11 @@ function* runAttempt(
     logs: undefined,
     timings: {},
   };
-  const phase = (name: RunPhase) => report(context, input, name, attempt, groupName, earlier);
+  const phase = (name: RunPhase) => report(context, input, name, attempt, groupName, earlier, cancel.request ? { cancelRequested: cancel.request } : {});
 
   let ending: Ending;
   try {
-    ending = yield* createAndWatch(context, input, plan, state, phase);
+    ending = yield* createAndWatch(context, input, plan, state, phase, cancel);
   } catch (error) {
     // An activity kept failing after its retries: the attempt fails, and the group still goes.
     const message = failureMessage(error);
@@ -165,11 +184,12 @@ function* runAttempt(
   let cleanup: Cleanup = "notCreated";
   let cleanupError: string | undefined;
   if (state.createSent) {
-    if (state.created && state.logs === undefined) {
+    if (state.created && state.logs === undefined && !cancel.request) {
       // Read what the container printed before deleting it: after delete, nothing is left to read.
       state.logs = yield* tryCollectLogs(context, input.job, ref, state, false);
+      cancel.notice("collectingLogs");
     }
-    if (keepsGroup(job, state, ending)) {
+    if (!cancel.request && keepsGroup(job, state, ending)) {
       // Airflow's remove_on_success / remove_on_error false: the group and its log stay in ACI.
       cleanup = "kept";
       ending = { ...ending, detail: `${ending.detail} ${keptNote(job, groupName, state.resourceGroup, ending.outcome === "succeeded")}` };
@@ -180,6 +200,12 @@ function* runAttempt(
       ({ cleanup, cleanupError } = yield* deleteGroup(context, input.runId, ref, redactionOf(plan.container), !state.created));
       if (!cleanupError) state.timings.deleteMs = now(context) - deleteStart;
     }
+  }
+  cancel.notice(state.createSent ? "deleting" : "creating");
+  if (state.watch) {
+    // Canceled while watching: the group is deleted, so the watch ends at once (it got the cancel too) or at
+    // its next look (it sees the group gone). Its result carries the log as far as it read it.
+    state.log = yield* settleWatch(context, input.runId, state.watch, state.log);
   }
 
   const { resultLines, ...ended } = ending;
@@ -315,18 +341,23 @@ function* createAndWatch(
   plan: AttemptPlan,
   state: AttemptState,
   phase: (name: RunPhase) => void,
+  cancel: CancelSignal,
 ): Generator<df.Task, Ending, unknown> {
   const { job } = input;
   const { ref, container } = plan;
   phase("creating");
   state.createSent = true;
   const mayKeep = !job.removeOnSuccess || !job.removeOnError;
-  const creation = yield* callActivityWithRetry(
+  const create = scheduleActivityWithRetry(
     context,
     Activities.createContainerGroup,
     { ...ref, region: input.region, container, ...(mayKeep ? { mayKeep } : {}) },
     armCallRetry,
   );
+  // A create cannot be called back: after a cancel its answer is still awaited, since a group it made
+  // must be deleted. It sends only the PUT, so that takes a second unless ARM is failing.
+  yield* cancel.races(create.task, "creating");
+  const creation = yield* settle(create);
   state.timings.createMs = now(context) - state.createdAt;
   if (creation.kind === "exists") {
     state.createSent = false;
@@ -365,6 +396,7 @@ function* createAndWatch(
   state.created = true;
   state.resourceGroup = creation.resourceGroup;
   state.createdAt = now(context);
+  if (cancel.notice("creating")) return canceledEnding(ref.groupName, cancel);
 
   phase("watching");
   const watchInput: WatchInput = {
@@ -377,8 +409,21 @@ function* createAndWatch(
     polls: 0,
     failingSince: null,
   };
-  const watched = yield* callSubOrchestrator<WatchResult>(context, Orchestrations.watchContainerGroup, watchInput, watchInstanceId(input.runId, ref.attempt));
+  const watch = scheduleSubOrchestrator<WatchResult>(context, Orchestrations.watchContainerGroup, watchInput, watchInstanceId(input.runId, ref.attempt));
+  if (yield* cancel.races(watch.task, "watching")) {
+    // The group goes first (that stops the cost); the watch is awaited after the delete.
+    state.watch = watch;
+    phase("deleting");
+    return canceledEnding(ref.groupName, cancel);
+  }
+  const watched = yield* settle(watch);
   state.log = progressOf(watched);
+  if (watched.kind === "canceled") {
+    // The watch received the cancel before the run did.
+    cancel.adopt(watched.request, "watching");
+    phase("deleting");
+    return canceledEnding(ref.groupName, cancel);
+  }
 
   if (watched.kind === "gone") {
     state.logs = null;
@@ -399,6 +444,7 @@ function* createAndWatch(
   const logsStart = now(context);
   state.logs = yield* tryCollectLogs(context, input.job, ref, state, exit !== undefined, notAfter);
   state.timings.logsMs = now(context) - logsStart;
+  cancel.notice("collectingLogs");
   const resultLines = state.logs && "lines" in state.logs && state.logs.lines ? { resultLines: state.logs.lines } : {};
 
   if (watched.kind === "timedOut") {
@@ -547,6 +593,45 @@ function sentences(...parts: string[]): string {
   return present.map((part, i) => (i < present.length - 1 && !/[.!?]["')\]]?$/u.test(part) ? `${part}.` : part)).join(" ");
 }
 
+/** What the run was doing when a cancel reached it, for the run's detail. */
+const CANCELED_WHILE: Record<RunPhase, string> = {
+  creating: "creating the container group",
+  watching: "the container ran",
+  collectingLogs: "reading the container's log",
+  deleting: "deleting the container group",
+  waitingToRetry: "waiting to retry",
+  finished: "finishing",
+};
+
+function canceledEnding(groupName: string, cancel: CancelSignal): Ending {
+  return {
+    outcome: "canceled",
+    retryable: false,
+    detail: `Canceled while ${CANCELED_WHILE[cancel.phase ?? "watching"]}; container group ${groupName} is deleted and the log read so far is kept.`,
+  };
+}
+
+/** The watch a cancel left running, awaited: the log as far as it read it (or as before, if it failed). */
+function* settleWatch(
+  context: df.OrchestrationContext,
+  runId: string,
+  watch: Pending<WatchResult>,
+  log: LogProgress,
+): Generator<df.Task, LogProgress, unknown> {
+  try {
+    return progressOf(yield* settle(watch));
+  } catch (error) {
+    if (!context.df.isReplaying) context.warn(`run ${runId}: its watch failed after the cancel: ${failureMessage(error)}`);
+    return log;
+  }
+}
+
+function canceledSentence(cancellation: CancelRequest & { phase: RunPhase }): string {
+  const by = cancellation.by ? ` by ${cancellation.by}` : "";
+  const why = cancellation.reason ? ` (reason: ${cancellation.reason})` : "";
+  return `Canceled${by} at ${cancellation.requestedAt} while ${CANCELED_WHILE[cancellation.phase]}${why}.`;
+}
+
 function summarise(
   input: RunInput,
   attempts: readonly AttemptRecord[],
@@ -554,6 +639,7 @@ function summarise(
   finishedAt: number,
   note: string,
   lines: readonly string[] | undefined,
+  cancellation: (CancelRequest & { phase: RunPhase }) | undefined,
 ): RunResult {
   const last = attempts.at(-1)!;
   const tries = attempts.length > 1 ? `All ${attempts.length} attempts failed.` : "";
@@ -567,8 +653,10 @@ function summarise(
   return {
     runId: input.runId,
     jobId: input.job.id,
-    status: last.outcome,
-    detail: sentences(last.detail, last.outcome === "failed" ? tries : "", note, leakNote),
+    status: cancellation ? "canceled" : last.outcome === "canceled" ? "failed" : last.outcome,
+    detail: cancellation
+      ? sentences(canceledSentence(cancellation), last.outcome === "canceled" ? "" : `Attempt ${last.attempt}: ${last.detail}`, leakNote)
+      : sentences(last.detail, last.outcome === "failed" ? tries : "", note, leakNote),
     ...(last.exitCode === undefined ? {} : { exitCode: last.exitCode }),
     trigger: input.trigger,
     startedAt: new Date(startedAt).toISOString(),
@@ -577,6 +665,7 @@ function summarise(
     // Airflow's xcom_all: the last attempt's log, all lines or the last one (resultLogs "all" / "last").
     ...(lines && input.job.resultLogs !== "none" ? { logs: lines } : {}),
     ...(input.overrides ? { overrides: input.overrides } : {}),
+    ...(cancellation ? { cancellation } : {}),
   };
 }
 
@@ -587,13 +676,15 @@ function report(
   attempt: number,
   groupName: string,
   attempts: readonly AttemptRecord[],
-  nextAttemptAt?: string,
+  extras: { readonly nextAttemptAt?: string; readonly cancelRequested?: CancelRequest } = {},
 ): void {
+  const { nextAttemptAt, cancelRequested } = extras;
   const progress: RunProgress = {
     phase,
     attempt,
     groupName,
     ...(nextAttemptAt ? { nextAttemptAt } : {}),
+    ...(cancelRequested ? { cancelRequested } : {}),
     attempts: attempts.map(({ attempt: number, outcome, reason, exitCode, cleanup }) => ({
       attempt: number,
       outcome,
@@ -604,6 +695,7 @@ function report(
   };
   context.df.setCustomStatus(progress);
   if (!context.df.isReplaying && phase !== "finished") {
-    context.log(`run ${input.runId} attempt ${attempt}: ${phase}${nextAttemptAt ? ` until ${nextAttemptAt}` : ""}`);
+    const canceling = cancelRequested ? " (canceled)" : "";
+    context.log(`run ${input.runId} attempt ${attempt}: ${phase}${nextAttemptAt ? ` until ${nextAttemptAt}` : ""}${canceling}`);
   }
 }

@@ -8,7 +8,9 @@
 import type * as df from "durable-functions";
 import { Activities, progressOf, type AttemptRef, type LogProgress, type ObserveContainerGroupResult, type Redaction } from "../activities/contracts";
 import { isFinal, type ContainerPhase } from "../aci/observation";
-import { callActivityWithRetry, failureMessage, now, sleepUntil } from "./calls";
+import type { CancelRequest } from "../runs/contracts";
+import { callActivityWithRetry, failureMessage, now } from "./calls";
+import { CancelSignal } from "./cancellation";
 import { POLLS_PER_GENERATION, nextLookDelayMs, type OutputRate } from "./pollSchedule";
 import { armCallRetry } from "./retryPolicies";
 
@@ -48,6 +50,8 @@ export type WatchResult = LogProgress &
     | { readonly kind: "timedOut"; readonly last: Observed | null; readonly polls: number }
     /** Azure kept failing, or refused for good (e.g. 403), so the group's fate is unknown. */
     | { readonly kind: "unreachable"; readonly reason: string; readonly polls: number }
+    /** The run was canceled: the watch stopped at once, between looks; the run deletes the group. */
+    | { readonly kind: "canceled"; readonly request: CancelRequest; readonly polls: number }
   );
 
 /**
@@ -71,6 +75,8 @@ export function* watchContainerGroup(
   let { previousPhase, polls, failingSince, lastRead } = input;
   let log = progressOf(input);
   let last: Observed | null = null;
+  // The cancel route raises the run's cancel here too, so a watch between looks ends at once.
+  const cancel = new CancelSignal(context);
 
   for (let looks = 0; looks < POLLS_PER_GENERATION; looks++) {
     const delay = nextLookDelayMs(now(context) - input.createdAt, lastRead?.rate ?? null);
@@ -81,7 +87,7 @@ export function* watchContainerGroup(
     // A durable timer can complete up to a second before its fire time on the Azure Storage provider
     // (durable-functions.md §21), so whether this is the deadline's look is decided here, not by the clock after it.
     const atDeadline = nextLook >= input.deadline;
-    yield* sleepUntil(context, nextLook);
+    if (yield* cancel.sleepsUntil(nextLook, "watching")) return { kind: "canceled", request: cancel.request!, ...log, polls };
     const pastDeadline = () => atDeadline || now(context) >= input.deadline;
 
     let observed;

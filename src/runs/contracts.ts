@@ -10,6 +10,21 @@ export const Orchestrations = {
   watchContainerGroup: "watchContainerGroup",
 } as const;
 
+/** External events a run (and its watch) listens for. */
+export const RunEvents = {
+  /** POST …/runs/{runId}/cancel, or Ctrl-C in `npm run job`: data is a {@link CancelRequest}. */
+  cancel: "cancel",
+} as const;
+
+/** Who asked to cancel a run, when and why; plain text the caller gave, kept in the run's record. */
+export interface CancelRequest {
+  /** When the request was made (ISO 8601, the requester's clock). */
+  readonly requestedAt: string;
+  /** The signed-in caller (App Service Authentication's user name), or the tool that asked; absent when unknown. */
+  readonly by?: string;
+  readonly reason?: string;
+}
+
 export type RunTrigger =
   /** A timer firing for the schedule slot `slot` (ISO time of the occurrence, UTC). */
   | { readonly kind: "schedule"; readonly slot: string; readonly pastDue: boolean }
@@ -39,7 +54,8 @@ export interface RunOverrides {
   readonly memoryInGB?: number;
 }
 
-export type AttemptOutcome = "succeeded" | "failed" | "timedOut";
+/** `canceled`: the run was canceled while this attempt's container ran (or before it could start). */
+export type AttemptOutcome = "succeeded" | "failed" | "timedOut" | "canceled";
 
 /** Why an attempt ended the way it did; docs/jobs.md has the table of reasons and what retries them. */
 export type AttemptReason =
@@ -128,7 +144,7 @@ export interface AttemptRecord {
   readonly cleanupError?: string;
 }
 
-export type RunStatus = "succeeded" | "failed" | "timedOut";
+export type RunStatus = "succeeded" | "failed" | "timedOut" | "canceled";
 
 export interface RunResult {
   readonly runId: string;
@@ -143,6 +159,8 @@ export interface RunResult {
   /** The last attempt's log per the job's resultLogs (Airflow's xcom_all): all lines ACI held, or the last. */
   readonly logs?: readonly string[];
   readonly overrides?: RunOverrides;
+  /** The cancel that ended the run (status `canceled`): who asked, when, why, and in which phase it arrived. */
+  readonly cancellation?: CancelRequest & { readonly phase: RunPhase };
 }
 
 export type RunPhase = "creating" | "watching" | "collectingLogs" | "deleting" | "waitingToRetry" | "finished";
@@ -158,6 +176,8 @@ export interface RunProgress {
   readonly groupName: string;
   readonly nextAttemptAt?: string;
   readonly attempts: readonly AttemptSummary[];
+  /** Set once the run has received a cancel: it is stopping (deleting its group) and will end `canceled`. */
+  readonly cancelRequested?: CancelRequest;
 }
 
 export type AttemptSummary = Pick<AttemptRecord, "attempt" | "outcome" | "reason" | "exitCode" | "cleanup">;

@@ -5,7 +5,8 @@
 import type * as df from "durable-functions";
 import type { RunInput, RunOverrides, RunProgress, RunResult, RunTrigger } from "./contracts";
 
-export type RunState = "pending" | "running" | "succeeded" | "failed" | "timedOut" | "terminated" | "error";
+/** `canceling`: a cancel has reached the run and it is deleting its group; it then ends `canceled`. */
+export type RunState = "pending" | "running" | "canceling" | "succeeded" | "failed" | "timedOut" | "canceled" | "terminated" | "error";
 
 export interface RunView {
   readonly runId: string;
@@ -50,7 +51,7 @@ export function toRunView(status: df.DurableOrchestrationStatus, containerStatus
     default:
       return {
         ...base,
-        state: "running",
+        state: progress?.cancelRequested ? "canceling" : "running",
         ...(progress ? { progress: { ...progress, ...(containerStatus ? { container: containerStatus } : {}) } } : {}),
       };
   }

@@ -54,6 +54,11 @@ describe("the app's registrations", () => {
     expect(bindings("listJobs").some((b) => b.type === "durableClient")).toBe(false);
   });
 
+  it("cancels runs with POST /api/jobs/{job}/runs/{runId}/cancel behind a function key, with a durable client", () => {
+    expect(binding("cancelJobRun", "httpTrigger")).toMatchObject({ route: "jobs/{job}/runs/{runId}/cancel", methods: ["POST"], authLevel: "function" });
+    expect(binding("cancelJobRun", "durableClient")).toMatchObject({ direction: "in" });
+  });
+
   it("schedules the tutorial job daily at midnight UTC without firing on startup", () => {
     expect(binding("schedule_azure_container_instances", "timerTrigger")).toMatchObject({ direction: "in", schedule: "0 0 0 * * *", runOnStartup: false });
     expect(binding("schedule_azure_container_instances", "durableClient")).toMatchObject({ direction: "in" });
