@@ -23,11 +23,12 @@ export interface Judgement {
 }
 
 /**
- * 0 when the run succeeded; 2 when it ended because the identity could not get a token
+ * 0 when the run succeeded; 130 when it was canceled (Ctrl-C); 2 when it ended because the identity could not get a token
  * (`credentialUnavailable`) or was refused (`forbidden`), which no retry of the job fixes; 1 otherwise.
  */
 export function judgeOutcome(result: RunResult, context: OutcomeContext): Judgement {
   if (result.status === "succeeded") return { exitCode: EXIT.succeeded, hints: [] };
+  if (result.status === "canceled") return { exitCode: EXIT.interrupted, hints: [] };
   const last = result.attempts.at(-1);
   const reason = last?.reason;
   const detail = `${last?.detail ?? ""} ${result.detail}`;

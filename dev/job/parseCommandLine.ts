@@ -7,7 +7,8 @@ import { parseArgs } from "node:util";
 import { BUILT_IN_IMAGES } from "../aci-emulator/builtInImages";
 import { IMAGE_BEHAVIOUR_SYNTAX, parseImageBehaviourOption, type ImageBehaviourOption } from "../aci-emulator/containerBehaviour";
 
-export const EXIT = { succeeded: 0, failed: 1, usage: 2 } as const;
+/** 130 is what a shell reports for a process ended by SIGINT (128 + 2): Ctrl-C canceled the run. */
+export const EXIT = { succeeded: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export interface JobCommand {
@@ -62,7 +63,9 @@ Exit codes:
   1  the run failed
   2  bad usage or configuration: an unknown job or option, an invalid --override, --secret or
      --image-behaviour, invalid settings or job definitions, or Azure credentials that cannot get a
-     token or lack a role (a hint says what to do)`;
+     token or lack a role (a hint says what to do)
+  130  Ctrl-C: the run was canceled (its container group deleted, as POST …/cancel does); a second
+     Ctrl-C quits at once without waiting for that`;
 }
 
 /**

@@ -6,6 +6,7 @@
 import { ConfigError } from "../../src/config";
 import { JOB_DEFINITIONS, JobDefinitionError } from "../../src/jobs";
 import { secretReferencesOf } from "../../src/jobs/container";
+import { cancelRun } from "../../src/runs/cancelRun";
 import type { RunResult } from "../../src/runs/contracts";
 import { newRunId, startRun } from "../../src/runs/startRun";
 import { createRedactor } from "../../src/secrets";
@@ -26,6 +27,13 @@ export interface JobCommandOptions {
   readonly err?: (line: string) => void;
   /** Called once the app is up, before the run starts (tests inject emulator faults here). */
   readonly onAppStarted?: (app: LocalApp) => void;
+  /** Subscribes to Ctrl-C; returns the unsubscribe. Default: the process's SIGINT (tests call the listener). */
+  readonly onInterrupt?: (listener: () => void) => () => void;
+}
+
+function onSigint(listener: () => void): () => void {
+  process.on("SIGINT", listener);
+  return () => process.off("SIGINT", listener);
 }
 
 /** A repeated tail shorter than this is left in the summary: eliding it would save nothing. */
@@ -103,7 +111,8 @@ export async function runJobCommand(argv: readonly string[], options: JobCommand
     out(`run ${runId}: ${job.container.image} in ${job.container.region ?? app.config.defaultRegion}, container group ${job.container.groupName ?? "(one per attempt)"}`);
     const outcome = await startRun({ client: app.host.client, job, runId, trigger: { kind: "cli" }, defaultRegion: app.config.defaultRegion });
     if (!outcome.started) throw new Error(`run ${runId} did not start: ${outcome.reason}`);
-    const status = await app.host.waitForCompletion(runId);
+    const status = await untilCompletedOrQuit(app, runId, useAzure, options.onInterrupt ?? onSigint, err);
+    if (status === "quit") return EXIT.interrupted;
     if (String(status.runtimeStatus) !== "Completed") {
       err(`✘ run ${runId} ended as ${String(status.runtimeStatus)}: ${String(status.output)}`);
       return EXIT.failed;
@@ -135,6 +144,40 @@ export async function runJobCommand(argv: readonly string[], options: JobCommand
 }
 
 /**
+ * Waits for the run. The first Ctrl-C cancels it as POST …/cancel does (the group is deleted, the run ends
+ * `canceled`) and keeps waiting for that; a second one stops waiting at once.
+ */
+async function untilCompletedOrQuit(
+  app: LocalApp,
+  runId: string,
+  useAzure: boolean,
+  onInterrupt: (listener: () => void) => () => void,
+  err: (line: string) => void,
+): Promise<Awaited<ReturnType<LocalApp["host"]["waitForCompletion"]>> | "quit"> {
+  let interrupts = 0;
+  let quit!: () => void;
+  const quitting = new Promise<"quit">((resolve) => (quit = () => resolve("quit")));
+  const unsubscribe = onInterrupt(() => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      err(`Ctrl-C: canceling run ${runId} (its container group is deleted); press Ctrl-C again to quit without waiting.`);
+      cancelRun(app.host.client, runId, { requestedAt: new Date(app.clock.now()).toISOString(), by: "npm run job (Ctrl-C)" }).catch((error: unknown) =>
+        err(`could not cancel run ${runId}: ${String(error)}`),
+      );
+      return;
+    }
+    const where = useAzure ? `; check with \`az container list -g ${app.config.resourceGroup} -o table\`` : "";
+    err(`Ctrl-C again: quitting without waiting; the run's container group may still exist${where}.`);
+    quit();
+  });
+  try {
+    return await Promise.race([app.host.waitForCompletion(runId), quitting]);
+  } finally {
+    unsubscribe();
+  }
+}
+
+/**
  * `detail` without a tail already printed above (ARM's or Key Vault's message, which the activity logged
  * when it happened), cut where a sentence or clause starts, so a long message appears once.
  */
@@ -148,7 +191,7 @@ export function withoutRepeatedTail(detail: string, printed: readonly string[]):
 }
 
 function summarise(result: RunResult, elapsedMs: number, wallMs: number | undefined, printed: readonly string[]): string {
-  const mark = result.status === "succeeded" ? "✔" : "✘";
+  const mark = result.status === "succeeded" ? "✔" : result.status === "canceled" ? "■" : "✘";
   const attempts = `${result.attempts.length} attempt${result.attempts.length === 1 ? "" : "s"}`;
   const exit = result.exitCode === undefined ? "" : `, exit code ${result.exitCode}`;
   const cleanup = cleanupSummary(result);

@@ -108,8 +108,7 @@ export function createCancelRunHandler(deps: RunsApiDeps) {
         }));
         throw new HttpError(400, `The request body is not a valid cancel request: ${summarise(errors.map((e) => `${e.field}: ${e.message}`))}.`, { errors });
       }
-      // App Service Authentication's signed-in user, when the app has it on; function keys name nobody.
-      const by = request.user?.username || undefined;
+      const by = signedInUser(request);
       const requestedAt = (deps.now ?? (() => new Date()))().toISOString();
       const outcome = await cancelRun(client, runId, { requestedAt, ...(by ? { by } : {}), ...(body.data.reason ? { reason: body.data.reason } : {}) });
       if (outcome.kind === "notFound") throw new HttpError(404, `Job ${job.id} has no run ${runId}.`);
@@ -156,6 +155,19 @@ function describeJob(job: JobSpec, defaultRegion: string, now: Date) {
     /** What POST /api/jobs/{job}/runs may change for one run (the job's allow-list). */
     overrides: job.overrides,
   };
+}
+
+/**
+ * The caller App Service Authentication signed in, when the app has it on (function keys name nobody).
+ * The platform sets these headers itself and does not let external requests set them. The library
+ * throws on an incomplete set, which then names nobody.
+ */
+function signedInUser(request: HttpRequest): string | undefined {
+  try {
+    return request.user?.username || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

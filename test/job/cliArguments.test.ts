@@ -28,7 +28,8 @@ describe("--help", () => {
     expect(text).toMatch(/^ {2}2 {2}bad usage or configuration/mu);
     expect(text).toContain("cannot get a");
     expect(text).toContain("--image-behaviour '<image>=exit:<code>,duration:<duration>,output:<text>'");
-    expect(EXIT).toEqual({ succeeded: 0, failed: 1, usage: 2 });
+    expect(text).toMatch(/^ {2}130 {2}Ctrl-C: the run was canceled/mu);
+    expect(EXIT).toEqual({ succeeded: 0, failed: 1, usage: 2, interrupted: 130 });
   });
 });
 

@@ -70,3 +70,52 @@ describe("--help", () => {
     expect(text).toContain("azure_container_instances");
   });
 });
+
+describe("Ctrl-C", () => {
+  it("cancels the run as POST …/cancel does: the group is deleted, the summary says canceled, exit 130", async () => {
+    let interrupt: (() => void) | undefined;
+    const lines: string[] = [];
+    const print = (line: string) => {
+      lines.push(line);
+      if (/container group [a-z0-9-]+: running$/u.test(line)) interrupt?.();
+    };
+    const code = await runJobCommand(["azure_container_instances", "--override", withImage("myorg/job:1"), "--image-behaviour", "myorg/job:1=duration:2h,output:working"], {
+      env: {},
+      out: print,
+      err: print,
+      onInterrupt: (listener) => {
+        interrupt = listener;
+        return () => (interrupt = undefined);
+      },
+    });
+    const text = lines.join("\n");
+    expect(code, text).toBe(130);
+    expect(text).toContain("Ctrl-C: canceling run ");
+    expect(lines.at(-1)).toMatch(/^■ azure_container_instances canceled \(1 attempt, cleaned up, .*\): Canceled by npm run job \(Ctrl-C\) at .* while the container ran\./u);
+    // The command warns when the emulator still holds a group after the run.
+    expect(text).not.toContain("warning: the emulator still has container groups");
+  });
+
+  it("quits at once on a second Ctrl-C", async () => {
+    let interrupt: (() => void) | undefined;
+    const lines: string[] = [];
+    const print = (line: string) => {
+      lines.push(line);
+      if (/container group [a-z0-9-]+: running$/u.test(line)) {
+        interrupt?.();
+        interrupt?.();
+      }
+    };
+    const code = await runJobCommand(["azure_container_instances", "--override", withImage("myorg/job:1"), "--image-behaviour", "myorg/job:1=duration:2h"], {
+      env: {},
+      out: print,
+      err: print,
+      onInterrupt: (listener) => {
+        interrupt = listener;
+        return () => (interrupt = undefined);
+      },
+    });
+    expect(code).toBe(130);
+    expect(lines.join("\n")).toContain("Ctrl-C again: quitting without waiting");
+  });
+});
