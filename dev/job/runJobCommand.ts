@@ -143,9 +143,11 @@ export async function runJobCommand(argv: readonly string[], options: JobCommand
   }
 }
 
+const SAME_CTRL_C_MS = 1_000;
+
 /**
  * Waits for the run. The first Ctrl-C cancels it as POST …/cancel does (the group is deleted, the run ends
- * `canceled`) and keeps waiting for that; a second one stops waiting at once.
+ * `canceled`) and keeps waiting for that; a second one, a second or more later, stops waiting at once.
  */
 async function untilCompletedOrQuit(
   app: LocalApp,
@@ -154,18 +156,21 @@ async function untilCompletedOrQuit(
   onInterrupt: (listener: () => void) => () => void,
   err: (line: string) => void,
 ): Promise<Awaited<ReturnType<LocalApp["host"]["waitForCompletion"]>> | "quit"> {
-  let interrupts = 0;
+  let firstAt: number | undefined;
   let quit!: () => void;
   const quitting = new Promise<"quit">((resolve) => (quit = () => resolve("quit")));
   const unsubscribe = onInterrupt(() => {
-    interrupts += 1;
-    if (interrupts === 1) {
+    if (firstAt === undefined) {
+      firstAt = Date.now();
       err(`Ctrl-C: canceling run ${runId} (its container group is deleted); press Ctrl-C again to quit without waiting.`);
       cancelRun(app.host.client, runId, { requestedAt: new Date(app.clock.now()).toISOString(), by: "npm run job (Ctrl-C)" }).catch((error: unknown) =>
         err(`could not cancel run ${runId}: ${String(error)}`),
       );
       return;
     }
+    // One Ctrl-C can arrive twice: the terminal signals the whole process group, and npm and tsx pass it
+    // on to their child as well (measured: two SIGINTs under `npm run job`).
+    if (Date.now() - firstAt < SAME_CTRL_C_MS) return;
     const where = useAzure ? `; check with \`az container list -g ${app.config.resourceGroup} -o table\`` : "";
     err(`Ctrl-C again: quitting without waiting; the run's container group may still exist${where}.`);
     quit();

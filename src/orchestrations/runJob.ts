@@ -413,7 +413,6 @@ function* createAndWatch(
   if (yield* cancel.races(watch.task, "watching")) {
     // The group goes first (that stops the cost); the watch is awaited after the delete.
     state.watch = watch;
-    phase("deleting");
     return canceledEnding(ref.groupName, cancel);
   }
   const watched = yield* settle(watch);
@@ -421,7 +420,6 @@ function* createAndWatch(
   if (watched.kind === "canceled") {
     // The watch received the cancel before the run did.
     cancel.adopt(watched.request, "watching");
-    phase("deleting");
     return canceledEnding(ref.groupName, cancel);
   }
 
