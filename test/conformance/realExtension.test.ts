@@ -39,6 +39,14 @@ interface Outcomes {
   readonly failing: RunOutcome;
   readonly transient: RunOutcome;
   readonly deadline: RunOutcome & { readonly second: HttpAnswer };
+  readonly canceled: {
+    readonly runId: string;
+    readonly canceling: HttpAnswer;
+    readonly outcome: InstanceOutcome;
+    readonly watch: InstanceOutcome;
+    readonly again: HttpAnswer;
+    readonly view: HttpAnswer;
+  };
   readonly unknownRun: HttpAnswer;
   readonly unknownJob: HttpAnswer;
   readonly invalidBody: HttpAnswer;
@@ -61,13 +69,19 @@ async function runScenarios(side: Side, probeIds: Readonly<Record<string, string
   // retry loop (a durable timer, then a try that knows an earlier one may have done the work) follows.
   side.emulator.injectFault({ method: "DELETE", path: "containerGroups/conf-transient", times: 4, fault: { kind: "lostResponse" } });
   let second: HttpAnswer | undefined;
-  const [tutorialOutcome, failing, transient, deadline, unknownRun, unknownJob, invalidBody, probes] = await Promise.all([
+  const [tutorialOutcome, failing, transient, deadline, canceled, unknownRun, unknownJob, invalidBody, probes] = await Promise.all([
     run(side, tutorial.id),
     run(side, "conf_failing"),
     run(side, "conf_transient"),
     run(side, "conf_deadline", async () => {
       second = await side.post("conf_deadline");
     }),
+    (async () => {
+      const { runId, canceling } = await side.startAndCancelWhenRunning("conf_cancel", '{"reason":"conformance"}');
+      const outcome = await side.waitFor(runId);
+      const watch = await side.waitFor(watchInstanceId(runId, 1));
+      return { runId, canceling, outcome, watch, again: await side.cancel("conf_cancel", runId), view: await side.get("conf_cancel", runId) };
+    })(),
     side.get(tutorial.id, "azure_container_instances-20200101T000000Z-00000000"),
     side.post("no_such_job"),
     side.post(tutorial.id, "{not json"),
@@ -86,7 +100,7 @@ async function runScenarios(side: Side, probeIds: Readonly<Record<string, string
   const scheduledId = scheduledRunId(tutorial.id, scheduleSlot(tutorial.schedule!.ncrontab, new Date()));
   await side.fireTimer(tutorial.id);
   const scheduled = { runId: scheduledId, outcome: await side.waitFor(scheduledId) };
-  return { tutorial: tutorialOutcome, scheduled, failing, transient, deadline: { ...deadline, second: second! }, unknownRun, unknownJob, invalidBody, probes };
+  return { tutorial: tutorialOutcome, scheduled, failing, transient, deadline: { ...deadline, second: second! }, canceled, unknownRun, unknownJob, invalidBody, probes };
 }
 
 describe.skipIf(!dotnet.available)("the real Durable extension and the in-process host agree", () => {
@@ -183,6 +197,35 @@ describe.skipIf(!dotnet.available)("the real Durable extension and the in-proces
     const { run: realRun } = runEpisodes(real, r.deadline);
     const { run: inProcessRun } = runEpisodes(inProcess, p.deadline);
     expect(realRun).toEqual(inProcessRun);
+  });
+
+  it("cancels a watched run the same way: the run and its watch both hear it, the group goes, no retry follows", () => {
+    const { r, p } = both();
+    const shape = (outcome: Outcomes["canceled"], origin: string) => {
+      const scrub = scrubber({ [outcome.runId]: "<run>", [origin]: "<origin>" });
+      const result = outcome.outcome.output as { status: string; cancellation: { phase: string; reason: string }; attempts: { outcome: string; cleanup: string; logLines: number }[] };
+      return scrub({
+        canceling: outcome.canceling,
+        runtimeStatus: outcome.outcome.runtimeStatus,
+        status: result.status,
+        cancellation: { phase: result.cancellation.phase, reason: result.cancellation.reason },
+        attempts: result.attempts.map(({ outcome: ended, cleanup, logLines }) => ({ outcome: ended, cleanup, logLines })),
+        watch: { runtimeStatus: outcome.watch.runtimeStatus, kind: (outcome.watch.output as { kind: string }).kind },
+        again: outcome.again,
+        state: (outcome.view.body as { state: string }).state,
+      });
+    };
+    expect(shape(r.canceled, real.host.url)).toEqual(shape(p.canceled, "http://localhost:7071"));
+    expect(shape(r.canceled, real.host.url)).toMatchObject({
+      canceling: { status: 202 },
+      status: "canceled",
+      cancellation: { phase: "watching", reason: "conformance" },
+      attempts: [{ outcome: "canceled", cleanup: "deleted", logLines: 1 }],
+      watch: { runtimeStatus: "Completed", kind: "canceled" },
+      again: { status: 409, contentType: "application/problem+json" },
+      state: "canceled",
+    });
+    expect(real.emulator.listGroups()).toEqual([]);
   });
 
   it("answers the HTTP API the same way: 202, the run view, 404, 409 and 400 as problem+json", () => {

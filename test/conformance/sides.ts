@@ -15,7 +15,7 @@ import type { LocalFunctionsHost } from "../../dev/functions-host";
 import { startLocalStack } from "../../dev/functions-host/localStack";
 import { freePort, startAzurite } from "../../dev/local/azurite";
 import { startEmulatedApp, type LocalApp } from "../../dev/local/localApp";
-import { createGetRunHandler, createStartRunHandler, type RunsApiDeps } from "../../src/functions/runsApi";
+import { createCancelRunHandler, createGetRunHandler, createStartRunHandler, type RunsApiDeps } from "../../src/functions/runsApi";
 import { createScheduledRunHandler, timerFunctionName } from "../../src/functions/scheduledRuns";
 import { CONFORMANCE_JOBS } from "./fixtures/jobs";
 import { registerProbes } from "./fixtures/probes";
@@ -41,6 +41,13 @@ export interface Side {
   /** Fires the job's timer function now and returns the run id its schedule slot names. */
   fireTimer(jobId: string): Promise<void>;
   startOrchestration(name: string, instanceId: string, input?: unknown): Promise<void>;
+  cancel(jobId: string, runId: string, body?: string): Promise<HttpAnswer>;
+  /**
+   * Starts a run of `jobId` and cancels it (POST …/cancel with `body`) right after the watch's look that
+   * first saw its container running: on the real host by polling the run's view, in-process from inside
+   * that look, before virtual time moves on.
+   */
+  startAndCancelWhenRunning(jobId: string, body?: string): Promise<{ runId: string; canceling: HttpAnswer }>;
   waitFor(instanceId: string, timeoutMs?: number): Promise<InstanceOutcome>;
   close(): Promise<void>;
 }
@@ -96,6 +103,18 @@ export async function startRealSide(output: string[]): Promise<Side & { readonly
         .map((line) => JSON.parse(line) as EpisodeRecord),
     post: (jobId, body) => request("POST", `/api/jobs/${jobId}/runs`, body),
     get: (jobId, runId) => request("GET", `/api/jobs/${jobId}/runs/${encodeURIComponent(runId)}`),
+    cancel: (jobId, runId, body) => request("POST", `/api/jobs/${jobId}/runs/${encodeURIComponent(runId)}/cancel`, body),
+    startAndCancelWhenRunning: async (jobId, body) => {
+      const accepted = await request("POST", `/api/jobs/${jobId}/runs`);
+      const { runId } = accepted.body as { runId: string };
+      for (const until = Date.now() + 120_000; ; ) {
+        const view = (await request("GET", `/api/jobs/${jobId}/runs/${encodeURIComponent(runId)}`)).body as { progress?: { container?: { phase?: string } } };
+        if (view.progress?.container?.phase === "running") break;
+        if (Date.now() > until) throw new Error(`${runId} was not seen running within 120 s: ${JSON.stringify(view)}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return { runId, canceling: await request("POST", `/api/jobs/${jobId}/runs/${encodeURIComponent(runId)}/cancel`, body) };
+    },
     fireTimer: async (jobId) => {
       const answer = await request("POST", `/admin/functions/${timerFunctionName(jobId)}`, "{}");
       if (answer.status !== 202) throw new Error(`firing the timer answered ${answer.status}`);
@@ -126,6 +145,7 @@ export async function startRealSide(output: string[]): Promise<Side & { readonly
 /** The in-process host in virtual time, with the same app, jobs and probes. */
 export async function startInProcessSide(): Promise<Side & { readonly app: LocalApp }> {
   const journal: EpisodeRecord[] = [];
+  const logListeners = new Set<(message: string) => void>();
   const azurite = await startAzurite({ services: "blob" });
   const app = await startEmulatedApp({
     clock: new VirtualClock(Date.now()),
@@ -133,14 +153,23 @@ export async function startInProcessSide(): Promise<Side & { readonly app: Local
     storageConnectionString: azurite.connectionString,
     registerMore: registerProbes,
     episodeJournal: (record) => journal.push(record),
+    log: (record) => {
+      for (const listener of logListeners) listener(record.message);
+    },
     // The real side's app setting, so both sides model the same queue polling.
     maxQueuePollingIntervalMs: 1_000,
     // The SDK's own retries wait real time; the same number of them with shorter waits.
     serviceOptions: { aci: { retry: { retryDelayInMs: 20, maxRetryDelayInMs: 100 }, lroPollIntervalMs: 10 } },
   });
-  const deps: RunsApiDeps = { jobs: app.jobs, defaultRegion: app.config.defaultRegion, slots: app.services.slots };
+  const deps: RunsApiDeps = { jobs: app.jobs, defaultRegion: app.config.defaultRegion, slots: app.services.slots, now: () => new Date(app.clock.now()) };
   const context = () => new InvocationContext({ functionName: "conformance", invocationId: "conformance" });
   const url = (path: string) => `http://localhost:7071${path}`;
+  const cancelRequest = (jobId: string, runId: string, body?: string) =>
+    createCancelRunHandler(deps)(
+      new HttpRequest({ method: "POST", url: url(`/api/jobs/${jobId}/runs/${runId}/cancel`), params: { job: jobId, runId }, ...(body === undefined ? {} : { body: { string: body } }) }),
+      app.host.client,
+      context(),
+    );
   return {
     name: "in-process host",
     app,
@@ -162,6 +191,26 @@ export async function startInProcessSide(): Promise<Side & { readonly app: Local
           context(),
         ),
       ),
+    cancel: async (jobId, runId, body) => answerOf(await cancelRequest(jobId, runId, body)),
+    startAndCancelWhenRunning: (jobId, body) =>
+      new Promise((resolve, reject) => {
+        let runId: string | undefined;
+        const stop = () => logListeners.delete(listener);
+        const listener = (message: string) => {
+          if (runId === undefined || !message.startsWith(`[${jobId} run ${runId} attempt 1] container group `) || !message.endsWith(": running")) return;
+          stop();
+          const id = runId;
+          cancelRequest(jobId, id, body).then((response) => resolve({ runId: id, canceling: answerOf(response) }), reject);
+        };
+        logListeners.add(listener);
+        createStartRunHandler(deps)(new HttpRequest({ method: "POST", url: url(`/api/jobs/${jobId}/runs`), params: { job: jobId } }), app.host.client, context()).then(
+          (response) => (runId = (response.jsonBody as { runId: string }).runId),
+          (error: unknown) => {
+            stop();
+            reject(error as Error);
+          },
+        );
+      }),
     fireTimer: async (jobId) => {
       const job = app.jobs.get(jobId)!;
       await createScheduledRunHandler({ ...job, schedule: job.schedule! }, deps)(
