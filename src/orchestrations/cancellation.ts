@@ -25,8 +25,9 @@ export class CancelSignal {
   }
 
   /**
-   * The cancel, once it has reached the orchestration, and the phase it was first noticed in. The first
-   * request counts: a second one (cancelling twice) changes nothing.
+   * The cancel, once it has reached the orchestration, and the phase it was first noticed in. Once noticed
+   * it stays: a later request (cancelling twice) changes nothing. Two requests that reach the run in the
+   * same episode leave the later one's data in the event task; either is a true record.
    */
   notice(phase: RunPhase): CancelRequest | undefined {
     if (!this.#request && this.#event.isCompleted) this.adopt(this.#event.result, phase);
