@@ -8,7 +8,8 @@ import * as df from "durable-functions";
 import type { JobSpec } from "../jobs/definition";
 import type { JobRegistry } from "../jobs";
 import { applyRunOverrides, overriddenFields } from "../jobs/overrides";
-import { nextOccurrences } from "../jobs/schedule";
+import { nextSlots } from "../jobs/schedule";
+import { formatInZone } from "../jobs/timeZone";
 import { formatDuration } from "../jobs/duration";
 import { z } from "zod";
 import { HttpError, withProblemResponses } from "../http/problem";
@@ -137,8 +138,10 @@ function describeJob(job: JobSpec, defaultRegion: string, now: Date) {
       ? {
           expression: job.schedule.expression,
           ncrontab: job.schedule.ncrontab,
-          timeZone: "UTC",
-          nextFireTimes: nextOccurrences(job.schedule.ncrontab, now, 3).map((date) => date.toISOString()),
+          timeZone: job.schedule.timeZone,
+          // In the zone's local time with its offset (2026-03-30T09:00:00+02:00); UTC ones end in Z.
+          nextFireTimes: nextSlots(job.schedule, now, 3).map((date) => fireTimeText(job.schedule!.timeZone, date)),
+          ...(job.schedule.timeZone === "UTC" ? {} : { timerSchedule: job.schedule.timerSchedule }),
         }
       : null,
     maxActiveRuns: job.maxActiveRuns,
@@ -183,6 +186,10 @@ function requireRunId(job: JobSpec, runId: string | undefined): string {
     );
   }
   return runId;
+}
+
+function fireTimeText(timeZone: string, at: Date): string {
+  return timeZone === "UTC" ? at.toISOString() : formatInZone(timeZone, at.getTime());
 }
 
 function requireJob(jobs: JobRegistry, id: string | undefined): JobSpec {

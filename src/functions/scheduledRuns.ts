@@ -3,13 +3,14 @@
  * One timer trigger per scheduled job (the DAG's schedule). A firing maps to its schedule slot; the slot
  * names the run, so a slot never starts two runs, and a past-due firing after downtime starts one run
  * for the latest slot only (catchup=False). With the job's active-run limit reached, it starts nothing
- * and says why in the log.
+ * and says why in the log. A job scheduled in a time zone has a UTC timer that fires at every time a
+ * local slot can fall on (src/jobs/schedule.ts); a firing that is no local slot starts nothing.
  */
 import type { InvocationContext, Timer } from "@azure/functions";
 import * as df from "durable-functions";
 import type { JobSpec } from "../jobs/definition";
 import type { JobRegistry } from "../jobs";
-import { scheduleSlot } from "../jobs/schedule";
+import { slotOfFiring } from "../jobs/schedule";
 import type { RunSlots } from "../runs/runSlots";
 import { scheduledRunId, startRun, type RunClient } from "../runs/startRun";
 
@@ -23,7 +24,11 @@ export interface ScheduledRunsDeps {
 export function createScheduledRunHandler(job: JobSpec & { schedule: NonNullable<JobSpec["schedule"]> }, deps: ScheduledRunsDeps) {
   return async (timer: Timer, client: RunClient, context: InvocationContext): Promise<void> => {
     const firedAt = (deps.now ?? (() => new Date()))();
-    const slot = scheduleSlot(job.schedule.ncrontab, firedAt);
+    const slot = slotOfFiring(job.schedule, firedAt, timer.isPastDue);
+    if (!slot) {
+      context.log(`timer of ${job.id} fired at ${firedAt.toISOString()}, which is no slot of its schedule in ${job.schedule.timeZone}; nothing to start`);
+      return;
+    }
     const runId = scheduledRunId(job.id, slot);
     if (!deps.slots) {
       // Throwing makes the failure visible in the host's invocation log; timers do not retry.
@@ -60,7 +65,7 @@ export function registerScheduledRuns(deps: ScheduledRunsDeps): void {
     const { schedule } = job;
     if (!schedule) continue;
     df.app.client.timer(timerFunctionName(job.id), {
-      schedule: schedule.ncrontab,
+      schedule: schedule.timerSchedule,
       // runOnStartup fires on every scale-out and restart; the docs advise against it (durable-functions.md §14).
       runOnStartup: false,
       handler: createScheduledRunHandler({ ...job, schedule }, deps),

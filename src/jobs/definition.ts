@@ -8,7 +8,7 @@ import { z } from "zod";
 import { environmentVariableNameProblem } from "../aci/names";
 import { containerSchema, cpuSchema, memoryInGBSchema, MAX_ENVIRONMENT_VARIABLES, secretReferencesOf, type ContainerSpec } from "./container";
 import { MAX_DURATION_DIGITS, MAX_DURATION_LENGTH, readDuration } from "./duration";
-import { toNcrontab } from "./schedule";
+import { parseJobSchedule } from "./schedule";
 
 /**
  * Longest wait between attempts (retryDelay, maxRetryDelay): 24 hours, Airflow's own cap
@@ -49,17 +49,30 @@ const duration = (what: string, max: { ms: number; text: string; why: string }) 
 const RETRY_DELAY_MAX = { ms: MAX_RETRY_DELAY_MS, text: "24h", why: "Airflow's cap on the wait between attempts" };
 const RUN_TIMEOUT_MAX = { ms: MAX_RUN_TIMEOUT_MS, text: "6d", why: "the longest durable timer Durable Functions allows JavaScript" };
 
+/** A schedule in UTC (a string) or in an IANA zone's local time (`{ cron, timeZone }`). */
 const schedule = z
-  .string()
+  .union([
+    z.string(),
+    z
+      .object({
+        /** `@daily`, a 5-field cron or a 6-field NCRONTAB, in the zone's local time. */
+        cron: z.string(),
+        /** An IANA time zone, e.g. "Europe/Berlin". */
+        timeZone: z.string(),
+      })
+      .strict(),
+  ])
   .nullable()
-  .transform((expression, ctx) => {
-    if (expression === null) return null;
-    const parsed = toNcrontab(expression);
+  .transform((written, ctx) => {
+    if (written === null) return null;
+    const [expression, timeZone] = typeof written === "string" ? [written, undefined] : [written.cron, written.timeZone];
+    // The zone's offsets are read around the time the app starts (its timer must cover each of them).
+    const parsed = parseJobSchedule(expression, timeZone, Date.now());
     if (!parsed.ok) {
-      ctx.addIssue({ code: "custom", message: parsed.reason });
+      ctx.addIssue({ code: "custom", message: parsed.reason, ...(typeof written === "string" ? {} : { path: [parsed.field] }) });
       return z.NEVER;
     }
-    return { expression, ncrontab: parsed.ncrontab };
+    return parsed.schedule;
   });
 
 /**
@@ -135,7 +148,10 @@ export const jobDefinitionSchema = z
       message: "id must start with a letter and use only letters, digits and underscores (at most 63)",
     }),
     description: z.string().optional(),
-    /** `@daily`, a 5-field cron or a 6-field NCRONTAB, in UTC; null for a job that only runs on request. */
+    /**
+     * `@daily`, a 5-field cron or a 6-field NCRONTAB, in UTC; or `{ cron, timeZone }` in an IANA zone's local
+     * time; null for a job that only runs on request.
+     */
     schedule: schedule.default(null),
     /** Airflow's catchup. Only false is supported: a missed slot starts one run, never a backlog. */
     catchup: z.literal(false, { message: "catchup must be false: aci-jobs never replays missed slots" }).default(false),

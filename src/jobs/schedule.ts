@@ -1,9 +1,13 @@
 /**
  * @module
  * Job schedules. Authors write Airflow's presets (`@daily`), a 5-field cron (as in a DAG) or a 6-field
- * NCRONTAB (as the Functions timer trigger wants); everything is normalised to NCRONTAB, evaluated in
- * UTC: time zones are not supported for timer triggers on Linux Consumption and Flex Consumption
- * (durable-functions.md §14).
+ * NCRONTAB (as the Functions timer trigger wants); everything is normalised to NCRONTAB. A plain schedule
+ * is in UTC. A schedule with an IANA `timeZone` is in that zone's local time: NCRONTAB timers are UTC and
+ * WEBSITE_TIME_ZONE "isn't currently supported when running on Linux in a Consumption or Flex Consumption
+ * plan" (learn.microsoft.com/azure/azure-functions/functions-bindings-timer#ncrontab-time-zones),
+ * so the job's one timer fires at every UTC time a local slot can fall on, whatever the offset
+ * ({@link JobSchedule.timerSchedule}), and each firing is matched to its local slot here ({@link slotOfFiring}).
+ * Local times that do not exist or occur twice follow RFC 5545 (src/jobs/timeZone.ts).
  *
  * Schedules are evaluated here exactly as the Functions host evaluates the timer trigger's expression,
  * with the NCrontab library (github.com/atifaziz/NCrontab): fields are parsed as `NCrontab/CrontabFieldImpl.cs`
@@ -13,6 +17,8 @@
  * would read differently, or on which the library versions the host may load disagree, are refused.
  * test/unit/jobs/ncrontabGolden.test.ts checks all of this against the real library.
  */
+
+import { checkTimeZone, instantOf, offsetsAround } from "./timeZone";
 
 /** Airflow's schedule presets, as NCRONTAB (`{second} {minute} {hour} {day} {month} {day-of-week}`). */
 const PRESETS: Readonly<Record<string, string>> = {
@@ -60,6 +66,137 @@ interface Schedule {
 }
 
 export type ScheduleParse = { ok: true; ncrontab: string } | { ok: false; reason: string };
+
+/** A job's schedule, as validated at startup. Plain JSON: it travels in the run's input. */
+export interface JobSchedule {
+  /** As the author wrote it: `@daily`, a cron or an NCRONTAB. */
+  readonly expression: string;
+  /** The schedule as NCRONTAB, in `timeZone`'s local time. */
+  readonly ncrontab: string;
+  /** `UTC` for a plain schedule, else the IANA zone the schedule's times are in. */
+  readonly timeZone: string;
+  /**
+   * What the job's Functions timer is given (UTC NCRONTAB): the schedule itself in UTC; for a zone, every
+   * UTC minute and hour a local slot can fall on at any of the zone's offsets, every day. Firings that
+   * are no local slot start nothing.
+   */
+  readonly timerSchedule: string;
+  /** The zone's UTC offsets (ms) around the time the app started; empty for UTC. */
+  readonly utcOffsets: readonly number[];
+}
+
+export type JobScheduleParse = { ok: true; schedule: JobSchedule } | { ok: false; field: "cron" | "timeZone"; reason: string };
+
+/** A schedule in UTC (`timeZone` omitted) or in an IANA zone's local time. `now` only bounds the zone's offsets. */
+export function parseJobSchedule(expression: string, timeZone: string | undefined, now: number): JobScheduleParse {
+  const parsed = toNcrontab(expression);
+  if (!parsed.ok) return { ok: false, field: "cron", reason: parsed.reason };
+  if (timeZone === undefined) return { ok: true, schedule: { expression, ncrontab: parsed.ncrontab, timeZone: "UTC", timerSchedule: parsed.ncrontab, utcOffsets: [] } };
+  const zone = checkTimeZone(timeZone);
+  if (!zone.ok) return { ok: false, field: "timeZone", reason: zone.reason };
+  const utcOffsets = offsetsAround(zone.timeZone, now);
+  if (utcOffsets.some((offset) => offset % 60_000 !== 0)) return { ok: false, field: "timeZone", reason: `${zone.timeZone} has an offset in seconds, which a timer cannot follow` };
+  return { ok: true, schedule: { expression, ncrontab: parsed.ncrontab, timeZone: zone.timeZone, timerSchedule: utcTimerSchedule(parsed.ncrontab, utcOffsets), utcOffsets } };
+}
+
+/**
+ * The UTC NCRONTAB that fires at every minute of the day a local slot can fall on at one of `offsets`: the
+ * local seconds, and for minutes and hours each local (hour, minute) moved by each offset. A schedule's
+ * days are checked at the firing, so the days are `*`. One NCRONTAB is a product of its fields, so this
+ * may fire at more minutes than the slots need (each such firing starts nothing).
+ */
+function utcTimerSchedule(ncrontab: string, offsets: readonly number[]): string {
+  const local = validSchedule(ncrontab);
+  const minutes = new Set<number>();
+  const hours = new Set<number>();
+  for (const offset of offsets) {
+    for (const hour of local.hours) {
+      for (const minute of local.minutes) {
+        const utcMinuteOfDay = mod(hour * 60 + minute - offset / 60_000, 1_440);
+        hours.add(Math.floor(utcMinuteOfDay / 60));
+        minutes.add(utcMinuteOfDay % 60);
+      }
+    }
+  }
+  const list = (values: Set<number>, all: number) => (values.size === all ? "*" : [...values].sort((a, b) => a - b).join(","));
+  const timer = `${ncrontab.split(" ")[0]} ${list(minutes, 60)} ${list(hours, 24)} * * *`;
+  validSchedule(timer);
+  return timer;
+}
+
+/** The schedule's next `count` slots strictly after `after`, in time order (instants). */
+export function nextSlots(schedule: JobSchedule, after: Date, count: number): Date[] {
+  if (schedule.timeZone === "UTC") return nextOccurrences(schedule.ncrontab, after, count);
+  return zonedSlotsAfter(schedule, after.getTime(), count).map((instant) => new Date(instant));
+}
+
+/**
+ * The slot a timer firing at `firedAt` is for, or undefined when it is for none. As {@link scheduleSlot}:
+ * the latest slot at or before the firing, or the next one when the firing is a little early for it. For a
+ * zoned schedule, the timer also fires at UTC times that are no local slot (see {@link JobSchedule.timerSchedule}):
+ * such a firing is for no slot, unless it is past due (the first firing after downtime), which catches up
+ * the latest slot as a plain schedule's does.
+ */
+export function slotOfFiring(schedule: JobSchedule, firedAt: Date, pastDue: boolean): Date | undefined {
+  if (schedule.timeZone === "UTC") return scheduleSlot(schedule.ncrontab, firedAt);
+  const at = firedAt.getTime();
+  const previous = zonedSlotAtOrBefore(schedule, at);
+  const [next] = zonedSlotsAfter(schedule, at, 1);
+  if (next !== undefined) {
+    const tolerance = Math.min(EARLY_FIRING_TOLERANCE_MS, previous === undefined ? EARLY_FIRING_TOLERANCE_MS : (next - previous) / 2);
+    if (next - at <= tolerance) return new Date(next);
+  }
+  if (previous === undefined) return undefined;
+  if (!pastDue && at - previous > LATE_FIRING_TOLERANCE_MS) return undefined;
+  return new Date(previous);
+}
+
+/** How late an on-time firing may reach the handler and still be its slot's: a firing later than this is past due. */
+const LATE_FIRING_TOLERANCE_MS = 60_000;
+
+const SECOND_MS = 1_000;
+
+/**
+ * The first `count` local slots after instant `after`. A wall time w is the instant w − offset, offset
+ * within the zone's range, so walls are walked from `after` + the least offset until no later wall can
+ * give an instant among the first `count` (walls map to instants in order except across a gap).
+ */
+function zonedSlotsAfter(schedule: JobSchedule, after: number, count: number): number[] {
+  const local = validSchedule(schedule.ncrontab);
+  const least = Math.min(...schedule.utcOffsets);
+  const most = Math.max(...schedule.utcOffsets);
+  const found: number[] = [];
+  for (let wall = after + least; ; ) {
+    const next = firstAfter(local, new Date(wall));
+    if (!next) break;
+    wall = next.getTime();
+    if (found.length >= count && wall - most > found[count - 1]!) break;
+    const instant = instantOf(schedule.timeZone, wall);
+    if (instant > after && !found.includes(instant)) {
+      found.push(instant);
+      found.sort((a, b) => a - b);
+      found.length = Math.min(found.length, count);
+    }
+  }
+  return found;
+}
+
+/** The latest local slot at or before instant `at` (walls walked back from `at` + the greatest offset). */
+function zonedSlotAtOrBefore(schedule: JobSchedule, at: number): number | undefined {
+  const local = validSchedule(schedule.ncrontab);
+  const least = Math.min(...schedule.utcOffsets);
+  const most = Math.max(...schedule.utcOffsets);
+  let best: number | undefined;
+  for (let wall = at + most + SECOND_MS; ; ) {
+    const previous = lastAtOrBefore(local, new Date(wall - SECOND_MS));
+    if (!previous) break;
+    wall = previous.getTime();
+    if (best !== undefined && wall - least < best) break;
+    const instant = instantOf(schedule.timeZone, wall);
+    if (instant <= at && (best === undefined || instant > best)) best = instant;
+  }
+  return best;
+}
 
 export function toNcrontab(expression: string): ScheduleParse {
   const trimmed = expression.trim();

@@ -16,6 +16,7 @@ import { useHarness } from "./harness";
 const jobs = [
   tutorial,
   { id: "parallel", maxActiveRuns: 2, container: { image: "busybox", command: ["sh", "-c", "sleep 60"] } },
+  { id: "berlin_morning", schedule: { cron: "0 9 * * 1-5", timeZone: "Europe/Berlin" }, container: { image: "hello-world" } },
   {
     id: "report",
     overrides: { command: true, environment: ["DAY"], imageTags: ["1.37"], cpu: { max: 2 }, memoryInGB: { max: 4 } },
@@ -154,6 +155,39 @@ describe("POST and GET /api/jobs/{job}/runs", () => {
       "2026-12-01T00:00:00.000Z",
     ]);
     expect(jobsListed.find((j) => j.id === "parallel")?.schedule).toBeNull();
+  });
+
+  it("lists a job scheduled in a time zone with its zone, its UTC timer and its next fire times in local time", async () => {
+    const list = await createListJobsHandler(deps(new Date("2026-03-26T12:00:00Z")))(new HttpRequest({ method: "GET", url: "http://localhost/api/jobs" }), context());
+    const listed = body<{ jobs: { id: string; schedule: unknown }[] }>(list).jobs.find((j) => j.id === "berlin_morning");
+    expect(listed?.schedule).toEqual({
+      expression: "0 9 * * 1-5",
+      ncrontab: "0 0 9 * * 1-5",
+      timeZone: "Europe/Berlin",
+      nextFireTimes: ["2026-03-27T09:00:00+01:00", "2026-03-30T09:00:00+02:00", "2026-03-31T09:00:00+02:00"],
+      timerSchedule: "0 0 7,8 * * *",
+    });
+  });
+});
+
+describe("a timer in a time zone", () => {
+  const job = () => h.app.jobs.get("berlin_morning") as JobSpec & { schedule: NonNullable<JobSpec["schedule"]> };
+
+  it("starts the local slot's run at 09:00 Berlin time, and nothing at the UTC firing that is no slot", async () => {
+    const lines: string[] = [];
+    // Monday 30 March, the first weekday in summer time: 09:00 CEST is 07:00 UTC; the 08:00 UTC firing is winter's.
+    await createScheduledRunHandler(job(), deps(new Date("2026-03-30T07:00:00.004Z")))(timer(), h.app.host.client, context(lines));
+    await createScheduledRunHandler(job(), deps(new Date("2026-03-30T08:00:00.004Z")))(timer(), h.app.host.client, context(lines));
+    expect(lines).toEqual([
+      "started scheduled run berlin_morning-scheduled-20260330T070000Z of berlin_morning for 2026-03-30T07:00:00.000Z",
+      "timer of berlin_morning fired at 2026-03-30T08:00:00.004Z, which is no slot of its schedule in Europe/Berlin; nothing to start",
+    ]);
+    const status = await h.app.host.waitForCompletion("berlin_morning-scheduled-20260330T070000Z");
+    expect(status.input).toMatchObject({ trigger: { kind: "schedule", slot: "2026-03-30T07:00:00.000Z", pastDue: false } });
+  });
+
+  it("registers its timer on the UTC schedule that covers both of Berlin's offsets", () => {
+    expect(job().schedule.timerSchedule).toBe("0 0 7,8 * * *");
   });
 });
 

@@ -60,8 +60,10 @@ describe("parseJobDefinition: defaults", () => {
 
 describe("parseJobDefinition: values", () => {
   it("keeps the schedule as written and adds its NCRONTAB form", () => {
-    expect(parsed({ ...minimal, schedule: "@daily" }).schedule).toEqual({ expression: "@daily", ncrontab: "0 0 0 * * *" });
-    expect(parsed({ ...minimal, schedule: "30 2 * * 1" }).schedule).toEqual({ expression: "30 2 * * 1", ncrontab: "0 30 2 * * 1" });
+    // In UTC the timer fires on the schedule itself.
+    const utc = { timeZone: "UTC", utcOffsets: [] };
+    expect(parsed({ ...minimal, schedule: "@daily" }).schedule).toEqual({ expression: "@daily", ncrontab: "0 0 0 * * *", timerSchedule: "0 0 0 * * *", ...utc });
+    expect(parsed({ ...minimal, schedule: "30 2 * * 1" }).schedule).toEqual({ expression: "30 2 * * 1", ncrontab: "0 30 2 * * 1", timerSchedule: "0 30 2 * * 1", ...utc });
   });
 
   it("accepts an explicit null schedule for a job that only runs on request", () => {

@@ -22,7 +22,7 @@ describe("loadJobs: the tutorial job, value for value as the Airflow DAG", () =>
   });
 
   it("runs @daily, as NCRONTAB 0 0 0 * * *, without catchup", () => {
-    expect(job.schedule).toEqual({ expression: "@daily", ncrontab: "0 0 0 * * *" });
+    expect(job.schedule).toEqual({ expression: "@daily", ncrontab: "0 0 0 * * *", timeZone: "UTC", timerSchedule: "0 0 0 * * *", utcOffsets: [] });
     expect(job.catchup).toBe(false);
   });
 
