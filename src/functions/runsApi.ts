@@ -18,6 +18,7 @@ import { Orchestrations, watchInstanceId, type RunInput, type RunProgress } from
 import type { RunSlots } from "../runs/runSlots";
 import { findRun, isRunIdOf, newRunId, startRun, type RunClient } from "../runs/startRun";
 import { toRunView } from "../runs/runView";
+import { runTimesFor } from "../runs/runTimes";
 
 export interface RunsApiDeps {
   readonly jobs: JobRegistry;
@@ -33,7 +34,8 @@ export function createStartRunHandler(deps: RunsApiDeps) {
       const job = requireJob(deps.jobs, request.params.job);
       // The body is the run's overrides (src/jobs/overrides.ts): checked against the job's allow-list
       // and merged onto a copy of the job before anything starts.
-      const applied = applyRunOverrides(job, await readJsonBody(request));
+      const requestedAt = (deps.now ?? (() => new Date()))();
+      const applied = applyRunOverrides(job, await readJsonBody(request), requestedAt);
       if (!applied.ok) {
         throw new HttpError(400, `The request body is not a valid run request: ${summarise(applied.problems.map((p) => p.message))}.`, {
           errors: applied.problems,
@@ -42,7 +44,7 @@ export function createStartRunHandler(deps: RunsApiDeps) {
       if (!deps.slots) {
         throw new HttpError(503, "Runs cannot start: no storage is configured (set AzureWebJobsStorage or AzureWebJobsStorage__blobServiceUri).");
       }
-      const runId = newRunId(job.id, (deps.now ?? (() => new Date()))());
+      const runId = newRunId(job.id, requestedAt);
       const outcome = await startRun({
         client,
         job: applied.job,
@@ -51,6 +53,7 @@ export function createStartRunHandler(deps: RunsApiDeps) {
         defaultRegion: deps.defaultRegion,
         slots: deps.slots,
         ...(applied.overrides ? { overrides: applied.overrides } : {}),
+        times: runTimesFor(job, applied.overrides?.slot ? new Date(applied.overrides.slot) : undefined, requestedAt),
       });
       // The id is this request's own (random), so a run that "already exists" is this one: its start went
       // through and only the answer failed.

@@ -13,6 +13,7 @@ import type { JobRegistry } from "../jobs";
 import { slotOfFiring } from "../jobs/schedule";
 import type { RunSlots } from "../runs/runSlots";
 import { scheduledRunId, startRun, type RunClient } from "../runs/startRun";
+import { runTimesFor } from "../runs/runTimes";
 
 export interface ScheduledRunsDeps {
   readonly jobs: JobRegistry;
@@ -39,6 +40,7 @@ export function createScheduledRunHandler(job: JobSpec & { schedule: NonNullable
       job,
       runId,
       trigger: { kind: "schedule", slot: slot.toISOString(), pastDue: timer.isPastDue },
+      times: runTimesFor(job, slot, firedAt),
       defaultRegion: deps.defaultRegion,
       slots: deps.slots,
     });

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { containerGroupNameProblem, environmentVariableNameProblem } from "../aci/names";
+import { CONTEXT_VARIABLE_PREFIX, placeholderProblem } from "./runContext";
 import { secretKey, secretReferenceSchema, type SecretReference } from "./secretReference";
 
 /** Tag keys aci-jobs sets on every group it creates (src/aci/containerGroup.ts); a job may not set them. */
@@ -17,9 +18,14 @@ const containerGroupName = z.string().superRefine((name, ctx) => {
 });
 
 const variableName = z.string().superRefine((name, ctx) => {
-  const problem = environmentVariableNameProblem(name);
+  const problem = contextVariableProblem(name) ?? environmentVariableNameProblem(name);
   if (problem) ctx.addIssue({ code: "custom", message: `environment variable "${name}" ${problem}` });
 });
+
+/** Variables named like the ones aci-jobs sets on every run (ACI_JOBS_RUN_ID, …) are its own. */
+export function contextVariableProblem(name: string): string | undefined {
+  return name.toUpperCase().startsWith(CONTEXT_VARIABLE_PREFIX) ? `is reserved: aci-jobs sets the ${CONTEXT_VARIABLE_PREFIX}* variables itself (docs/jobs.md, The run's logical date)` : undefined;
+}
 
 /*
  * Size bounds. ACI documents no limit on the count or size of environment variables or command
@@ -356,6 +362,16 @@ export const containerSchema = z
   .strict()
   .superRefine((container, ctx) => {
     const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+
+    // Placeholders ({{ ds }}, …) are filled in per attempt; one this app does not know is a mistake now, not at 02:00.
+    container.command?.forEach((argument, index) => {
+      const unknown = placeholderProblem(argument);
+      if (unknown) problem(["command", index], unknown);
+    });
+    for (const [name, value] of Object.entries(container.environment)) {
+      const unknown = typeof value === "string" ? placeholderProblem(value) : undefined;
+      if (unknown) problem(["environment", name], unknown);
+    }
 
     const declared = new Set<string>();
     container.volumes.forEach((v, index) => {

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { environmentVariableNameProblem } from "../aci/names";
-import { containerSchema, cpuSchema, memoryInGBSchema, MAX_ENVIRONMENT_VARIABLES, secretReferencesOf, type ContainerSpec } from "./container";
+import { containerSchema, contextVariableProblem, cpuSchema, memoryInGBSchema, MAX_ENVIRONMENT_VARIABLES, secretReferencesOf, type ContainerSpec } from "./container";
 import { MAX_DURATION_DIGITS, MAX_DURATION_LENGTH, readDuration } from "./duration";
 import { parseJobSchedule } from "./schedule";
 
@@ -120,7 +120,7 @@ const overridesSchema = z
     environment: z
       .array(
         z.string().superRefine((name, ctx) => {
-          const problem = environmentVariableNameProblem(name);
+          const problem = contextVariableProblem(name) ?? environmentVariableNameProblem(name);
           if (problem) ctx.addIssue({ code: "custom", message: `environment variable "${name}" ${problem}` });
         }),
       )
@@ -136,6 +136,8 @@ const overridesSchema = z
     cpu: z.object({ max: cpuSchema }).strict().optional(),
     /** The caller may choose the memory in GB up to this much (1 to 240 in steps of 0.1). */
     memoryInGB: z.object({ max: memoryInGBSchema }).strict().optional(),
+    /** The caller may name a past schedule slot for the run (`slot`), to reprocess that day. */
+    slot: z.boolean().default(false),
   })
   .strict();
 
@@ -186,7 +188,7 @@ export const jobDefinitionSchema = z
     /** Log lines in the run result (Airflow's xcom_all): "all", "last" (the last line) or "none" (only the bounded tail). */
     resultLogs: z.enum(["none", "last", "all"]).default("none"),
     /** What a caller may change for one HTTP-triggered run. */
-    overrides: overridesSchema.default({ command: false, environment: [], imageTags: [] }),
+    overrides: overridesSchema.default({ command: false, environment: [], imageTags: [], slot: false }),
     container: containerSchema,
   })
   .strict()

@@ -9,9 +9,13 @@ import { z } from "zod";
 import type { RunOverrides } from "../runs/contracts";
 import { commandSchema, containerSchema, MAX_ENVIRONMENT_VALUE_BYTES, MAX_ENVIRONMENT_VARIABLES, utf8Length } from "./container";
 import type { JobSpec } from "./definition";
+import { isSlot, nextSlots, previousSlot } from "./schedule";
 
 /** Fields a run request may carry; whether a job lets a caller use them is its `overrides` allow-list. */
-export const RUN_REQUEST_FIELDS = ["command", "environment", "imageTag", "cpu", "memoryInGB"] as const;
+export const RUN_REQUEST_FIELDS = ["command", "environment", "imageTag", "cpu", "memoryInGB", "slot"] as const;
+
+// An ISO 8601 instant with its offset: 2026-11-27T00:00:00Z, 2026-11-27T01:00:00+01:00.
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/u;
 
 // Docker's tag grammar (as definition.ts checks the allow-list): up to 128 word characters, dots and dashes.
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/u;
@@ -40,6 +44,10 @@ const runRequestSchema = z
       imageTag: z.string({ message: "must be a string" }).regex(IMAGE_TAG, { message: "is not an image tag (up to 128 letters, digits, '_', '.' and '-')" }).optional(),
       cpu: z.number({ message: "must be a number" }).positive({ message: "must be more than 0" }).optional(),
       memoryInGB: z.number({ message: "must be a number" }).positive({ message: "must be more than 0" }).optional(),
+      slot: z
+        .string({ message: "must be a string" })
+        .refine((text) => INSTANT.test(text) && !Number.isNaN(Date.parse(text)), { message: "is not an ISO 8601 time with its offset, such as 2026-11-27T00:00:00Z" })
+        .optional(),
     },
     { message: "the request body must be a JSON object" },
   )
@@ -59,8 +67,9 @@ export type OverridesResult =
 /**
  * Checks a run request (the parsed JSON body; `undefined` for none) against the job's allow-list and
  * returns the job the run should use (a copy with the overrides merged in) and the overrides to record.
+ * `now` bounds a requested `slot` (it may not be in the future).
  */
-export function applyRunOverrides(job: JobSpec, body: unknown): OverridesResult {
+export function applyRunOverrides(job: JobSpec, body: unknown, now: Date = new Date()): OverridesResult {
   if (body === undefined) return { ok: true, job };
   const parsed = runRequestSchema.safeParse(body);
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.flatMap(shapeProblems) };
@@ -68,7 +77,7 @@ export function applyRunOverrides(job: JobSpec, body: unknown): OverridesResult 
   const request = parsed.data;
   // zod's record drops a "__proto__" key, so the allow-list sees the names exactly as sent.
   const environmentNames = request.environment ? Object.keys((body as { environment: object }).environment) : [];
-  const problems = allowListProblems(job, request, environmentNames);
+  const problems = allowListProblems(job, request, environmentNames, now);
   if (problems.length > 0) return { ok: false, problems };
 
   const overrides = recordOf(request);
@@ -126,7 +135,7 @@ function shapeProblems(issue: z.core.$ZodIssue): OverrideProblem[] {
   return [{ field, message: `${field} ${issue.message}` }];
 }
 
-function allowListProblems(job: JobSpec, request: RunRequest, environmentNames: readonly string[]): OverrideProblem[] {
+function allowListProblems(job: JobSpec, request: RunRequest, environmentNames: readonly string[], now: Date): OverrideProblem[] {
   const allowed = job.overrides;
   const problems: OverrideProblem[] = [];
   const refuse = (field: string, message: string) => problems.push({ field, message });
@@ -160,6 +169,18 @@ function allowListProblems(job: JobSpec, request: RunRequest, environmentNames: 
     if (!bound) refuse(field, `${field} is not overridable for job ${job.id}`);
     else if (value > bound.max) refuse(field, `${field} ${value} is more than job ${job.id} allows (at most ${bound.max})`);
   }
+
+  if (request.slot !== undefined) {
+    const slot = new Date(request.slot);
+    if (!allowed.slot) refuse("slot", `slot is not allowed for job ${job.id} (its overrides.slot is false)`);
+    else if (slot.getTime() > now.getTime()) refuse("slot", `slot ${request.slot} is in the future; a run can reprocess a past slot only`);
+    else if (job.schedule && !isSlot(job.schedule, slot)) {
+      const before = previousSlot(job.schedule, slot);
+      const [after] = nextSlots(job.schedule, slot, 1);
+      const around = [before, after].filter((at): at is Date => at !== undefined).map((at) => at.toISOString().replace(/\.000Z$/u, "Z"));
+      refuse("slot", `slot ${request.slot} is not a slot of job ${job.id}'s schedule (${job.schedule.expression}, ${job.schedule.timeZone})${around.length > 0 ? `; the nearest are ${around.join(" and ")}` : ""}`);
+    }
+  }
   return problems;
 }
 
@@ -171,6 +192,7 @@ function recordOf(request: RunRequest): RunOverrides | undefined {
   if (request.imageTag !== undefined) overrides.imageTag = request.imageTag;
   if (request.cpu !== undefined) overrides.cpu = request.cpu;
   if (request.memoryInGB !== undefined) overrides.memoryInGB = request.memoryInGB;
+  if (request.slot !== undefined) overrides.slot = new Date(request.slot).toISOString().replace(/\.000Z$/u, "Z");
   return Object.keys(overrides).length > 0 ? overrides : undefined;
 }
 

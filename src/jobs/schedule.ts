@@ -151,6 +151,18 @@ export function slotOfFiring(schedule: JobSchedule, firedAt: Date, pastDue: bool
   return new Date(previous);
 }
 
+/** The slot before `slot` (the start of its data interval), or undefined when the schedule has none before it. */
+export function previousSlot(schedule: JobSchedule, slot: Date): Date | undefined {
+  if (schedule.timeZone === "UTC") return lastAtOrBefore(validSchedule(schedule.ncrontab), new Date(slot.getTime() - SECOND_MS));
+  const previous = zonedSlotAtOrBefore(schedule, slot.getTime() - 1);
+  return previous === undefined ? undefined : new Date(previous);
+}
+
+/** Whether `at` is one of the schedule's slots. */
+export function isSlot(schedule: JobSchedule, at: Date): boolean {
+  return nextSlots(schedule, new Date(at.getTime() - 1), 1)[0]?.getTime() === at.getTime();
+}
+
 /** How late an on-time firing may reach the handler and still be its slot's: a firing later than this is past due. */
 const LATE_FIRING_TOLERANCE_MS = 60_000;
 

@@ -20,6 +20,7 @@ import {
 import { START_OF_LOG } from "../aci/logs";
 import { derivedContainerGroupName } from "../aci/names";
 import { registryUsernamesOf, secretReferencesOf } from "../jobs/container";
+import { containerForAttempt } from "../jobs/runContext";
 import type { ContainerSpec, JobSpec } from "../jobs/definition";
 import { formatDuration } from "../jobs/duration";
 import {
@@ -156,7 +157,13 @@ function* runAttempt(
   const containerDeadline = job.containerTimeout === undefined ? Number.POSITIVE_INFINITY : startedAt + job.containerTimeout;
   const plan: AttemptPlan = {
     ref,
-    container: priority === job.container.priority ? job.container : { ...job.container, priority },
+    // The run's context variables and filled-in placeholders (src/jobs/runContext.ts), for this attempt.
+    container: containerForAttempt(priority === job.container.priority ? job.container : { ...job.container, priority }, {
+      jobId: job.id,
+      runId: input.runId,
+      attempt,
+      ...(input.times ? { times: input.times } : {}),
+    }),
     deadline: Math.min(runDeadline, containerDeadline),
     containerDeadline: containerDeadline < runDeadline,
   };

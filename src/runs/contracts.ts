@@ -4,6 +4,7 @@
  * Plain JSON without secrets: all of it is stored in Durable history and shown to API callers.
  */
 import type { FailureClass, JobSpec } from "../jobs/definition";
+import type { RunTimes } from "../jobs/runContext";
 
 export const Orchestrations = {
   runJob: "runJob",
@@ -43,6 +44,8 @@ export interface RunInput {
   readonly holdsRunSlot: boolean;
   /** What an HTTP caller changed for this run (already merged into `job`), kept for the record. */
   readonly overrides?: RunOverrides;
+  /** The slot, logical date and data interval the container is told of (absent in runs started before them). */
+  readonly times?: RunTimes;
 }
 
 /** A run request's changes to the job, as validated against the job's `overrides` allow-list. */
@@ -52,6 +55,8 @@ export interface RunOverrides {
   readonly imageTag?: string;
   readonly cpu?: number;
   readonly memoryInGB?: number;
+  /** The schedule slot the run is for (ISO 8601), when the job lets a caller reprocess a past slot. */
+  readonly slot?: string;
 }
 
 /** `canceled`: the run was canceled while this attempt's container ran (or before it could start). */

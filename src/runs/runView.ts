@@ -3,6 +3,7 @@
  * Durable status (input, custom status, output) and, while it watches a container, the watch's status.
  */
 import type * as df from "durable-functions";
+import type { RunTimes } from "../jobs/runContext";
 import type { RunInput, RunOverrides, RunProgress, RunResult, RunTrigger } from "./contracts";
 
 /** `canceling`: a cancel has reached the run and it is deleting its group; it then ends `canceled`. */
@@ -15,6 +16,8 @@ export interface RunView {
   readonly trigger?: RunTrigger;
   /** What the caller who started the run changed (POST /api/jobs/{job}/runs with a body). */
   readonly overrides?: RunOverrides;
+  /** The slot, logical date and data interval the container is told of. */
+  readonly times?: RunTimes;
   readonly createdAt: string;
   readonly lastUpdatedAt: string;
   /** While running: the current attempt's phase and the attempts so far. */
@@ -32,6 +35,7 @@ export function toRunView(status: df.DurableOrchestrationStatus, containerStatus
     job: input?.job.id ?? "",
     ...(input ? { trigger: input.trigger } : {}),
     ...(input?.overrides ? { overrides: input.overrides } : {}),
+    ...(input?.times ? { times: input.times } : {}),
     createdAt: new Date(status.createdTime).toISOString(),
     lastUpdatedAt: new Date(status.lastUpdatedTime).toISOString(),
   };

@@ -6,8 +6,10 @@
 import { randomBytes } from "node:crypto";
 import type * as df from "durable-functions";
 import type { JobSpec } from "../jobs/definition";
+import type { RunTimes } from "../jobs/runContext";
 import { Orchestrations, type RunInput, type RunOverrides, type RunTrigger } from "./contracts";
 import type { RunSlots, RunState } from "./runSlots";
+import { runTimesFor } from "./runTimes";
 
 /** The part of the Durable client that starting and reading runs needs (the in-process host provides it too). */
 export type RunClient = Pick<df.DurableClient, "startNew" | "getStatus">;
@@ -30,6 +32,8 @@ export interface StartRunRequest {
   readonly slots?: RunSlots;
   /** What an HTTP caller changed (already merged into `job`), recorded in the run's input. */
   readonly overrides?: RunOverrides;
+  /** The run's slot, logical date and data interval; by default the trigger's slot, or now. */
+  readonly times?: RunTimes;
 }
 
 /**
@@ -75,6 +79,7 @@ async function startRunOnce(request: StartRunRequest): Promise<StartOutcome> {
     trigger: request.trigger,
     holdsRunSlot: request.slots !== undefined,
     ...(request.overrides ? { overrides: request.overrides } : {}),
+    times: request.times ?? runTimesFor(job, request.trigger.kind === "schedule" ? new Date(request.trigger.slot) : undefined, new Date()),
   };
   try {
     await client.startNew(Orchestrations.runJob, { instanceId: runId, input });

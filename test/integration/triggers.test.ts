@@ -18,6 +18,12 @@ const jobs = [
   { id: "parallel", maxActiveRuns: 2, container: { image: "busybox", command: ["sh", "-c", "sleep 60"] } },
   { id: "berlin_morning", schedule: { cron: "0 9 * * 1-5", timeZone: "Europe/Berlin" }, container: { image: "hello-world" } },
   {
+    id: "daily_export",
+    schedule: "0 2 * * *",
+    overrides: { slot: true },
+    container: { image: "busybox", command: ["sh", "-c", "echo exporting {{ ds }} from {{ data_interval_start }}; sleep 30"], environment: { TARGET: "exports/{{ ds_nodash }}" } },
+  },
+  {
     id: "report",
     overrides: { command: true, environment: ["DAY"], imageTags: ["1.37"], cpu: { max: 2 }, memoryInGB: { max: 4 } },
     container: { image: "busybox:1.36", command: ["sh", "-c", "echo full report"], environment: { DAY: "today", MODE: "full" } },
@@ -128,7 +134,15 @@ describe("POST and GET /api/jobs/{job}/runs", () => {
         { name: "MODE", value: "full" },
       ]),
     );
-    expect(container?.environmentVariables).toHaveLength(2);
+    // The job's two, and the three aci-jobs sets on every run (a run on request has no slot).
+    expect(container?.environmentVariables).toHaveLength(5);
+    expect(container?.environmentVariables).toEqual(
+      expect.arrayContaining([
+        { name: "ACI_JOBS_JOB", value: "report" },
+        { name: "ACI_JOBS_RUN_ID", value: runId },
+        { name: "ACI_JOBS_ATTEMPT", value: "1" },
+      ]),
+    );
     expect(h.containerLines(runId)).toEqual(["report for 2026-02-28"]);
 
     const view = body<RunView>(await createGetRunHandler(deps())(get("report", runId), h.app.host.client, context()));
@@ -167,6 +181,49 @@ describe("POST and GET /api/jobs/{job}/runs", () => {
       nextFireTimes: ["2026-03-27T09:00:00+01:00", "2026-03-30T09:00:00+02:00", "2026-03-31T09:00:00+02:00"],
       timerSchedule: "0 0 7,8 * * *",
     });
+  });
+});
+
+describe("the run's logical date in its container", () => {
+  const job = () => h.app.jobs.get("daily_export") as JobSpec & { schedule: NonNullable<JobSpec["schedule"]> };
+  const groupOf = (runId: string) =>
+    new Promise<ContainerGroup>((resolve, reject) => {
+      const stop = h.onLog((record) => {
+        const match = new RegExp(`^\\[daily_export run ${runId} attempt 1\\] container group ([a-z0-9-]+): running$`, "u").exec(record.message);
+        if (!match) return;
+        stop();
+        h.app.services.aci.get(match[1]!).then(resolve, reject);
+      });
+    });
+  const variables = (group: ContainerGroup) => Object.fromEntries((group.containers[0]?.environmentVariables ?? []).map((v) => [v.name, v.value]));
+
+  it("a scheduled run's container gets its slot, data interval and the command with {{ ds }} filled in", async () => {
+    const runId = "daily_export-scheduled-20261127T020000Z";
+    const group = groupOf(runId);
+    await createScheduledRunHandler(job(), deps(new Date("2026-11-27T02:00:00.008Z")))(timer(), h.app.host.client, context());
+    const created = await group;
+    await h.app.host.waitForCompletion(runId);
+    expect(variables(created)).toEqual({
+      TARGET: "exports/20261127",
+      ACI_JOBS_JOB: "daily_export",
+      ACI_JOBS_RUN_ID: runId,
+      ACI_JOBS_ATTEMPT: "1",
+      ACI_JOBS_SLOT: "2026-11-27T02:00:00Z",
+      ACI_JOBS_INTERVAL_START: "2026-11-26T02:00:00Z",
+      ACI_JOBS_INTERVAL_END: "2026-11-27T02:00:00Z",
+    });
+    expect(h.containerLines(runId)).toEqual(["exporting 2026-11-27 from 2026-11-26T02:00:00Z"]);
+  });
+
+  it("a run on request may name a past slot, to reprocess that day", async () => {
+    const response = await createStartRunHandler(deps(new Date("2026-11-28T09:30:00Z")))(post("daily_export", JSON.stringify({ slot: "2026-11-20T02:00:00Z" })), h.app.host.client, context());
+    expect(response.status).toBe(202);
+    const { runId } = body<{ runId: string }>(response);
+    const created = await groupOf(runId);
+    await h.app.host.waitForCompletion(runId);
+    expect(variables(created)).toMatchObject({ ACI_JOBS_SLOT: "2026-11-20T02:00:00Z", ACI_JOBS_INTERVAL_START: "2026-11-19T02:00:00Z", TARGET: "exports/20261120" });
+    const view = body<RunView>(await createGetRunHandler(deps())(get("daily_export", runId), h.app.host.client, context()));
+    expect(view).toMatchObject({ overrides: { slot: "2026-11-20T02:00:00Z" }, times: { slot: "2026-11-20T02:00:00Z", ds: "2026-11-20" } });
   });
 });
 

@@ -520,7 +520,7 @@ describe("GET /api/jobs", () => {
       retryDelay: "1m",
       timeout: "1d",
       container: { image: "hello-world:latest", region: "eastus", cpu: 1, memoryInGB: 1.5, groupName: "azure-tutorial-container" },
-      overrides: { command: false, environment: [], imageTags: [] },
+      overrides: { command: false, environment: [], imageTags: [], slot: false },
     });
   });
 
@@ -530,7 +530,7 @@ describe("GET /api/jobs", () => {
       contextWithLog().context,
     );
     const [job] = (response.jsonBody as { jobs: Array<Record<string, unknown>> }).jobs;
-    expect(job?.overrides).toEqual({ command: true, environment: ["DAY"], imageTags: ["1.3"], cpu: { max: 2 } });
+    expect(job?.overrides).toEqual({ command: true, environment: ["DAY"], imageTags: ["1.3"], cpu: { max: 2 }, slot: false });
   });
 
   it("shows the default region and no schedule for an on-request job without a region", async () => {

@@ -246,7 +246,7 @@ describe("run-level fields of issue 4", () => {
     expect(spec.retryOn).toContain("exitCode");
     expect(spec.spotFallback).toBe(false);
     expect(spec.containerTimeout).toBeUndefined();
-    expect(spec.overrides).toEqual({ command: false, environment: [], imageTags: [] });
+    expect(spec.overrides).toEqual({ command: false, environment: [], imageTags: [], slot: false });
   });
 
   it("refuses a containerTimeout under a minute or longer than the run's timeout, and an unknown failure class", () => {

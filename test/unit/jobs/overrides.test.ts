@@ -180,8 +180,8 @@ describe("applyRunOverrides: refusals name the field", () => {
 
   it("refuses unknown fields, naming each, even ones that look like job fields", () => {
     expect(refused(applyRunOverrides(open, { image: "evil:latest", container: {}, cpu: 2 }))).toEqual([
-      { field: "image", message: '"image" is not a field of a run request (it may set command, environment, imageTag, cpu, memoryInGB)' },
-      { field: "container", message: '"container" is not a field of a run request (it may set command, environment, imageTag, cpu, memoryInGB)' },
+      { field: "image", message: '"image" is not a field of a run request (it may set command, environment, imageTag, cpu, memoryInGB, slot)' },
+      { field: "container", message: '"container" is not a field of a run request (it may set command, environment, imageTag, cpu, memoryInGB, slot)' },
     ]);
   });
 
