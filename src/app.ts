@@ -6,14 +6,17 @@
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { AciClient, type AciClientOptions } from "./aci/client";
 import { createContainerGroupActivities } from "./activities/containerGroup";
+import { createJobStateActivities } from "./activities/jobState";
 import { createRunSlotActivities } from "./activities/runSlots";
 import { checkSettingsForJobs, deploymentName, type AppConfig } from "./config";
 import { registerDurableFunctions } from "./functions/durableFunctions";
+import { registerJobsApi } from "./functions/jobsApi";
 import { registerOrphanSweeper } from "./functions/orphanSweeper";
 import { registerRunsApi } from "./functions/runsApi";
 import { registerScheduledRuns } from "./functions/scheduledRuns";
 import type { JobRegistry } from "./jobs";
 import { secretReferencesOf } from "./jobs/container";
+import { createBlobJobStateStore, type JobStateStore } from "./runs/jobState";
 import { createBlobLogArchive, type LogArchive } from "./runs/logArchive";
 import { createBlobRunSlots, type RunSlots } from "./runs/runSlots";
 import { createKeyVaultSecretResolver, noSecretStore, type KeyVaultSecretResolverOptions, type SecretResolver } from "./secrets";
@@ -27,6 +30,8 @@ export interface AppServices {
   readonly slots: RunSlots | undefined;
   /** The runs' log records; undefined without storage. */
   readonly archive: LogArchive | undefined;
+  /** Paused schedules, failure counts and schedule records; undefined without storage. */
+  readonly jobState: JobStateStore | undefined;
 }
 
 export interface ServiceOptions {
@@ -57,18 +62,21 @@ export function createServices(config: AppConfig, jobs: JobRegistry, options: Se
   const secrets = config.keyVaultUri ? createKeyVaultSecretResolver(config.keyVaultUri, credential, options.keyVault) : noSecretStore;
   const slots = config.runStateStorage ? createBlobRunSlots(config.runStateStorage, credential) : undefined;
   const archive = config.runStateStorage ? createBlobLogArchive(config.runStateStorage, credential) : undefined;
-  return { config, jobs, aci, secrets, slots, archive };
+  const jobState = config.runStateStorage ? createBlobJobStateStore(config.runStateStorage, credential) : undefined;
+  return { config, jobs, aci, secrets, slots, archive, jobState };
 }
 
 export function registerFunctions(services: AppServices): void {
-  const { config, jobs, aci, secrets, slots, archive } = services;
+  const { config, jobs, aci, secrets, slots, archive, jobState } = services;
   const app = config.runStateStorage ? deploymentName(config.runStateStorage) : undefined;
   registerDurableFunctions({
     ...createContainerGroupActivities(aci, secrets, { ...(archive ? { archive } : {}), ...(app ? { app } : {}) }),
     ...createRunSlotActivities(slots),
+    ...createJobStateActivities(jobState),
   });
   registerRunsApi({ jobs, defaultRegion: config.defaultRegion, slots });
-  registerScheduledRuns({ jobs, defaultRegion: config.defaultRegion, slots });
+  registerJobsApi({ jobs, defaultRegion: config.defaultRegion, jobState });
+  registerScheduledRuns({ jobs, defaultRegion: config.defaultRegion, slots, jobState });
   // Only a deployment with storage tags its groups (and has a task hub to ask about their runs).
   if (app) registerOrphanSweeper({ aci, app });
 }

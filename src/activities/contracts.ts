@@ -17,6 +17,7 @@ export const Activities = {
   collectContainerLogs: "collectContainerLogs",
   deleteContainerGroup: "deleteContainerGroup",
   releaseRunSlot: "releaseRunSlot",
+  recordScheduledRunOutcome: "recordScheduledRunOutcome",
 } as const;
 
 /** Identifies the run attempt an activity works for; also used to label log lines. */
@@ -179,6 +180,20 @@ export interface ReleaseRunSlotResult {
   readonly released: boolean;
 }
 
+/** A scheduled run of a job with `pauseAfterFailures` has ended: count it, and pause the schedule after N failures in a row. */
+export interface RecordScheduledRunOutcomeInput {
+  readonly jobId: string;
+  readonly runId: string;
+  readonly status: "succeeded" | "failed" | "timedOut" | "canceled";
+  readonly pauseAfterFailures: number;
+}
+
+export interface RecordScheduledRunOutcomeResult {
+  readonly consecutiveFailures: number;
+  /** Whether this outcome paused the schedule. */
+  readonly paused: boolean;
+}
+
 /** Each activity's input and output, so calls from orchestrations are type-checked end to end. */
 export interface ActivityContract {
   [Activities.createContainerGroup]: { input: CreateContainerGroupInput; output: CreateContainerGroupResult };
@@ -186,4 +201,5 @@ export interface ActivityContract {
   [Activities.collectContainerLogs]: { input: CollectContainerLogsInput; output: CollectContainerLogsResult };
   [Activities.deleteContainerGroup]: { input: DeleteContainerGroupInput; output: DeleteContainerGroupResult };
   [Activities.releaseRunSlot]: { input: ReleaseRunSlotInput; output: ReleaseRunSlotResult };
+  [Activities.recordScheduledRunOutcome]: { input: RecordScheduledRunOutcomeInput; output: RecordScheduledRunOutcomeResult };
 }

@@ -1,18 +1,17 @@
 /**
  * @module
- * The HTTP API: start a run, read a run, cancel a run, list jobs. Handlers translate and validate, then delegate to
- * src/runs; errors reach callers as problem+json. authLevel "function": a function or host key is needed.
+ * The HTTP API for runs: start a run, read a run, cancel a run (the jobs' routes are in jobsApi.ts).
+ * Handlers translate and validate, then delegate to src/runs; errors reach callers as problem+json.
+ * authLevel "function": a function or host key is needed.
  */
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import type { JobSpec } from "../jobs/definition";
 import type { JobRegistry } from "../jobs";
 import { applyRunOverrides, overriddenFields } from "../jobs/overrides";
-import { nextSlots } from "../jobs/schedule";
-import { formatInZone } from "../jobs/timeZone";
-import { formatDuration } from "../jobs/duration";
 import { z } from "zod";
 import { HttpError, withProblemResponses } from "../http/problem";
+import { readJsonBody, signedInUser, summarise } from "../http/request";
 import { cancelRun, type CancelClient } from "../runs/cancelRun";
 import { Orchestrations, watchInstanceId, type RunInput, type RunProgress } from "../runs/contracts";
 import type { RunSlots } from "../runs/runSlots";
@@ -126,56 +125,6 @@ export function createCancelRunHandler(deps: RunsApiDeps) {
   );
 }
 
-export function createListJobsHandler(deps: RunsApiDeps) {
-  return withProblemResponses(async (_request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> => {
-    const now = (deps.now ?? (() => new Date()))();
-    return { status: 200, jsonBody: { jobs: deps.jobs.all.map((job) => describeJob(job, deps.defaultRegion, now)) } };
-  });
-}
-
-function describeJob(job: JobSpec, defaultRegion: string, now: Date) {
-  return {
-    id: job.id,
-    ...(job.description ? { description: job.description } : {}),
-    schedule: job.schedule
-      ? {
-          expression: job.schedule.expression,
-          ncrontab: job.schedule.ncrontab,
-          timeZone: job.schedule.timeZone,
-          // In the zone's local time with its offset (2026-03-30T09:00:00+02:00); UTC ones end in Z.
-          nextFireTimes: nextSlots(job.schedule, now, 3).map((date) => fireTimeText(job.schedule!.timeZone, date)),
-          ...(job.schedule.timeZone === "UTC" ? {} : { timerSchedule: job.schedule.timerSchedule }),
-        }
-      : null,
-    maxActiveRuns: job.maxActiveRuns,
-    retries: job.retries,
-    retryDelay: formatDuration(job.retryDelay),
-    timeout: formatDuration(job.timeout),
-    container: {
-      image: job.container.image,
-      region: job.container.region ?? defaultRegion,
-      cpu: job.container.cpu,
-      memoryInGB: job.container.memoryInGB,
-      ...(job.container.groupName ? { groupName: job.container.groupName } : {}),
-    },
-    /** What POST /api/jobs/{job}/runs may change for one run (the job's allow-list). */
-    overrides: job.overrides,
-  };
-}
-
-/**
- * The caller App Service Authentication signed in, when the app has it on (function keys name nobody).
- * The platform sets these headers itself and does not let external requests set them. The library
- * throws on an incomplete set, which then names nobody.
- */
-function signedInUser(request: HttpRequest): string | undefined {
-  try {
-    return request.user?.username || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The run id from the URL, if it has a shape this app gives (src/runs/startRun.ts, isRunIdOf): only such
  * ids reach the Durable client. Anything else is not echoed: it may be long, or crafted to look like
@@ -191,71 +140,10 @@ function requireRunId(job: JobSpec, runId: string | undefined): string {
   return runId;
 }
 
-function fireTimeText(timeZone: string, at: Date): string {
-  return timeZone === "UTC" ? at.toISOString() : formatInZone(timeZone, at.getTime());
-}
-
-function requireJob(jobs: JobRegistry, id: string | undefined): JobSpec {
+export function requireJob(jobs: JobRegistry, id: string | undefined): JobSpec {
   const job = id ? jobs.get(id) : undefined;
   if (!job) throw new HttpError(404, `There is no job ${JSON.stringify(id ?? "")}. GET /api/jobs lists the jobs.`);
   return job;
-}
-
-/**
- * Largest run request body: 64 KiB. Ours: it holds the largest valid request (a command of up to
- * 64 KiB, or up to 100 environment values) with room for JSON, and is far below the host's own limit.
- */
-export const MAX_RUN_REQUEST_BYTES = 64 * 1024;
-
-/** The body as JSON, or undefined when there is none; over {@link MAX_RUN_REQUEST_BYTES}, a 413. */
-async function readJsonBody(request: HttpRequest): Promise<unknown> {
-  const text = await readBoundedText(request, MAX_RUN_REQUEST_BYTES);
-  if (text.trim() === "") return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new HttpError(400, "The request body is not valid JSON.");
-  }
-}
-
-/**
- * The body as UTF-8 text, refused with 413 when it is longer than `limit` bytes: at once when
- * Content-Length says so, otherwise as soon as the bytes read pass the limit (a missing or wrong
- * Content-Length does not let a larger body through).
- */
-async function readBoundedText(request: HttpRequest, limit: number): Promise<string> {
-  const tooLarge = () => new HttpError(413, `The request body is larger than ${limit / 1024} KiB, the most a run request may have.`);
-  const declared = request.headers.get("content-length")?.trim();
-  if (declared && /^[0-9]+$/u.test(declared) && Number(declared) > limit) throw tooLarge();
-  const body = request.body;
-  if (!body) return "";
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = (await reader.read()) as { done: boolean; value?: Uint8Array };
-      if (done) break;
-      if (!value) continue;
-      size += value.byteLength;
-      if (size > limit) {
-        await reader.cancel().catch(() => undefined);
-        throw tooLarge();
-      }
-      chunks.push(value);
-    }
-  } finally {
-    reader.releaseLock();
-  }
-  // As request.text() decodes: UTF-8, a leading BOM dropped, bad bytes replaced.
-  return new TextDecoder().decode(Buffer.concat(chunks, size));
-}
-
-/** The first few problems joined for `detail`, and how many more `errors` has. */
-function summarise(messages: readonly string[]): string {
-  const shown = 5;
-  const head = messages.slice(0, shown).join("; ");
-  return messages.length > shown ? `${head}; and ${messages.length - shown} more (see errors)` : head;
 }
 
 function runUrl(request: HttpRequest, jobId: string, runId: string): string {
@@ -285,5 +173,4 @@ export function registerRunsApi(deps: RunsApiDeps): void {
     authLevel: "function",
     handler: (request, client, context) => cancelRunHandler(request, client, context),
   });
-  app.http("listJobs", { route: "jobs", methods: ["GET"], authLevel: "function", handler: createListJobsHandler(deps) });
 }

@@ -157,6 +157,11 @@ export const jobDefinitionSchema = z
     schedule: schedule.default(null),
     /** Airflow's catchup. Only false is supported: a missed slot starts one run, never a backlog. */
     catchup: z.literal(false, { message: "catchup must be false: aci-jobs never replays missed slots" }).default(false),
+    /**
+     * Pause the schedule after this many scheduled runs in a row failed or timed out (Airflow's
+     * max_consecutive_failed_dag_runs); resume with POST /api/jobs/{job}/resume. Needs a schedule.
+     */
+    pauseAfterFailures: z.number().int().min(1).max(1_000).optional(),
     /** Runs of this job that may be active at once (Airflow's max_active_runs). */
     maxActiveRuns: z.number().int().min(1).max(100).default(16),
     /** Further attempts after a failed one (Airflow's retries). */
@@ -206,7 +211,10 @@ export const jobDefinitionSchema = z
       if (typeof timeout === "number" && timeout < 60_000) {
         ctx.addIssue({ code: "custom", path: ["timeout"], message: "timeout must be at least 1m" });
       }
-      const { containerTimeout, spotFallback, overrides } = job as Partial<typeof job>;
+      const { containerTimeout, spotFallback, overrides, pauseAfterFailures, schedule } = job as Partial<typeof job>;
+      if (pauseAfterFailures !== undefined && schedule === null) {
+        ctx.addIssue({ code: "custom", path: ["pauseAfterFailures"], message: "pauseAfterFailures needs a schedule: it pauses the job's timer" });
+      }
       if (typeof containerTimeout === "number") {
         if (containerTimeout < 60_000) ctx.addIssue({ code: "custom", path: ["containerTimeout"], message: "containerTimeout must be at least 1m" });
         if (typeof timeout === "number" && containerTimeout > timeout) {

@@ -102,6 +102,15 @@ export function* runJob(context: df.OrchestrationContext): Generator<df.Task, Ru
   }
 
   const result = summarise(input, attempts, startedAt, now(context), budgetNote, lastLines, cancellation);
+  if (input.trigger.kind === "schedule" && job.pauseAfterFailures !== undefined) {
+    const outcome = { jobId: job.id, runId: input.runId, status: result.status, pauseAfterFailures: job.pauseAfterFailures };
+    try {
+      yield* callActivityWithRetry(context, Activities.recordScheduledRunOutcome, outcome, armCallRetry);
+    } catch (error) {
+      // Not fatal: the run's own outcome stands; only the failure count may miss this run.
+      if (!context.df.isReplaying) context.warn(`run ${input.runId}: could not count its outcome for pauseAfterFailures: ${failureMessage(error)}`);
+    }
+  }
   const lastAttempt = attempts.at(-1)!;
   report(context, input, "finished", lastAttempt.attempt, lastAttempt.groupName, attempts);
   if (!context.df.isReplaying) {

@@ -9,7 +9,7 @@
 import type { ContainerClient } from "@azure/storage-blob";
 import type { TokenCredential } from "@azure/identity";
 import type { RunStateStorage } from "../config";
-import { runStateContainer, storageStatusOf } from "./runStateContainer";
+import { readJsonBlob, runStateContainer, storageStatusOf } from "./runStateContainer";
 
 export type SlotClaim =
   | { readonly acquired: true; readonly slot: number }
@@ -118,19 +118,8 @@ async function tryWrite(write: () => Promise<unknown>): Promise<boolean> {
   }
 }
 
-async function readRecord(
-  blob: ReturnType<ContainerClient["getBlockBlobClient"]>,
-): Promise<{ record: SlotRecord; etag: string } | undefined> {
-  try {
-    // One download gives body and ETag together, so the ETag is the one of the record we read.
-    const response = await blob.download();
-    const chunks: Buffer[] = [];
-    for await (const chunk of response.readableStreamBody ?? []) chunks.push(Buffer.from(chunk as Buffer));
-    const record = JSON.parse(Buffer.concat(chunks).toString("utf8")) as SlotRecord;
-    return response.etag ? { record, etag: response.etag } : undefined;
-  } catch (error) {
-    if (storageStatusOf(error) === 404) return undefined;
-    throw error;
-  }
+async function readRecord(blob: ReturnType<ContainerClient["getBlockBlobClient"]>): Promise<{ record: SlotRecord; etag: string } | undefined> {
+  const read = await readJsonBlob<SlotRecord>(blob);
+  return read && { record: read.value, etag: read.etag };
 }
 

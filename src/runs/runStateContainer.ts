@@ -3,7 +3,7 @@
  * The blob container in the host storage account where aci-jobs keeps its run state: run slots
  * (runSlots.ts) and the runs' log records (logArchive.ts).
  */
-import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
+import { BlobServiceClient, type BlockBlobClient, type ContainerClient } from "@azure/storage-blob";
 import type { TokenCredential } from "@azure/identity";
 import type { RunStateStorage } from "../config";
 
@@ -25,6 +25,23 @@ export function runStateContainer(storage: RunStateStorage, credential: TokenCre
     return ready;
   };
   return { container, ensure };
+}
+
+/**
+ * A JSON blob and the ETag of exactly that content (one download gives both), or undefined when there is
+ * no such blob.
+ */
+export async function readJsonBlob<T>(blob: BlockBlobClient): Promise<{ value: T; etag: string } | undefined> {
+  try {
+    const response = await blob.download();
+    const chunks: Buffer[] = [];
+    for await (const chunk of response.readableStreamBody ?? []) chunks.push(Buffer.from(chunk as Buffer));
+    const value = JSON.parse(Buffer.concat(chunks).toString("utf8")) as T;
+    return response.etag ? { value, etag: response.etag } : undefined;
+  } catch (error) {
+    if (storageStatusOf(error) === 404) return undefined;
+    throw error;
+  }
 }
 
 /** The HTTP status of a storage failure (409, 412, 404 are answers, not faults, for conditional writes). */

@@ -59,6 +59,12 @@ describe("the app's registrations", () => {
     expect(binding("cancelJobRun", "durableClient")).toMatchObject({ direction: "in" });
   });
 
+  it("reads, pauses and resumes jobs behind a function key", () => {
+    expect(binding("getJob", "httpTrigger")).toMatchObject({ route: "jobs/{job}", methods: ["GET"], authLevel: "function" });
+    expect(binding("pauseJob", "httpTrigger")).toMatchObject({ route: "jobs/{job}/pause", methods: ["POST"], authLevel: "function" });
+    expect(binding("resumeJob", "httpTrigger")).toMatchObject({ route: "jobs/{job}/resume", methods: ["POST"], authLevel: "function" });
+  });
+
   it("schedules the tutorial job daily at midnight UTC without firing on startup", () => {
     expect(binding("schedule_azure_container_instances", "timerTrigger")).toMatchObject({ direction: "in", schedule: "0 0 0 * * *", runOnStartup: false });
     expect(binding("schedule_azure_container_instances", "durableClient")).toMatchObject({ direction: "in" });

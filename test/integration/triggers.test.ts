@@ -5,7 +5,8 @@
  */
 import { HttpRequest, InvocationContext, type HttpResponseInit, type Timer } from "@azure/functions";
 import { describe, expect, it } from "vitest";
-import { createGetRunHandler, createListJobsHandler, createStartRunHandler, type RunsApiDeps } from "../../src/functions/runsApi";
+import { createListJobsHandler } from "../../src/functions/jobsApi";
+import { createGetRunHandler, createStartRunHandler, type RunsApiDeps } from "../../src/functions/runsApi";
 import { createScheduledRunHandler } from "../../src/functions/scheduledRuns";
 import type { ContainerGroup } from "@azure/arm-containerinstance";
 import type { JobSpec } from "../../src/jobs/definition";

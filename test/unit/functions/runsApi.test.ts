@@ -1,7 +1,8 @@
 import { HttpRequest, InvocationContext, type HttpResponseInit, type LogLevel } from "@azure/functions";
 import * as df from "durable-functions";
 import { describe, expect, it } from "vitest";
-import { createGetRunHandler, createListJobsHandler, createStartRunHandler, type RunsApiDeps } from "../../../src/functions/runsApi";
+import { createListJobsHandler } from "../../../src/functions/jobsApi";
+import { createGetRunHandler, createStartRunHandler, type RunsApiDeps } from "../../../src/functions/runsApi";
 import { loadJobs } from "../../../src/jobs";
 import type { RunInput, RunOverrides, RunProgress, RunResult } from "../../../src/runs/contracts";
 import type { RunSlots, SlotClaim } from "../../../src/runs/runSlots";
@@ -521,6 +522,8 @@ describe("GET /api/jobs", () => {
       timeout: "1d",
       container: { image: "hello-world:latest", region: "eastus", cpu: 1, memoryInGB: 1.5, groupName: "azure-tutorial-container" },
       overrides: { command: false, environment: [], imageTags: [], slot: false },
+      // No storage here, so no pause to show.
+      paused: null,
     });
   });
 
