@@ -59,9 +59,7 @@ export function createStartRunHandler(deps: RunsApiDeps) {
       if (!outcome.started && outcome.reason === "limitReached") {
         const active = outcome.activeRunIds;
         context.log(`not starting a run of ${job.id}: ${active.length} active run(s) (${active.join(", ")}), limit ${job.maxActiveRuns}`);
-        throw new HttpError(409, `Job ${job.id} allows at most ${job.maxActiveRuns} active run(s) and that many are active.`, {
-          activeRuns: active,
-        });
+        throw limitReached(job, active);
       }
       // Field names only: override values are plain, but a log is no place for a caller's data.
       const changed = overriddenFields(applied.overrides);
@@ -91,6 +89,52 @@ export function createGetRunHandler(deps: RunsApiDeps) {
       return { status: 200, jsonBody: toRunView(status, watching?.customStatus) };
     },
   );
+}
+
+/**
+ * POST …/runs/{runId}/rerun: a new run with the run's own job snapshot (the definition as it was, its
+ * overrides merged in), slot and times, and overrides, recording which run it reruns (Step Functions'
+ * redrive starts from the failure; this starts the whole run again). It claims a slot like any start.
+ */
+export function createRerunHandler(deps: RunsApiDeps) {
+  return withProblemResponses(
+    async (request: HttpRequest, client: RunClient, context: InvocationContext): Promise<HttpResponseInit> => {
+      const job = requireJob(deps.jobs, request.params.job);
+      const originalId = requireRunId(job, request.params.runId);
+      const original = await findRun(client, originalId);
+      const input = original?.input as RunInput | undefined;
+      if (!original || original.name !== Orchestrations.runJob || input?.job.id !== job.id) {
+        throw new HttpError(404, `Job ${job.id} has no run ${originalId}.`);
+      }
+      if (!deps.slots) {
+        throw new HttpError(503, "Runs cannot start: no storage is configured (set AzureWebJobsStorage or AzureWebJobsStorage__blobServiceUri).");
+      }
+      const requestedAt = (deps.now ?? (() => new Date()))();
+      const runId = newRunId(job.id, requestedAt);
+      const outcome = await startRun({
+        client,
+        job: input.job,
+        runId,
+        trigger: { kind: "rerun", rerunOf: originalId },
+        defaultRegion: deps.defaultRegion,
+        slots: deps.slots,
+        ...(input.overrides ? { overrides: input.overrides } : {}),
+        // A run from before times were kept is rerun for now.
+        times: input.times ?? runTimesFor(job, undefined, requestedAt),
+      });
+      if (!outcome.started && outcome.reason === "limitReached") {
+        context.log(`not rerunning ${originalId}: ${outcome.activeRunIds.length} active run(s), limit ${job.maxActiveRuns}`);
+        throw limitReached(job, outcome.activeRunIds);
+      }
+      context.log(`started run ${runId} of ${job.id} on request, rerunning ${originalId}`);
+      const statusUrl = runUrl(request, job.id, runId);
+      return { status: 202, headers: { location: statusUrl, "retry-after": "10" }, jsonBody: { runId, job: job.id, rerunOf: originalId, statusUrl } };
+    },
+  );
+}
+
+function limitReached(job: JobSpec, activeRunIds: readonly string[]): HttpError {
+  return new HttpError(409, `Job ${job.id} allows at most ${job.maxActiveRuns} active run(s) and that many are active.`, { activeRuns: activeRunIds });
 }
 
 /** The cancel request's body: optional, and only a reason. */
@@ -155,6 +199,7 @@ export function registerRunsApi(deps: RunsApiDeps): void {
   const startRunHandler = createStartRunHandler(deps);
   const getRunHandler = createGetRunHandler(deps);
   const cancelRunHandler = createCancelRunHandler(deps);
+  const rerunHandler = createRerunHandler(deps);
   df.app.client.http("startJobRun", {
     route: "jobs/{job}/runs",
     methods: ["POST"],
@@ -166,6 +211,12 @@ export function registerRunsApi(deps: RunsApiDeps): void {
     methods: ["GET"],
     authLevel: "function",
     handler: (request, client, context) => getRunHandler(request, client, context),
+  });
+  df.app.client.http("rerunJobRun", {
+    route: "jobs/{job}/runs/{runId}/rerun",
+    methods: ["POST"],
+    authLevel: "function",
+    handler: (request, client, context) => rerunHandler(request, client, context),
   });
   df.app.client.http("cancelJobRun", {
     route: "jobs/{job}/runs/{runId}/cancel",

@@ -30,7 +30,9 @@ export type RunTrigger =
   /** A timer firing for the schedule slot `slot` (ISO time of the occurrence, UTC). */
   | { readonly kind: "schedule"; readonly slot: string; readonly pastDue: boolean }
   | { readonly kind: "http" }
-  | { readonly kind: "cli" };
+  | { readonly kind: "cli" }
+  /** POST …/runs/{runId}/rerun: the same job snapshot, slot and overrides as run `rerunOf`. */
+  | { readonly kind: "rerun"; readonly rerunOf: string };
 
 export interface RunInput {
   /** Also the orchestration instance id. */

@@ -6,7 +6,7 @@
 import { HttpRequest, InvocationContext, type HttpResponseInit, type Timer } from "@azure/functions";
 import { describe, expect, it } from "vitest";
 import { createListJobsHandler } from "../../src/functions/jobsApi";
-import { createGetRunHandler, createStartRunHandler, type RunsApiDeps } from "../../src/functions/runsApi";
+import { createGetRunHandler, createRerunHandler, createStartRunHandler, type RunsApiDeps } from "../../src/functions/runsApi";
 import { createScheduledRunHandler } from "../../src/functions/scheduledRuns";
 import type { ContainerGroup } from "@azure/arm-containerinstance";
 import type { JobSpec } from "../../src/jobs/definition";
@@ -225,6 +225,55 @@ describe("the run's logical date in its container", () => {
     expect(variables(created)).toMatchObject({ ACI_JOBS_SLOT: "2026-11-20T02:00:00Z", ACI_JOBS_INTERVAL_START: "2026-11-19T02:00:00Z", TARGET: "exports/20261120" });
     const view = body<RunView>(await createGetRunHandler(deps())(get("daily_export", runId), h.app.host.client, context()));
     expect(view).toMatchObject({ overrides: { slot: "2026-11-20T02:00:00Z" }, times: { slot: "2026-11-20T02:00:00Z", ds: "2026-11-20" } });
+  });
+});
+
+describe("POST /api/jobs/{job}/runs/{runId}/rerun", () => {
+  const rerun = (job: string, runId: string) =>
+    createRerunHandler(deps(new Date("2026-11-28T10:00:00Z")))(
+      new HttpRequest({ method: "POST", url: `http://localhost:7071/api/jobs/${job}/runs/${runId}/rerun`, params: { job, runId } }),
+      h.app.host.client,
+      context(),
+    );
+
+  it("starts a new run with the run's job snapshot, slot and overrides, and records which run it reruns", async () => {
+    const job = h.app.jobs.get("daily_export") as JobSpec & { schedule: NonNullable<JobSpec["schedule"]> };
+    const original = "daily_export-scheduled-20261125T020000Z";
+    await createScheduledRunHandler(job, deps(new Date("2026-11-25T02:00:00.005Z")))(timer(), h.app.host.client, context());
+    await h.app.host.waitForCompletion(original);
+
+    const response = await rerun("daily_export", original);
+    expect(response.status).toBe(202);
+    const { runId, rerunOf } = body<{ runId: string; rerunOf: string }>(response);
+    expect(rerunOf).toBe(original);
+    expect(runId).not.toBe(original);
+    await h.app.host.waitForCompletion(runId);
+    const view = body<RunView>(await createGetRunHandler(deps())(get("daily_export", runId), h.app.host.client, context()));
+    expect(view).toMatchObject({ state: "succeeded", trigger: { kind: "rerun", rerunOf: original }, times: { slot: "2026-11-25T02:00:00Z", ds: "2026-11-25" } });
+    expect(h.containerLines(runId)).toEqual(["exporting 2026-11-25 from 2026-11-24T02:00:00Z"]);
+
+    // A run started with overrides is rerun with them.
+    const withOverrides = await createStartRunHandler(deps())(post("report", JSON.stringify({ environment: { DAY: "2026-01-31" }, command: ["sh", "-c", "echo report for the overridden day"] })), h.app.host.client, context());
+    const first = body<{ runId: string }>(withOverrides).runId;
+    await h.app.host.waitForCompletion(first);
+    const again = body<{ runId: string }>(await rerun("report", first)).runId;
+    await h.app.host.waitForCompletion(again);
+    expect(h.containerLines(again)).toEqual(["report for the overridden day"]);
+    expect(body<RunView>(await createGetRunHandler(deps())(get("report", again), h.app.host.client, context()))).toMatchObject({
+      overrides: { environment: { DAY: "2026-01-31" } },
+      trigger: { kind: "rerun", rerunOf: first },
+    });
+  });
+
+  it("obeys the job's active-run limit, and answers 404 for an unknown run", async () => {
+    const started = await createStartRunHandler(deps())(post("azure_container_instances"), h.app.host.client, context());
+    const { runId } = body<{ runId: string }>(started);
+    const refused = await rerun("azure_container_instances", runId);
+    expect(refused.status).toBe(409);
+    expect(body<{ activeRuns: string[] }>(refused).activeRuns).toEqual([runId]);
+    await h.app.host.waitForCompletion(runId);
+    expect((await rerun("azure_container_instances", "azure_container_instances-20200101T000000Z-00000000")).status).toBe(404);
+    expect((await rerun("azure_container_instances", "../x")).status).toBe(404);
   });
 });
 

@@ -13,6 +13,7 @@ const FIXED_FUNCTIONS = [
   "observeContainerGroup",
   "pauseJob",
   "recordScheduledRunOutcome",
+  "rerunJobRun",
   "releaseRunSlot",
   "resumeJob",
   "runJob",
