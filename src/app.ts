@@ -16,6 +16,7 @@ import { registerRunsApi } from "./functions/runsApi";
 import { registerScheduledRuns } from "./functions/scheduledRuns";
 import type { JobRegistry } from "./jobs";
 import { secretReferencesOf } from "./jobs/container";
+import { createBlobIdempotencyKeys, type IdempotencyKeys } from "./runs/idempotency";
 import { createBlobJobStateStore, type JobStateStore } from "./runs/jobState";
 import { createBlobLogArchive, type LogArchive } from "./runs/logArchive";
 import { createBlobRunSlots, type RunSlots } from "./runs/runSlots";
@@ -32,6 +33,8 @@ export interface AppServices {
   readonly archive: LogArchive | undefined;
   /** Paused schedules, failure counts and schedule records; undefined without storage. */
   readonly jobState: JobStateStore | undefined;
+  /** Idempotency-Key headers of run requests; undefined without storage. */
+  readonly idempotency: IdempotencyKeys | undefined;
 }
 
 export interface ServiceOptions {
@@ -63,18 +66,19 @@ export function createServices(config: AppConfig, jobs: JobRegistry, options: Se
   const slots = config.runStateStorage ? createBlobRunSlots(config.runStateStorage, credential) : undefined;
   const archive = config.runStateStorage ? createBlobLogArchive(config.runStateStorage, credential) : undefined;
   const jobState = config.runStateStorage ? createBlobJobStateStore(config.runStateStorage, credential) : undefined;
-  return { config, jobs, aci, secrets, slots, archive, jobState };
+  const idempotency = config.runStateStorage ? createBlobIdempotencyKeys(config.runStateStorage, credential) : undefined;
+  return { config, jobs, aci, secrets, slots, archive, jobState, idempotency };
 }
 
 export function registerFunctions(services: AppServices): void {
-  const { config, jobs, aci, secrets, slots, archive, jobState } = services;
+  const { config, jobs, aci, secrets, slots, archive, jobState, idempotency } = services;
   const app = config.runStateStorage ? deploymentName(config.runStateStorage) : undefined;
   registerDurableFunctions({
     ...createContainerGroupActivities(aci, secrets, { ...(archive ? { archive } : {}), ...(app ? { app } : {}) }),
     ...createRunSlotActivities(slots),
     ...createJobStateActivities(jobState),
   });
-  registerRunsApi({ jobs, defaultRegion: config.defaultRegion, slots });
+  registerRunsApi({ jobs, defaultRegion: config.defaultRegion, slots, idempotency });
   registerJobsApi({ jobs, defaultRegion: config.defaultRegion, jobState });
   registerScheduledRuns({ jobs, defaultRegion: config.defaultRegion, slots, jobState });
   // Only a deployment with storage tags its groups (and has a task hub to ask about their runs).

@@ -13,6 +13,7 @@ import { z } from "zod";
 import { HttpError, withProblemResponses } from "../http/problem";
 import { readJsonBody, signedInUser, summarise } from "../http/request";
 import { cancelRun, type CancelClient } from "../runs/cancelRun";
+import { requestHashOf, type IdempotencyKeys } from "../runs/idempotency";
 import { Orchestrations, watchInstanceId, type RunInput, type RunProgress } from "../runs/contracts";
 import type { RunSlots } from "../runs/runSlots";
 import { findRun, isRunIdOf, newRunId, startRun, type RunClient } from "../runs/startRun";
@@ -24,7 +25,11 @@ export interface RunsApiDeps {
   readonly defaultRegion: string;
   /** Undefined when no storage is configured; starting runs then answers 503. */
   readonly slots: RunSlots | undefined;
+  /** Where Idempotency-Key headers are kept (with the run slots; undefined without storage). */
+  readonly idempotency?: IdempotencyKeys | undefined;
   readonly now?: () => Date;
+  /** Waits between looks for the run a simultaneous request with the same key is starting. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export function createStartRunHandler(deps: RunsApiDeps) {
@@ -34,7 +39,9 @@ export function createStartRunHandler(deps: RunsApiDeps) {
       // The body is the run's overrides (src/jobs/overrides.ts): checked against the job's allow-list
       // and merged onto a copy of the job before anything starts.
       const requestedAt = (deps.now ?? (() => new Date()))();
-      const applied = applyRunOverrides(job, await readJsonBody(request), requestedAt);
+      const key = idempotencyKeyOf(request);
+      const body = await readJsonBody(request);
+      const applied = applyRunOverrides(job, body, requestedAt);
       if (!applied.ok) {
         throw new HttpError(400, `The request body is not a valid run request: ${summarise(applied.problems.map((p) => p.message))}.`, {
           errors: applied.problems,
@@ -44,19 +51,38 @@ export function createStartRunHandler(deps: RunsApiDeps) {
         throw new HttpError(503, "Runs cannot start: no storage is configured (set AzureWebJobsStorage or AzureWebJobsStorage__blobServiceUri).");
       }
       const runId = newRunId(job.id, requestedAt);
-      const outcome = await startRun({
-        client,
-        job: applied.job,
-        runId,
-        trigger: { kind: "http" },
-        defaultRegion: deps.defaultRegion,
-        slots: deps.slots,
-        ...(applied.overrides ? { overrides: applied.overrides } : {}),
-        times: runTimesFor(job, applied.overrides?.slot ? new Date(applied.overrides.slot) : undefined, requestedAt),
-      });
+      let release: (() => Promise<void>) | undefined;
+      if (key !== undefined) {
+        const claim = await claimKey(deps, client, job, key, requestHashOf(body), runId, requestedAt);
+        if (claim.kind === "replay") {
+          context.log(`Idempotency-Key of ${job.id} seen before: answering with its run ${claim.runId}`);
+          const statusUrl = runUrl(request, job.id, claim.runId);
+          return { status: 200, headers: { location: statusUrl }, jsonBody: { runId: claim.runId, job: job.id, statusUrl } };
+        }
+        release = claim.release;
+      }
+      let outcome;
+      try {
+        outcome = await startRun({
+          client,
+          job: applied.job,
+          runId,
+          trigger: { kind: "http" },
+          defaultRegion: deps.defaultRegion,
+          slots: deps.slots,
+          ...(applied.overrides ? { overrides: applied.overrides } : {}),
+          times: runTimesFor(job, applied.overrides?.slot ? new Date(applied.overrides.slot) : undefined, requestedAt),
+        });
+      } catch (error) {
+        // The key stays with a run that may exist; only one that certainly does not gives it back.
+        if (release && !(await findRun(client, runId).catch(() => "unknown"))) await release().catch(() => undefined);
+        throw error;
+      }
       // The id is this request's own (random), so a run that "already exists" is this one: its start went
       // through and only the answer failed.
       if (!outcome.started && outcome.reason === "limitReached") {
+        // No run was started, so a retry with the same key may try again.
+        await release?.();
         const active = outcome.activeRunIds;
         context.log(`not starting a run of ${job.id}: ${active.length} active run(s) (${active.join(", ")}), limit ${job.maxActiveRuns}`);
         throw limitReached(job, active);
@@ -131,6 +157,53 @@ export function createRerunHandler(deps: RunsApiDeps) {
       return { status: 202, headers: { location: statusUrl, "retry-after": "10" }, jsonBody: { runId, job: job.id, rerunOf: originalId, statusUrl } };
     },
   );
+}
+
+/** The request's Idempotency-Key, as a token or a structured-field string ("…"), or undefined without one. */
+function idempotencyKeyOf(request: HttpRequest): string | undefined {
+  const raw = request.headers.get("idempotency-key");
+  if (raw === null) return undefined;
+  const key = /^"(.*)"$/su.exec(raw.trim())?.[1] ?? raw.trim();
+  if (!/^[\x21-\x7e]([\x20-\x7e]{0,253}[\x21-\x7e])?$/u.test(key)) {
+    throw new HttpError(400, "The Idempotency-Key header must be 1 to 255 printable ASCII characters (a UUID is a good key).", {
+      errors: [{ field: "Idempotency-Key", message: "must be 1 to 255 printable ASCII characters" }],
+    });
+  }
+  return key;
+}
+
+/** How long a request waits for the run a simultaneous request with its key is starting. */
+const KEY_WAIT_DELAYS_MS = [100, 200, 400, 800, 1_600, 3_200];
+
+/**
+ * This request's claim on its key: new (start the run), or the run an earlier request with the same key
+ * and body started. When that request is still starting it (simultaneous requests), waits for the run
+ * to exist, a few seconds at most; a key given back meanwhile (that start failed) is claimed afresh.
+ */
+async function claimKey(
+  deps: RunsApiDeps,
+  client: RunClient,
+  job: JobSpec,
+  key: string,
+  requestHash: string,
+  runId: string,
+  now: Date,
+): Promise<{ kind: "new"; release: () => Promise<void> } | { kind: "replay"; runId: string }> {
+  if (!deps.idempotency) throw new HttpError(503, "Idempotency keys cannot be kept: no storage is configured.");
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let round = 0; ; round++) {
+    const claim = await deps.idempotency.claim(job.id, key, requestHash, runId, now);
+    if (claim.kind === "mismatch") {
+      throw new HttpError(422, `This Idempotency-Key was used for job ${job.id} within the last 24 hours with a different request body; use a new key for a new request.`);
+    }
+    if (claim.kind === "new") return claim;
+    for (const delay of [0, ...KEY_WAIT_DELAYS_MS]) {
+      if (delay > 0) await sleep(delay);
+      if (await findRun(client, claim.runId)) return claim;
+    }
+    if (round > 0) break;
+  }
+  throw new HttpError(409, `A request with this Idempotency-Key is still starting its run of job ${job.id}; try again in a few seconds.`);
 }
 
 function limitReached(job: JobSpec, activeRunIds: readonly string[]): HttpError {
