@@ -11,7 +11,8 @@ import type { InvocationContext, Timer } from "@azure/functions";
 import * as df from "durable-functions";
 import type { JobSpec } from "../jobs/definition";
 import type { JobRegistry } from "../jobs";
-import { slotOfFiring } from "../jobs/schedule";
+import { formatDuration } from "../jobs/duration";
+import { previousSlot, slotOfFiring, slotsBetween } from "../jobs/schedule";
 import { withAction, type JobStateStore, type ScheduleAction } from "../runs/jobState";
 import type { RunSlots } from "../runs/runSlots";
 import { scheduledRunId, startRun, type RunClient } from "../runs/startRun";
@@ -34,48 +35,94 @@ export function createScheduledRunHandler(job: JobSpec & { schedule: NonNullable
       context.log(`timer of ${job.id} fired at ${firedAt.toISOString()}, which is no slot of its schedule in ${job.schedule.timeZone}; nothing to start`);
       return;
     }
-    const runId = scheduledRunId(job.id, slot);
     if (!deps.slots) {
       // Throwing makes the failure visible in the host's invocation log; timers do not retry.
-      throw new Error(`Cannot start ${runId}: no storage is configured (AzureWebJobsStorage).`);
+      throw new Error(`Cannot start ${scheduledRunId(job.id, slot)}: no storage is configured (AzureWebJobsStorage).`);
     }
+    const slots = deps.slots;
     const at = firedAt.toISOString();
-    const slotText = slot.toISOString();
     const record = async (action: ScheduleAction) => {
       // The record is for people; a storage fault writing it must not undo what the firing did.
       await deps.jobState?.update(job.id, (state) => withAction(state, action)).catch((error: unknown) => {
         context.warn(`could not add to the schedule record of ${job.id}: ${error instanceof Error ? error.message : String(error)}`);
       });
     };
-    const paused = (await deps.jobState?.read(job.id))?.paused;
-    if (paused) {
-      context.warn(`schedule slot ${slotText} of ${job.id} skipped: the schedule is paused since ${paused.since}${paused.by ? ` by ${paused.by}` : ""}${paused.note ? ` (${paused.note})` : ""}`);
-      await record({ slot: slotText, at, action: "skippedPaused", ...(paused.note ? { note: paused.note } : {}) });
+    const state = await deps.jobState?.read(job.id);
+    if (state?.paused) {
+      const { paused } = state;
+      context.warn(`schedule slot ${slot.toISOString()} of ${job.id} skipped: the schedule is paused since ${paused.since}${paused.by ? ` by ${paused.by}` : ""}${paused.note ? ` (${paused.note})` : ""}`);
+      await record({ slot: slot.toISOString(), at, action: "skippedPaused", ...(paused.note ? { note: paused.note } : {}) });
       return;
     }
-    const outcome = await startRun({
-      client,
-      job,
-      runId,
-      trigger: { kind: "schedule", slot: slot.toISOString(), pastDue: timer.isPastDue },
-      times: runTimesFor(job, slot, firedAt),
-      defaultRegion: deps.defaultRegion,
-      slots: deps.slots,
-    });
-    if (outcome.started) {
-      context.log(`started scheduled run ${runId} of ${job.id} for ${slotText}${timer.isPastDue ? " (past due)" : ""}`);
-      await record({ slot: slotText, at, action: "started", runId });
-    } else if (outcome.reason === "alreadyStarted") {
-      // A second firing for the slot: the first one's action is already recorded.
-      context.log(`schedule slot ${slotText} of ${job.id} already has run ${runId}; not starting another`);
-    } else {
-      context.warn(
-        `skipping schedule slot ${slotText} of ${job.id}: at most ${job.maxActiveRuns} active run(s) allowed ` +
-          `and ${outcome.activeRunIds.length} active (${outcome.activeRunIds.join(", ")})`,
-      );
-      await record({ slot: slotText, at, action: "skippedOverlap", activeRunIds: outcome.activeRunIds });
+
+    // Slots the timer never fired for (the app was down): those within the job's catchupWindow run first,
+    // oldest first; older ones are recorded as missed, never dropped without a word.
+    const { catchUp, missed } = missedSlots(job, state?.actions[0]?.slot ?? timer.scheduleStatus?.last, slot, firedAt);
+    if (missed) {
+      context.warn(`${missed.count} slot(s) of ${job.id} from ${missed.from} to ${missed.to} were missed while the app was down and are not run (catchupWindow ${job.catchupWindow === undefined ? "none" : formatDuration(job.catchupWindow)})`);
+      await record({ slot: missed.from, at, action: "missed", until: missed.to, count: missed.count });
+    }
+    for (const earlier of [...catchUp, slot]) {
+      await startSlot(earlier, earlier === slot ? timer.isPastDue : true);
+    }
+
+    async function startSlot(slotAt: Date, pastDue: boolean): Promise<void> {
+      const runId = scheduledRunId(job.id, slotAt);
+      const slotText = slotAt.toISOString();
+      const outcome = await startRun({
+        client,
+        job,
+        runId,
+        trigger: { kind: "schedule", slot: slotText, pastDue },
+        times: runTimesFor(job, slotAt, firedAt),
+        defaultRegion: deps.defaultRegion,
+        slots,
+      });
+      if (outcome.started) {
+        context.log(`started scheduled run ${runId} of ${job.id} for ${slotText}${pastDue ? " (past due)" : ""}`);
+        await record({ slot: slotText, at, action: "started", runId });
+      } else if (outcome.reason === "alreadyStarted") {
+        // A second firing for the slot: the first one's action is already recorded.
+        context.log(`schedule slot ${slotText} of ${job.id} already has run ${runId}; not starting another`);
+      } else {
+        context.warn(
+          `skipping schedule slot ${slotText} of ${job.id}: at most ${job.maxActiveRuns} active run(s) allowed ` +
+            `and ${outcome.activeRunIds.length} active (${outcome.activeRunIds.join(", ")})`,
+        );
+        await record({ slot: slotText, at, action: "skippedOverlap", activeRunIds: outcome.activeRunIds });
+      }
     }
   };
+}
+
+/** Most slots one firing starts to catch up; beyond it they are recorded as missed. */
+export const MAX_CATCH_UP_RUNS = 100;
+/** Most missed slots counted one by one (an every-second schedule down for a week has 604,800). */
+const MAX_COUNTED = 100_000;
+
+/**
+ * The slots strictly between the last one the job's record (or the timer's own schedule status) knows
+ * and this firing's: those within `catchupWindow` of the firing (the newest {@link MAX_CATCH_UP_RUNS}) to
+ * start in order, and the rest as one missed range. Without a known last slot, none. Past
+ * {@link MAX_COUNTED} missed slots nothing is caught up: such a gap is recorded as missed.
+ */
+export function missedSlots(
+  job: JobSpec & { schedule: NonNullable<JobSpec["schedule"]> },
+  lastKnown: string | undefined,
+  slot: Date,
+  firedAt: Date,
+): { catchUp: Date[]; missed?: { from: string; to: string; count: number } } {
+  const last = lastKnown ? Date.parse(lastKnown) : Number.NaN;
+  if (Number.isNaN(last) || last >= slot.getTime()) return { catchUp: [] };
+  const { slots, more } = slotsBetween(job.schedule, new Date(last), slot, MAX_COUNTED);
+  if (slots.length === 0) return { catchUp: [] };
+  const cutoff = job.catchupWindow === undefined ? Number.POSITIVE_INFINITY : firedAt.getTime() - job.catchupWindow;
+  const catchUp = more > 0 ? [] : slots.filter((at) => at.getTime() >= cutoff).slice(-MAX_CATCH_UP_RUNS);
+  const skipped = slots.filter((at) => !catchUp.includes(at));
+  if (skipped.length === 0) return { catchUp };
+  // Past the count, the missed range runs up to the slot before this one.
+  const to = more > 0 ? (previousSlot(job.schedule, slot) ?? skipped.at(-1)!) : skipped.at(-1)!;
+  return { catchUp, missed: { from: skipped[0]!.toISOString(), to: to.toISOString(), count: skipped.length + more } };
 }
 
 /** The timer function name for a job (function names allow letters, digits, _ and -). */

@@ -155,8 +155,13 @@ export const jobDefinitionSchema = z
      * time; null for a job that only runs on request.
      */
     schedule: schedule.default(null),
-    /** Airflow's catchup. Only false is supported: a missed slot starts one run, never a backlog. */
-    catchup: z.literal(false, { message: "catchup must be false: aci-jobs never replays missed slots" }).default(false),
+    /** Airflow's catchup. Only false is supported: use catchupWindow to run slots missed during downtime. */
+    catchup: z.literal(false, { message: "catchup must be false: set catchupWindow to run the slots missed while the app was down" }).default(false),
+    /**
+     * After downtime, the missed slots this recent are run, oldest first (Temporal's catchup window);
+     * older ones are recorded as missed. Default none: only the latest slot runs, as with Airflow's catchup=False.
+     */
+    catchupWindow: duration("catchupWindow", { ms: 30 * 86_400_000, text: "30d", why: "a month of backlog is a backfill, not a catch-up" }).optional(),
     /**
      * Pause the schedule after this many scheduled runs in a row failed or timed out (Airflow's
      * max_consecutive_failed_dag_runs); resume with POST /api/jobs/{job}/resume. Needs a schedule.

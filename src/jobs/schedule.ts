@@ -158,6 +158,25 @@ export function previousSlot(schedule: JobSchedule, slot: Date): Date | undefine
   return previous === undefined ? undefined : new Date(previous);
 }
 
+/**
+ * The schedule's slots strictly between `after` and `before`, oldest first, at most `max` of them; `more`
+ * says how many more there are, counted up to a bound (0 when none).
+ */
+export function slotsBetween(schedule: JobSchedule, after: Date, before: Date, max: number): { slots: Date[]; more: number } {
+  const slots: Date[] = [];
+  let more = 0;
+  for (let from = after; ; ) {
+    const batch = nextSlots(schedule, from, 1_000);
+    for (const at of batch) {
+      if (at.getTime() >= before.getTime()) return { slots, more };
+      if (slots.length < max) slots.push(at);
+      else if (++more >= max) return { slots, more };
+    }
+    if (batch.length === 0) return { slots, more };
+    from = batch.at(-1)!;
+  }
+}
+
 /** Whether `at` is one of the schedule's slots. */
 export function isSlot(schedule: JobSchedule, at: Date): boolean {
   return nextSlots(schedule, new Date(at.getTime() - 1), 1)[0]?.getTime() === at.getTime();

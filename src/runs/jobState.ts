@@ -27,7 +27,9 @@ export type ScheduleAction =
   | { readonly slot: string; readonly at: string; readonly action: "started"; readonly runId: string }
   /** The job's overlap policy (today: its active-run limit) let no run start. */
   | { readonly slot: string; readonly at: string; readonly action: "skippedOverlap"; readonly activeRunIds: readonly string[] }
-  | { readonly slot: string; readonly at: string; readonly action: "skippedPaused"; readonly note?: string };
+  | { readonly slot: string; readonly at: string; readonly action: "skippedPaused"; readonly note?: string }
+  /** Slots from `slot` to `until` (`count` of them) the timer never fired for and that were outside the catch-up window. */
+  | { readonly slot: string; readonly at: string; readonly action: "missed"; readonly until: string; readonly count: number };
 
 export interface JobState {
   readonly paused: PauseRecord | null;

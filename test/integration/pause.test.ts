@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { createGetJobHandler, createListJobsHandler, createPauseJobHandler, createResumeJobHandler, type JobsApiDeps } from "../../src/functions/jobsApi";
 import { createStartRunHandler } from "../../src/functions/runsApi";
 import { createScheduledRunHandler, type ScheduledRunsDeps } from "../../src/functions/scheduledRuns";
-import type { JobSpec } from "../../src/jobs/definition";
+import { parseJobDefinition, type JobSpec } from "../../src/jobs/definition";
 import { createBlobJobStateStore, withAction, type ScheduleAction } from "../../src/runs/jobState";
 import { useHarness } from "./harness";
 
@@ -188,7 +188,6 @@ describe("pauseAfterFailures", () => {
   });
 
   it("refuses pauseAfterFailures on a job without a schedule at startup", async () => {
-    const { parseJobDefinition } = await import("../../src/jobs/definition");
     expect(parseJobDefinition({ id: "x", pauseAfterFailures: 3, container: { image: "busybox" } }, "x")).toEqual({
       ok: false,
       problems: ['job "x", field pauseAfterFailures: pauseAfterFailures needs a schedule: it pauses the job\'s timer'],

@@ -188,7 +188,7 @@ describe("POST and GET /api/jobs/{job}/runs", () => {
 describe("the run's logical date in its container", () => {
   const job = () => h.app.jobs.get("daily_export") as JobSpec & { schedule: NonNullable<JobSpec["schedule"]> };
   const groupOf = (runId: string) =>
-    new Promise<ContainerGroup>((resolve, reject) => {
+    new Promise<ContainerGroup | undefined>((resolve, reject) => {
       const stop = h.onLog((record) => {
         const match = new RegExp(`^\\[daily_export run ${runId} attempt 1\\] container group ([a-z0-9-]+): running$`, "u").exec(record.message);
         if (!match) return;
@@ -196,7 +196,7 @@ describe("the run's logical date in its container", () => {
         h.app.services.aci.get(match[1]!).then(resolve, reject);
       });
     });
-  const variables = (group: ContainerGroup) => Object.fromEntries((group.containers[0]?.environmentVariables ?? []).map((v) => [v.name, v.value]));
+  const variables = (group: ContainerGroup | undefined) => Object.fromEntries((group?.containers[0]?.environmentVariables ?? []).map((v) => [v.name, v.value]));
 
   it("a scheduled run's container gets its slot, data interval and the command with {{ ds }} filled in", async () => {
     const runId = "daily_export-scheduled-20261127T020000Z";

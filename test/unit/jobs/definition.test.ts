@@ -126,10 +126,11 @@ describe("parseJobDefinition: problems name the job and the field", () => {
     expect(parsed({ ...minimal, id: `J${"_9".repeat(31)}` }).id).toHaveLength(63);
   });
 
-  it("rejects catchup true, since missed slots are never replayed", () => {
-    // Ours on purpose: Airflow defaults catchup to True for older DAGs; aci-jobs supports only False.
+  it("rejects catchup true, pointing to catchupWindow for slots missed during downtime", () => {
+    // Ours on purpose: Airflow's catchup replays every slot since start_date; aci-jobs catches up only
+    // the slots missed while the app was down, within catchupWindow.
     expect(problems({ ...minimal, catchup: true })).toEqual([
-      'job "nightly_export", field catchup: catchup must be false: aci-jobs never replays missed slots',
+      'job "nightly_export", field catchup: catchup must be false: set catchupWindow to run the slots missed while the app was down',
     ]);
   });
 
