@@ -47,6 +47,17 @@ const duration = (what: string, max: { ms: number; text: string; why: string }) 
   });
 
 const RETRY_DELAY_MAX = { ms: MAX_RETRY_DELAY_MS, text: "24h", why: "Airflow's cap on the wait between attempts" };
+
+/**
+ * What a start does when the job has an active run (allowAll: when it has maxActiveRuns of them):
+ * skip: start nothing (Airflow's max_active_runs=1, Kubernetes' Forbid); bufferOne: wait, unless a run
+ * waits already; bufferAll: wait in line; cancelOther: cancel the active run and start when it has
+ * stopped (Kubernetes' Replace); allowAll: run side by side (Kubernetes' Allow), up to maxActiveRuns.
+ */
+export const OVERLAP_POLICIES = ["skip", "bufferOne", "bufferAll", "cancelOther", "allowAll"] as const;
+type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
+/** Airflow's max_active_runs_per_dag default, for overlap allowAll. */
+const DEFAULT_MAX_ACTIVE_RUNS = 16;
 const RUN_TIMEOUT_MAX = { ms: MAX_RUN_TIMEOUT_MS, text: "6d", why: "the longest durable timer Durable Functions allows JavaScript" };
 
 /** A schedule in UTC (a string) or in an IANA zone's local time (`{ cron, timeZone }`). */
@@ -167,8 +178,14 @@ export const jobDefinitionSchema = z
      * max_consecutive_failed_dag_runs); resume with POST /api/jobs/{job}/resume. Needs a schedule.
      */
     pauseAfterFailures: z.number().int().min(1).max(1_000).optional(),
-    /** Runs of this job that may be active at once (Airflow's max_active_runs). */
-    maxActiveRuns: z.number().int().min(1).max(100).default(16),
+    /**
+     * What a start does when a run of the job is active (Temporal's overlap policies, Kubernetes'
+     * concurrencyPolicy): skip it, queue one or all, cancel the active run, or allow up to maxActiveRuns.
+     * Default skip; a job that sets maxActiveRuns above 1 without it gets allowAll.
+     */
+    overlap: z.enum(OVERLAP_POLICIES, { message: `overlap must be one of ${OVERLAP_POLICIES.join(", ")}` }).optional(),
+    /** With overlap allowAll: runs of this job that may be active at once (Airflow's max_active_runs; default 16). Otherwise 1. */
+    maxActiveRuns: z.number().int().min(1).max(100).optional(),
     /** Further attempts after a failed one (Airflow's retries). */
     retries: z.number().int().min(0).max(20).default(0),
     /** Wait between attempts (Airflow's retry_delay, default 5 minutes). */
@@ -205,8 +222,15 @@ export const jobDefinitionSchema = z
   // Cross-field rules run even when other fields failed, so one report lists every problem.
   .superRefine(
     (job, ctx) => {
-      const { container, maxActiveRuns, timeout } = job as Partial<typeof job>;
-      if (container?.groupName && typeof maxActiveRuns === "number" && maxActiveRuns > 1) {
+      const { container, maxActiveRuns, timeout, overlap } = job as Partial<typeof job>;
+      if (overlap && overlap !== "allowAll" && typeof maxActiveRuns === "number" && maxActiveRuns > 1) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["maxActiveRuns"],
+          message: `maxActiveRuns above 1 needs overlap allowAll: with overlap ${overlap} one run is active at a time`,
+        });
+      }
+      if (container?.groupName && (overlap === "allowAll" || (typeof maxActiveRuns === "number" && maxActiveRuns > 1))) {
         ctx.addIssue({
           code: "custom",
           path: ["maxActiveRuns"],
@@ -258,9 +282,15 @@ export const jobDefinitionSchema = z
       }
     },
     { when: (payload) => typeof payload.value === "object" && payload.value !== null },
-  );
+  )
+  .transform((job) => {
+    // A job that allowed several runs before overlap existed keeps doing so.
+    const overlap: OverlapPolicy = job.overlap ?? ((job.maxActiveRuns ?? 1) > 1 ? "allowAll" : "skip");
+    return { ...job, overlap, maxActiveRuns: overlap === "allowAll" ? (job.maxActiveRuns ?? DEFAULT_MAX_ACTIVE_RUNS) : 1 };
+  });
 
 /** A job as its author writes it (defaults may be left out). */
+export type { OverlapPolicy };
 export type JobDefinition = z.input<typeof jobDefinitionSchema>;
 /** A validated job with every default filled in; plain JSON, so it can travel in orchestration input. */
 export type JobSpec = z.output<typeof jobDefinitionSchema>;

@@ -42,12 +42,26 @@ describe("parseJobDefinition: defaults", () => {
     expect(job.resultLogs).toBe("none");
   });
 
-  it("defaults to no schedule, no catchup, 16 active runs and a 24-hour run budget", () => {
+  it("defaults to no schedule, no catchup, overlap skip (one active run) and a 24-hour run budget", () => {
     const job = parsed(minimal);
     expect(job.schedule).toBeNull();
     expect(job.catchup).toBe(false);
-    expect(job.maxActiveRuns).toBe(16);
+    // Issue 11: skip is the default, as Airflow's max_active_runs=1 (it was 16 runs side by side before).
+    expect(job.overlap).toBe("skip");
+    expect(job.maxActiveRuns).toBe(1);
     expect(job.timeout).toBe(86_400_000);
+  });
+
+  it("keeps several active runs for a job that asks for them: maxActiveRuns above 1 means allowAll", () => {
+    expect(parsed({ ...minimal, maxActiveRuns: 3 })).toMatchObject({ overlap: "allowAll", maxActiveRuns: 3 });
+    expect(parsed({ ...minimal, overlap: "allowAll" })).toMatchObject({ overlap: "allowAll", maxActiveRuns: 16 });
+    expect(parsed({ ...minimal, overlap: "bufferAll" })).toMatchObject({ overlap: "bufferAll", maxActiveRuns: 1 });
+    expect(problems({ ...minimal, overlap: "bufferAll", maxActiveRuns: 2 })).toEqual([
+      'job "nightly_export", field maxActiveRuns: maxActiveRuns above 1 needs overlap allowAll: with overlap bufferAll one run is active at a time',
+    ]);
+    expect(problems({ ...minimal, overlap: "sometimes" })).toEqual([
+      'job "nightly_export", field overlap: overlap must be one of skip, bufferOne, bufferAll, cancelOther, allowAll',
+    ]);
   });
 
   it("leaves group name, region and command out when the job does not set them", () => {
@@ -135,9 +149,12 @@ describe("parseJobDefinition: problems name the job and the field", () => {
   });
 
   it("rejects a fixed group name with more than one active run, on maxActiveRuns", () => {
-    expect(problems({ ...minimal, container: { image: "x", groupName: "shared" } })).toEqual([
+    expect(problems({ ...minimal, maxActiveRuns: 2, container: { image: "x", groupName: "shared" } })).toEqual([
       'job "nightly_export", field maxActiveRuns: a job with a fixed container.groupName can have at most 1 active run (runs would share the group)',
     ]);
+    expect(problems({ ...minimal, overlap: "allowAll", container: { image: "x", groupName: "shared" } })).toHaveLength(1);
+    // One run at a time, the default, is fine with a fixed name.
+    expect(parsed({ ...minimal, container: { image: "x", groupName: "shared" } })).toMatchObject({ overlap: "skip", maxActiveRuns: 1 });
   });
 
   it("rejects a timeout under one minute", () => {
