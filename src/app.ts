@@ -18,6 +18,7 @@ import type { JobRegistry } from "./jobs";
 import { secretReferencesOf } from "./jobs/container";
 import { createBlobIdempotencyKeys, type IdempotencyKeys } from "./runs/idempotency";
 import { createBlobJobStateStore, type JobStateStore } from "./runs/jobState";
+import { createBlobRunQueue, type RunQueue } from "./runs/runQueue";
 import { createBlobLogArchive, type LogArchive } from "./runs/logArchive";
 import { createBlobRunSlots, type RunSlots } from "./runs/runSlots";
 import { createKeyVaultSecretResolver, noSecretStore, type KeyVaultSecretResolverOptions, type SecretResolver } from "./secrets";
@@ -35,6 +36,8 @@ export interface AppServices {
   readonly jobState: JobStateStore | undefined;
   /** Idempotency-Key headers of run requests; undefined without storage. */
   readonly idempotency: IdempotencyKeys | undefined;
+  /** Runs waiting for a slot (overlap policies, backfills); undefined without storage. */
+  readonly queue: RunQueue | undefined;
 }
 
 export interface ServiceOptions {
@@ -67,20 +70,21 @@ export function createServices(config: AppConfig, jobs: JobRegistry, options: Se
   const archive = config.runStateStorage ? createBlobLogArchive(config.runStateStorage, credential) : undefined;
   const jobState = config.runStateStorage ? createBlobJobStateStore(config.runStateStorage, credential) : undefined;
   const idempotency = config.runStateStorage ? createBlobIdempotencyKeys(config.runStateStorage, credential) : undefined;
-  return { config, jobs, aci, secrets, slots, archive, jobState, idempotency };
+  const queue = config.runStateStorage ? createBlobRunQueue(config.runStateStorage, credential) : undefined;
+  return { config, jobs, aci, secrets, slots, archive, jobState, idempotency, queue };
 }
 
 export function registerFunctions(services: AppServices): void {
-  const { config, jobs, aci, secrets, slots, archive, jobState, idempotency } = services;
+  const { config, jobs, aci, secrets, slots, archive, jobState, idempotency, queue } = services;
   const app = config.runStateStorage ? deploymentName(config.runStateStorage) : undefined;
   registerDurableFunctions({
     ...createContainerGroupActivities(aci, secrets, { ...(archive ? { archive } : {}), ...(app ? { app } : {}) }),
-    ...createRunSlotActivities(slots),
+    ...createRunSlotActivities(slots, queue),
     ...createJobStateActivities(jobState),
   });
-  registerRunsApi({ jobs, defaultRegion: config.defaultRegion, slots, idempotency });
+  registerRunsApi({ jobs, defaultRegion: config.defaultRegion, slots, idempotency, queue });
   registerJobsApi({ jobs, defaultRegion: config.defaultRegion, jobState });
-  registerScheduledRuns({ jobs, defaultRegion: config.defaultRegion, slots, jobState });
+  registerScheduledRuns({ jobs, defaultRegion: config.defaultRegion, slots, jobState, queue });
   // Only a deployment with storage tags its groups (and has a task hub to ask about their runs).
   if (app) registerOrphanSweeper({ aci, app });
 }

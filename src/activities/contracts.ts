@@ -18,6 +18,8 @@ export const Activities = {
   deleteContainerGroup: "deleteContainerGroup",
   releaseRunSlot: "releaseRunSlot",
   recordScheduledRunOutcome: "recordScheduledRunOutcome",
+  takeQueuedSlot: "takeQueuedSlot",
+  leaveQueue: "leaveQueue",
 } as const;
 
 /** Identifies the run attempt an activity works for; also used to label log lines. */
@@ -180,6 +182,21 @@ export interface ReleaseRunSlotResult {
   readonly released: boolean;
 }
 
+/** A run waiting in line (overlap bufferOne, bufferAll, cancelOther, or a backfill) asks whether it may start. */
+export interface TakeQueuedSlotInput {
+  readonly jobId: string;
+  readonly runId: string;
+  /** The job's active-run limit. */
+  readonly limit: number;
+}
+
+export type TakeQueuedSlotResult = { readonly acquired: true } | { readonly acquired: false; readonly position: number };
+
+export interface LeaveQueueInput {
+  readonly jobId: string;
+  readonly runId: string;
+}
+
 /** A scheduled run of a job with `pauseAfterFailures` has ended: count it, and pause the schedule after N failures in a row. */
 export interface RecordScheduledRunOutcomeInput {
   readonly jobId: string;
@@ -202,4 +219,6 @@ export interface ActivityContract {
   [Activities.deleteContainerGroup]: { input: DeleteContainerGroupInput; output: DeleteContainerGroupResult };
   [Activities.releaseRunSlot]: { input: ReleaseRunSlotInput; output: ReleaseRunSlotResult };
   [Activities.recordScheduledRunOutcome]: { input: RecordScheduledRunOutcomeInput; output: RecordScheduledRunOutcomeResult };
+  [Activities.takeQueuedSlot]: { input: TakeQueuedSlotInput; output: TakeQueuedSlotResult };
+  [Activities.leaveQueue]: { input: LeaveQueueInput; output: void };
 }

@@ -16,7 +16,8 @@ import { cancelRun, type CancelClient } from "../runs/cancelRun";
 import { requestHashOf, type IdempotencyKeys } from "../runs/idempotency";
 import { Orchestrations, watchInstanceId, type RunInput, type RunProgress } from "../runs/contracts";
 import type { RunSlots } from "../runs/runSlots";
-import { findRun, isRunIdOf, newRunId, startRun, type RunClient } from "../runs/startRun";
+import type { RunQueue } from "../runs/runQueue";
+import { findRun, isRunIdOf, newRunId, startRun, type RunClient, type StartOutcome } from "../runs/startRun";
 import { toRunView } from "../runs/runView";
 import { runTimesFor } from "../runs/runTimes";
 
@@ -27,6 +28,8 @@ export interface RunsApiDeps {
   readonly slots: RunSlots | undefined;
   /** Where Idempotency-Key headers are kept (with the run slots; undefined without storage). */
   readonly idempotency?: IdempotencyKeys | undefined;
+  /** Where runs wait for a slot under the overlap policies bufferOne, bufferAll and cancelOther. */
+  readonly queue?: RunQueue | undefined;
   readonly now?: () => Date;
   /** Waits between looks for the run a simultaneous request with the same key is starting. */
   readonly sleep?: (ms: number) => Promise<void>;
@@ -70,6 +73,8 @@ export function createStartRunHandler(deps: RunsApiDeps) {
           trigger: { kind: "http" },
           defaultRegion: deps.defaultRegion,
           slots: deps.slots,
+          ...(deps.queue ? { queue: deps.queue } : {}),
+          now: requestedAt,
           ...(applied.overrides ? { overrides: applied.overrides } : {}),
           times: runTimesFor(job, applied.overrides?.slot ? new Date(applied.overrides.slot) : undefined, requestedAt),
         });
@@ -85,16 +90,17 @@ export function createStartRunHandler(deps: RunsApiDeps) {
         await release?.();
         const active = outcome.activeRunIds;
         context.log(`not starting a run of ${job.id}: ${active.length} active run(s) (${active.join(", ")}), limit ${job.maxActiveRuns}`);
-        throw limitReached(job, active);
+        throw limitReached(job, active, outcome.waiting);
       }
       // Field names only: override values are plain, but a log is no place for a caller's data.
       const changed = overriddenFields(applied.overrides);
-      context.log(`started run ${runId} of ${job.id} on request${changed.length > 0 ? ` overriding ${changed.join(", ")}` : ""}`);
+      const how = outcome.started && outcome.queued ? `queued run ${runId} of ${job.id}` : `started run ${runId} of ${job.id}`;
+      context.log(`${how} on request${changed.length > 0 ? ` overriding ${changed.join(", ")}` : ""}`);
       const statusUrl = runUrl(request, job.id, runId);
       return {
         status: 202,
         headers: { location: statusUrl, "retry-after": "10" },
-        jsonBody: { runId, job: job.id, statusUrl },
+        jsonBody: { runId, job: job.id, statusUrl, ...queuedFields(outcome) },
       };
     },
   );
@@ -144,17 +150,23 @@ export function createRerunHandler(deps: RunsApiDeps) {
         trigger: { kind: "rerun", rerunOf: originalId },
         defaultRegion: deps.defaultRegion,
         slots: deps.slots,
+        ...(deps.queue ? { queue: deps.queue } : {}),
+        now: requestedAt,
         ...(input.overrides ? { overrides: input.overrides } : {}),
         // A run from before times were kept is rerun for now.
         times: input.times ?? runTimesFor(job, undefined, requestedAt),
       });
       if (!outcome.started && outcome.reason === "limitReached") {
         context.log(`not rerunning ${originalId}: ${outcome.activeRunIds.length} active run(s), limit ${job.maxActiveRuns}`);
-        throw limitReached(job, outcome.activeRunIds);
+        throw limitReached(job, outcome.activeRunIds, outcome.waiting);
       }
-      context.log(`started run ${runId} of ${job.id} on request, rerunning ${originalId}`);
+      context.log(`${outcome.started && outcome.queued ? "queued" : "started"} run ${runId} of ${job.id} on request, rerunning ${originalId}`);
       const statusUrl = runUrl(request, job.id, runId);
-      return { status: 202, headers: { location: statusUrl, "retry-after": "10" }, jsonBody: { runId, job: job.id, rerunOf: originalId, statusUrl } };
+      return {
+        status: 202,
+        headers: { location: statusUrl, "retry-after": "10" },
+        jsonBody: { runId, job: job.id, rerunOf: originalId, statusUrl, ...queuedFields(outcome) },
+      };
     },
   );
 }
@@ -206,8 +218,17 @@ async function claimKey(
   throw new HttpError(409, `A request with this Idempotency-Key is still starting its run of job ${job.id}; try again in a few seconds.`);
 }
 
-function limitReached(job: JobSpec, activeRunIds: readonly string[]): HttpError {
-  return new HttpError(409, `Job ${job.id} allows at most ${job.maxActiveRuns} active run(s) and that many are active.`, { activeRuns: activeRunIds });
+function limitReached(job: JobSpec, activeRunIds: readonly string[], waiting?: string): HttpError {
+  if (waiting) {
+    return new HttpError(409, `Job ${job.id} has an active run and run ${waiting} already waits for it (overlap bufferOne).`, { activeRuns: activeRunIds, waitingRun: waiting });
+  }
+  return new HttpError(409, `Job ${job.id} allows at most ${job.maxActiveRuns} active run(s) and that many are active (overlap ${job.overlap}).`, { activeRuns: activeRunIds });
+}
+
+/** For a run that waits in line: `state: "queued"`, and the runs cancelOther canceled for it. */
+function queuedFields(outcome: StartOutcome) {
+  if (!outcome.started || !outcome.queued) return {};
+  return { state: "queued", ...(outcome.canceled ? { canceledRuns: outcome.canceled } : {}) };
 }
 
 /** The cancel request's body: optional, and only a reason. */

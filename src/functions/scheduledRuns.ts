@@ -14,6 +14,7 @@ import type { JobRegistry } from "../jobs";
 import { formatDuration } from "../jobs/duration";
 import { previousSlot, slotOfFiring, slotsBetween } from "../jobs/schedule";
 import { withAction, type JobStateStore, type ScheduleAction } from "../runs/jobState";
+import type { RunQueue } from "../runs/runQueue";
 import type { RunSlots } from "../runs/runSlots";
 import { scheduledRunId, startRun, type RunClient } from "../runs/startRun";
 import { runTimesFor } from "../runs/runTimes";
@@ -24,6 +25,8 @@ export interface ScheduledRunsDeps {
   readonly slots: RunSlots | undefined;
   /** Paused schedules and schedule records (kept with the run slots; undefined without storage). */
   readonly jobState?: JobStateStore | undefined;
+  /** Where runs wait for a slot under the overlap policies that queue. */
+  readonly queue?: RunQueue | undefined;
   readonly now?: () => Date;
 }
 
@@ -77,8 +80,14 @@ export function createScheduledRunHandler(job: JobSpec & { schedule: NonNullable
         times: runTimesFor(job, slotAt, firedAt),
         defaultRegion: deps.defaultRegion,
         slots,
+        ...(deps.queue ? { queue: deps.queue } : {}),
+        now: firedAt,
       });
-      if (outcome.started) {
+      if (outcome.started && outcome.queued) {
+        const canceled = outcome.canceled ? `; canceled ${outcome.canceled.join(", ")} for it (overlap cancelOther)` : "";
+        context.log(`queued scheduled run ${runId} of ${job.id} for ${slotText}: it waits for a run slot${canceled}`);
+        await record({ slot: slotText, at, action: "queued", runId });
+      } else if (outcome.started) {
         context.log(`started scheduled run ${runId} of ${job.id} for ${slotText}${pastDue ? " (past due)" : ""}`);
         await record({ slot: slotText, at, action: "started", runId });
       } else if (outcome.reason === "alreadyStarted") {

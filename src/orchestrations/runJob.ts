@@ -58,6 +58,32 @@ const SWEEPER_PROMISE = "about 30 minutes";
 export function* runJob(context: df.OrchestrationContext): Generator<df.Task, RunResult, unknown> {
   const input = context.df.getInput<RunInput>();
   const { job } = input;
+  const cancel = new CancelSignal(context);
+  if (input.queued) {
+    const queuedAt = now(context);
+    const gotSlot = yield* waitForSlot(context, input, cancel);
+    // Canceled while waiting, or just as its turn came (then its slot goes on to the next in line).
+    if (!gotSlot || cancel.notice("queued")) {
+      if (gotSlot) yield* releaseSlot(context, input);
+      const request = cancel.request!;
+      const result: RunResult = {
+        runId: input.runId,
+        jobId: job.id,
+        status: "canceled",
+        detail: canceledSentence({ ...request, phase: "queued" }),
+        trigger: input.trigger,
+        startedAt: new Date(queuedAt).toISOString(),
+        finishedAt: new Date(now(context)).toISOString(),
+        attempts: [],
+        ...(input.overrides ? { overrides: input.overrides } : {}),
+        cancellation: { ...request, phase: "queued" },
+      };
+      context.df.setCustomStatus({ phase: "finished", attempt: 0, groupName: "", attempts: [] } satisfies RunProgress);
+      if (!context.df.isReplaying) context.warn(`run ${input.runId} of ${job.id} canceled: ${result.detail}`);
+      return result;
+    }
+  }
+  // The run's time budget counts from when it may start, not from when it began to wait.
   const startedAt = now(context);
   const deadline = startedAt + job.timeout;
   const attempts: AttemptRecord[] = [];
@@ -65,7 +91,6 @@ export function* runJob(context: df.OrchestrationContext): Generator<df.Task, Ru
   let priority: Priority = job.container.priority;
   let retriesUsed = 0;
   let lastLines: readonly string[] | undefined;
-  const cancel = new CancelSignal(context);
 
   for (let attempt = 1; ; attempt++) {
     const { record, lines } = yield* runAttempt(context, input, attempt, priority, deadline, attempts, cancel);
@@ -92,14 +117,7 @@ export function* runJob(context: df.OrchestrationContext): Generator<df.Task, Ru
   // Decided before the slot is released: a cancel arriving after the last attempt ended changes nothing.
   const cancellation = cancel.request ? { ...cancel.request, phase: cancel.phase! } : undefined;
 
-  if (input.holdsRunSlot) {
-    try {
-      yield* callActivityWithRetry(context, Activities.releaseRunSlot, { jobId: job.id, runId: input.runId }, armCallRetry);
-    } catch (error) {
-      // Not fatal: the next trigger sees this run has ended and reclaims the slot.
-      if (!context.df.isReplaying) context.warn(`run ${input.runId}: could not release its run slot: ${failureMessage(error)}`);
-    }
-  }
+  if (input.holdsRunSlot) yield* releaseSlot(context, input);
 
   const result = summarise(input, attempts, startedAt, now(context), budgetNote, lastLines, cancellation);
   if (input.trigger.kind === "schedule" && job.pauseAfterFailures !== undefined) {
@@ -609,6 +627,7 @@ function sentences(...parts: string[]): string {
 
 /** What the run was doing when a cancel reached it, for the run's detail. */
 const CANCELED_WHILE: Record<RunPhase, string> = {
+  queued: "waiting in line for a run slot",
   creating: "creating the container group",
   watching: "the container ran",
   collectingLogs: "reading the container's log",
@@ -616,6 +635,44 @@ const CANCELED_WHILE: Record<RunPhase, string> = {
   waitingToRetry: "waiting to retry",
   finished: "finishing",
 };
+
+/** Gives the run's slot back, or to the first run in line. */
+function* releaseSlot(context: df.OrchestrationContext, input: RunInput): Generator<df.Task, void, unknown> {
+  try {
+    yield* callActivityWithRetry(context, Activities.releaseRunSlot, { jobId: input.job.id, runId: input.runId }, armCallRetry);
+  } catch (error) {
+    // Not fatal: the next trigger sees this run has ended and reclaims the slot.
+    if (!context.df.isReplaying) context.warn(`run ${input.runId}: could not release its run slot: ${failureMessage(error)}`);
+  }
+}
+
+/** How long a waiting run waits between asks for its slot: short at first, at most a minute. */
+const QUEUE_FIRST_WAIT_MS = 5_000;
+const QUEUE_MAX_WAIT_MS = 60_000;
+
+/**
+ * Waits in line for a run slot (overlap bufferOne, bufferAll, cancelOther; backfills). A run that ends
+ * hands its slot to the first in line; the waiting run asks on a durable timer, so it starts even if the
+ * app was idle or restarted meanwhile. False when the run was canceled while it waited (out of line then).
+ */
+function* waitForSlot(context: df.OrchestrationContext, input: RunInput, cancel: CancelSignal): Generator<df.Task, boolean, unknown> {
+  const ask = { jobId: input.job.id, runId: input.runId, limit: input.job.maxActiveRuns };
+  for (let wait = QUEUE_FIRST_WAIT_MS; ; wait = Math.min(QUEUE_MAX_WAIT_MS, wait * 2)) {
+    const turn = yield* callActivityWithRetry(context, Activities.takeQueuedSlot, ask, armCallRetry);
+    if (turn.acquired) return true;
+    const progress: RunProgress = { phase: "queued", attempt: 0, groupName: "", attempts: [], queuePosition: turn.position };
+    context.df.setCustomStatus(progress);
+    if (yield* cancel.sleepsUntil(now(context) + wait, "queued")) {
+      try {
+        yield* callActivityWithRetry(context, Activities.leaveQueue, { jobId: input.job.id, runId: input.runId }, armCallRetry);
+      } catch (error) {
+        // Not fatal: the next start drops a line entry whose run has ended.
+        if (!context.df.isReplaying) context.warn(`run ${input.runId}: could not leave the line: ${failureMessage(error)}`);
+      }
+      return false;
+    }
+  }
+}
 
 function canceledEnding(groupName: string, cancel: CancelSignal): Ending {
   return {

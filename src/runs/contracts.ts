@@ -44,6 +44,8 @@ export interface RunInput {
   readonly trigger: RunTrigger;
   /** Whether the run holds one of the job's active-run slots, to be released when it ends. */
   readonly holdsRunSlot: boolean;
+  /** The run waits in line for its slot first (its job's overlap policy, or a backfill). */
+  readonly queued?: boolean;
   /** What an HTTP caller changed for this run (already merged into `job`), kept for the record. */
   readonly overrides?: RunOverrides;
   /** The slot, logical date and data interval the container is told of (absent in runs started before them). */
@@ -170,7 +172,7 @@ export interface RunResult {
   readonly cancellation?: CancelRequest & { readonly phase: RunPhase };
 }
 
-export type RunPhase = "creating" | "watching" | "collectingLogs" | "deleting" | "waitingToRetry" | "finished";
+export type RunPhase = "queued" | "creating" | "watching" | "collectingLogs" | "deleting" | "waitingToRetry" | "finished";
 
 /**
  * The run's custom status. The extension fails an orchestration whose custom status exceeds 16 KB of
@@ -185,6 +187,8 @@ export interface RunProgress {
   readonly attempts: readonly AttemptSummary[];
   /** Set once the run has received a cancel: it is stopping (deleting its group) and will end `canceled`. */
   readonly cancelRequested?: CancelRequest;
+  /** While queued: its place in line (1 is next). */
+  readonly queuePosition?: number;
 }
 
 export type AttemptSummary = Pick<AttemptRecord, "attempt" | "outcome" | "reason" | "exitCode" | "cleanup">;

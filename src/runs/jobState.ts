@@ -25,6 +25,8 @@ export interface PauseRecord {
 /** What the job's timer did with one slot. */
 export type ScheduleAction =
   | { readonly slot: string; readonly at: string; readonly action: "started"; readonly runId: string }
+  /** Its run waits in line for a slot (overlap bufferOne, bufferAll, cancelOther). */
+  | { readonly slot: string; readonly at: string; readonly action: "queued"; readonly runId: string }
   /** The job's overlap policy (today: its active-run limit) let no run start. */
   | { readonly slot: string; readonly at: string; readonly action: "skippedOverlap"; readonly activeRunIds: readonly string[] }
   | { readonly slot: string; readonly at: string; readonly action: "skippedPaused"; readonly note?: string }

@@ -21,8 +21,15 @@ export type RunState = "active" | "ended" | "notFound";
 export interface RunSlots {
   /** Claims a free slot for `runId`; `stateOf` tells whether a slot holder's run is still going. */
   claim(jobId: string, runId: string, limit: number, stateOf: (runId: string) => Promise<RunState>): Promise<SlotClaim>;
-  /** Frees the slot `runId` holds; false when it holds none (already released or taken over). */
-  release(jobId: string, runId: string): Promise<boolean>;
+  /**
+   * Frees the slot `runId` holds, or hands it straight to `next` (the first run waiting in line); false
+   * when it holds none (already released or taken over).
+   */
+  release(jobId: string, runId: string, next?: string): Promise<boolean>;
+  /** Whether `runId` holds a slot (a waiting run that was handed one). */
+  holds(jobId: string, runId: string): Promise<boolean>;
+  /** Takes a free slot for `runId`, without taking over anyone's: for a waiting run, which cannot ask whether a holder's run has ended. */
+  claimFree(jobId: string, runId: string, limit: number): Promise<boolean>;
 }
 
 interface SlotRecord {
@@ -83,14 +90,38 @@ class BlobRunSlots implements RunSlots {
     return { acquired: false, activeRunIds: holders };
   }
 
-  async release(jobId: string, runId: string): Promise<boolean> {
+  async holds(jobId: string, runId: string): Promise<boolean> {
+    await this.ensureContainer();
+    for await (const item of this.container.listBlobsFlat({ prefix: slotPrefix(jobId) })) {
+      if ((await readRecord(this.container.getBlockBlobClient(item.name)))?.record.runId === runId) return true;
+    }
+    return false;
+  }
+
+  async claimFree(jobId: string, runId: string, limit: number): Promise<boolean> {
+    await this.ensureContainer();
+    const record = JSON.stringify({ runId, claimedAt: new Date(this.clock()).toISOString() } satisfies SlotRecord);
+    for (let slot = 0; slot < limit; slot++) {
+      const blob = this.container.getBlockBlobClient(slotPath(jobId, slot));
+      if (await tryWrite(() => blob.upload(record, record.length, { conditions: { ifNoneMatch: "*" }, ...JSON_BLOB }))) return true;
+    }
+    return false;
+  }
+
+  async release(jobId: string, runId: string, next?: string): Promise<boolean> {
     await this.ensureContainer();
     for await (const item of this.container.listBlobsFlat({ prefix: `${slotPrefix(jobId)}` })) {
       const blob = this.container.getBlockBlobClient(item.name);
       const current = await readRecord(blob);
       if (current?.record.runId !== runId) continue;
       try {
-        await blob.delete({ conditions: { ifMatch: current.etag } });
+        if (next) {
+          // The slot goes to the first run in line, not back to whoever asks first.
+          const record = JSON.stringify({ runId: next, claimedAt: new Date(this.clock()).toISOString() } satisfies SlotRecord);
+          await blob.upload(record, record.length, { conditions: { ifMatch: current.etag }, ...JSON_BLOB });
+        } else {
+          await blob.delete({ conditions: { ifMatch: current.etag } });
+        }
         return true;
       } catch (error) {
         if (storageStatusOf(error) === 404 || storageStatusOf(error) === 412) return false;

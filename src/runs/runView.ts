@@ -7,7 +7,7 @@ import type { RunTimes } from "../jobs/runContext";
 import type { RunInput, RunOverrides, RunProgress, RunResult, RunTrigger } from "./contracts";
 
 /** `canceling`: a cancel has reached the run and it is deleting its group; it then ends `canceled`. */
-export type RunState = "pending" | "running" | "canceling" | "succeeded" | "failed" | "timedOut" | "canceled" | "terminated" | "error";
+export type RunState = "pending" | "queued" | "running" | "canceling" | "succeeded" | "failed" | "timedOut" | "canceled" | "terminated" | "error";
 
 export interface RunView {
   readonly runId: string;
@@ -55,7 +55,7 @@ export function toRunView(status: df.DurableOrchestrationStatus, containerStatus
     default:
       return {
         ...base,
-        state: progress?.cancelRequested ? "canceling" : "running",
+        state: progress?.cancelRequested ? "canceling" : progress?.phase === "queued" ? "queued" : "running",
         ...(progress ? { progress: { ...progress, ...(containerStatus ? { container: containerStatus } : {}) } } : {}),
       };
   }

@@ -8,16 +8,19 @@ import type * as df from "durable-functions";
 import type { JobSpec } from "../jobs/definition";
 import type { RunTimes } from "../jobs/runContext";
 import { Orchestrations, type RunInput, type RunOverrides, type RunTrigger } from "./contracts";
+import { cancelRun } from "./cancelRun";
+import type { RunQueue } from "./runQueue";
 import type { RunSlots, RunState } from "./runSlots";
 import { runTimesFor } from "./runTimes";
 
-/** The part of the Durable client that starting and reading runs needs (the in-process host provides it too). */
-export type RunClient = Pick<df.DurableClient, "startNew" | "getStatus">;
+/** The part of the Durable client that starting, reading and canceling runs needs (the in-process host provides it too). */
+export type RunClient = Pick<df.DurableClient, "startNew" | "getStatus" | "raiseEvent">;
 
 export type StartOutcome =
-  | { readonly started: true; readonly runId: string }
-  /** The job's active-run limit is reached. */
-  | { readonly started: false; readonly reason: "limitReached"; readonly activeRunIds: readonly string[] }
+  /** `queued`: the run waits in line for a slot (overlap bufferOne, bufferAll, cancelOther, a backfill). */
+  | { readonly started: true; readonly runId: string; readonly queued?: true; readonly canceled?: readonly string[] }
+  /** The job's active-run limit is reached (and its overlap policy skips; `waiting`: bufferOne's run already in line). */
+  | { readonly started: false; readonly reason: "limitReached"; readonly activeRunIds: readonly string[]; readonly waiting?: string }
   /** A run with this id exists already (a schedule slot that has been started). */
   | { readonly started: false; readonly reason: "alreadyStarted"; readonly runId: string };
 
@@ -30,6 +33,12 @@ export interface StartRunRequest {
   readonly defaultRegion: string;
   /** Omitted only by the one-off command-line runner, which like `airflow dags test` ignores the limit. */
   readonly slots?: RunSlots;
+  /** Where runs wait for a slot; without it every policy skips at the limit. */
+  readonly queue?: RunQueue;
+  /** Wait in line whatever the job's overlap policy (a backfill never skips). */
+  readonly queueAlways?: boolean;
+  /** The request's time, for the order of the line. */
+  readonly now?: Date;
   /** What an HTTP caller changed (already merged into `job`), recorded in the run's input. */
   readonly overrides?: RunOverrides;
   /** The run's slot, logical date and data interval; by default the trigger's slot, or now. */
@@ -68,9 +77,14 @@ function isConnectionRefused(error: unknown): boolean {
 async function startRunOnce(request: StartRunRequest): Promise<StartOutcome> {
   const { client, job, runId } = request;
   if (await findRun(client, runId)) return { started: false, reason: "alreadyStarted", runId };
+  let queued: { canceled: readonly string[] } | undefined;
   if (request.slots) {
     const claim = await request.slots.claim(job.id, runId, job.maxActiveRuns, (holder) => runState(client, holder));
-    if (!claim.acquired) return { started: false, reason: "limitReached", activeRunIds: claim.activeRunIds };
+    if (!claim.acquired) {
+      const waits = await waitInLine(request, claim.activeRunIds);
+      if ("reason" in waits) return waits;
+      queued = waits;
+    }
   }
   const input: RunInput = {
     runId,
@@ -78,6 +92,7 @@ async function startRunOnce(request: StartRunRequest): Promise<StartOutcome> {
     region: job.container.region ?? request.defaultRegion,
     trigger: request.trigger,
     holdsRunSlot: request.slots !== undefined,
+    ...(queued ? { queued: true } : {}),
     ...(request.overrides ? { overrides: request.overrides } : {}),
     times: request.times ?? runTimesFor(job, request.trigger.kind === "schedule" ? new Date(request.trigger.slot) : undefined, new Date()),
   };
@@ -91,10 +106,45 @@ async function startRunOnce(request: StartRunRequest): Promise<StartOutcome> {
     if (existing && existing !== "unknown") return { started: false, reason: "alreadyStarted", runId };
     // Give the slot back only if the run really did not start: a start whose fate is unknown may have gone
     // through, and freeing its slot would let a second run in beside it.
-    if (request.slots && existing === undefined) await request.slots.release(job.id, runId).catch(() => undefined);
+    if (existing === undefined) {
+      if (queued) await request.queue?.remove(job.id, runId).catch(() => undefined);
+      else if (request.slots) await request.slots.release(job.id, runId).catch(() => undefined);
+    }
     throw error;
   }
-  return { started: true, runId };
+  return queued ? { started: true, runId, queued: true, ...(queued.canceled.length > 0 ? { canceled: queued.canceled } : {}) } : { started: true, runId };
+}
+
+/**
+ * The job's overlap policy, once its active runs fill its slots: skip (and allowAll at maxActiveRuns)
+ * start nothing; bufferOne waits unless a run waits already; bufferAll waits in line; cancelOther cancels
+ * the active runs and waits for their slot. A backfill always waits.
+ */
+async function waitInLine(request: StartRunRequest, active: readonly string[]): Promise<{ canceled: readonly string[] } | Extract<StartOutcome, { started: false }>> {
+  const { job, runId, queue, client } = request;
+  const policy = request.queueAlways ? "bufferAll" : job.overlap;
+  const skip = { started: false, reason: "limitReached", activeRunIds: active } as const;
+  if (!queue || policy === "skip" || policy === "allowAll") return skip;
+  const at = request.now ?? new Date();
+  await dropEndedFromLine(client, queue, job.id);
+  const placed = await queue.enqueue(job.id, runId, policy === "bufferOne" ? "one" : "all", at);
+  if (!placed.queued) return { ...skip, waiting: placed.waiting };
+  const canceled: string[] = [];
+  if (policy === "cancelOther") {
+    for (const holder of active.filter((id) => !id.startsWith("("))) {
+      const outcome = await cancelRun(client, holder, { requestedAt: at.toISOString(), by: "overlap cancelOther", reason: `replaced by run ${runId}` });
+      if (outcome.kind === "canceling") canceled.push(holder);
+    }
+  }
+  return { canceled };
+}
+
+/** Runs in line whose orchestration has ended or vanished (terminated while waiting) no longer wait. */
+async function dropEndedFromLine(client: RunClient, queue: RunQueue, jobId: string): Promise<void> {
+  for (const waiting of await queue.waiting(jobId)) {
+    const state = await runState(client, waiting);
+    if (state === "ended") await queue.remove(jobId, waiting);
+  }
 }
 
 const ACTIVE = new Set(["Running", "Pending", "ContinuedAsNew", "Suspended"]);

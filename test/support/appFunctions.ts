@@ -9,6 +9,7 @@ const FIXED_FUNCTIONS = [
   "deleteContainerGroup",
   "getJob",
   "getJobRun",
+  "leaveQueue",
   "listJobs",
   "observeContainerGroup",
   "pauseJob",
@@ -19,6 +20,7 @@ const FIXED_FUNCTIONS = [
   "runJob",
   "startJobRun",
   "sweepOrphanedGroups",
+  "takeQueuedSlot",
   "watchContainerGroup",
 ] as const;
 

@@ -46,6 +46,11 @@ class FakeRunClient implements RunClient {
     }
     return found;
   }
+
+  /** Only a cancel raises events; these tests start and read runs. */
+  async raiseEvent(): Promise<void> {
+    throw new Error("raiseEvent is not expected here");
+  }
 }
 
 class FakeRunSlots implements RunSlots {
@@ -55,6 +60,12 @@ class FakeRunSlots implements RunSlots {
   }
   async release(): Promise<boolean> {
     return true;
+  }
+  async holds(): Promise<boolean> {
+    return false;
+  }
+  async claimFree(): Promise<boolean> {
+    return false;
   }
 }
 
@@ -178,7 +189,7 @@ describe("POST /api/jobs/{job}/runs", () => {
     const response = await createStartRunHandler(deps(slots))(post(JOB), client, context);
 
     const body = expectProblem(response, 409);
-    expect(body.detail).toBe("Job azure_container_instances allows at most 1 active run(s) and that many are active.");
+    expect(body.detail).toBe("Job azure_container_instances allows at most 1 active run(s) and that many are active (overlap skip).");
     expect(body.activeRuns).toEqual(["azure_container_instances-scheduled-20260301T000000Z"]);
     expect(client.started).toEqual([]);
     expect(lines.map((l) => l.level)).toEqual(["information"]);

@@ -44,6 +44,11 @@ class FakeRunClient implements RunClient {
     if (!found) throw notFound(id);
     return found;
   }
+
+  /** Only a cancel raises events; these tests start and read runs. */
+  async raiseEvent(): Promise<void> {
+    throw new Error("raiseEvent is not expected here");
+  }
 }
 
 class FakeRunSlots implements RunSlots {
@@ -61,6 +66,12 @@ class FakeRunSlots implements RunSlots {
     this.releases.push({ jobId, runId });
     if (this.releaseError) throw this.releaseError;
     return true;
+  }
+  async holds(): Promise<boolean> {
+    return false;
+  }
+  async claimFree(): Promise<boolean> {
+    return false;
   }
 }
 
