@@ -18,6 +18,7 @@ import { Orchestrations, watchInstanceId, type RunInput, type RunProgress } from
 import type { RunSlots } from "../runs/runSlots";
 import type { RunQueue } from "../runs/runQueue";
 import { findRun, isRunIdOf, newRunId, startRun, type RunClient, type StartOutcome } from "../runs/startRun";
+import { slotsBetween } from "../jobs/schedule";
 import { toRunView } from "../runs/runView";
 import { runTimesFor } from "../runs/runTimes";
 
@@ -231,6 +232,80 @@ function queuedFields(outcome: StartOutcome) {
   return { state: "queued", ...(outcome.canceled ? { canceledRuns: outcome.canceled } : {}) };
 }
 
+/** Most slots one backfill request may cover (ours: a bigger range is several requests, each a batch to check). */
+export const MAX_BACKFILL_SLOTS = 100;
+
+const backfillBodySchema = z
+  .object({
+    from: z.string({ message: "from is required" }),
+    to: z.string({ message: "to is required" }),
+    order: z.enum(["oldestFirst", "newestFirst"], { message: "order must be oldestFirst or newestFirst" }).default("oldestFirst"),
+  })
+  .strict();
+
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/u;
+
+/**
+ * POST /api/jobs/{job}/backfill: one run per slot of the job's schedule from `from` to `to` (both
+ * included), in the order asked, each for its slot (its logical date and data interval). A backfill
+ * never skips: runs that find the job's slots taken wait in line, whatever the job's overlap policy.
+ */
+export function createBackfillHandler(deps: RunsApiDeps) {
+  return withProblemResponses(
+    async (request: HttpRequest, client: RunClient, context: InvocationContext): Promise<HttpResponseInit> => {
+      const job = requireJob(deps.jobs, request.params.job);
+      const parsed = backfillBodySchema.safeParse((await readJsonBody(request)) ?? {});
+      const problems = parsed.success ? [] : parsed.error.issues.map((issue) => ({ field: issue.path.join(".") || "(body)", message: issue.code === "unrecognized_keys" ? `${issue.keys.join(", ")}: a backfill request has from, to and order` : issue.message }));
+      const requestedAt = (deps.now ?? (() => new Date()))();
+      if (parsed.success) {
+        for (const field of ["from", "to"] as const) {
+          const text = parsed.data[field];
+          if (!INSTANT.test(text) || Number.isNaN(Date.parse(text))) problems.push({ field, message: `${field} is not an ISO 8601 time with its offset, such as 2026-11-27T00:00:00Z` });
+          else if (Date.parse(text) > requestedAt.getTime()) problems.push({ field, message: `${field} ${text} is in the future; a backfill covers past slots` });
+        }
+        if (problems.length === 0 && Date.parse(parsed.data.from) > Date.parse(parsed.data.to)) problems.push({ field: "from", message: "from is after to" });
+      }
+      if (!parsed.success || problems.length > 0) {
+        throw new HttpError(400, `The request body is not a valid backfill request: ${summarise(problems.map((p) => p.message))}.`, { errors: problems });
+      }
+      if (!job.schedule) throw new HttpError(409, `Job ${job.id} has no schedule, so it has no slots to backfill.`, { state: "unscheduled" });
+      if (!deps.slots) throw new HttpError(503, "Runs cannot start: no storage is configured (set AzureWebJobsStorage or AzureWebJobsStorage__blobServiceUri).");
+      const from = new Date(Date.parse(parsed.data.from) - 1);
+      const to = new Date(Date.parse(parsed.data.to) + 1);
+      const found = slotsBetween(job.schedule, from, to, MAX_BACKFILL_SLOTS);
+      if (found.more > 0) {
+        throw new HttpError(400, `The range covers more than ${MAX_BACKFILL_SLOTS} slots of job ${job.id}'s schedule; backfill at most ${MAX_BACKFILL_SLOTS} per request.`, {
+          errors: [{ field: "to", message: `at most ${MAX_BACKFILL_SLOTS} slots per request` }],
+        });
+      }
+      if (found.slots.length === 0) {
+        throw new HttpError(400, `The range holds no slot of job ${job.id}'s schedule (${job.schedule.expression}, ${job.schedule.timeZone}).`, { errors: [{ field: "from", message: "no slot in the range" }] });
+      }
+      const ordered = parsed.data.order === "newestFirst" ? found.slots.toReversed() : found.slots;
+      const runs: { slot: string; runId: string; state: "started" | "queued" }[] = [];
+      for (const slot of ordered) {
+        const runId = newRunId(job.id, requestedAt);
+        const outcome = await startRun({
+          client,
+          job,
+          runId,
+          trigger: { kind: "backfill", slot: slot.toISOString() },
+          times: runTimesFor(job, slot, requestedAt),
+          defaultRegion: deps.defaultRegion,
+          slots: deps.slots,
+          ...(deps.queue ? { queue: deps.queue } : {}),
+          queueAlways: true,
+          now: requestedAt,
+        });
+        if (!outcome.started) throw limitReached(job, outcome.reason === "limitReached" ? outcome.activeRunIds : []);
+        runs.push({ slot: slot.toISOString(), runId, state: outcome.queued ? "queued" : "started" });
+      }
+      context.log(`backfill of ${job.id}: ${runs.length} run(s) for ${runs[0]!.slot} to ${runs.at(-1)!.slot} (${parsed.data.order})`);
+      return { status: 202, jsonBody: { job: job.id, order: parsed.data.order, runs } };
+    },
+  );
+}
+
 /** The cancel request's body: optional, and only a reason. */
 const cancelBodySchema = z
   .object({ reason: z.string().trim().min(1, { message: "reason must not be empty" }).max(500, { message: "reason may have at most 500 characters" }).optional() })
@@ -294,6 +369,7 @@ export function registerRunsApi(deps: RunsApiDeps): void {
   const getRunHandler = createGetRunHandler(deps);
   const cancelRunHandler = createCancelRunHandler(deps);
   const rerunHandler = createRerunHandler(deps);
+  const backfillHandler = createBackfillHandler(deps);
   df.app.client.http("startJobRun", {
     route: "jobs/{job}/runs",
     methods: ["POST"],
@@ -305,6 +381,12 @@ export function registerRunsApi(deps: RunsApiDeps): void {
     methods: ["GET"],
     authLevel: "function",
     handler: (request, client, context) => getRunHandler(request, client, context),
+  });
+  df.app.client.http("backfillJob", {
+    route: "jobs/{job}/backfill",
+    methods: ["POST"],
+    authLevel: "function",
+    handler: (request, client, context) => backfillHandler(request, client, context),
   });
   df.app.client.http("rerunJobRun", {
     route: "jobs/{job}/runs/{runId}/rerun",

@@ -32,7 +32,9 @@ export type RunTrigger =
   | { readonly kind: "http" }
   | { readonly kind: "cli" }
   /** POST …/runs/{runId}/rerun: the same job snapshot, slot and overrides as run `rerunOf`. */
-  | { readonly kind: "rerun"; readonly rerunOf: string };
+  | { readonly kind: "rerun"; readonly rerunOf: string }
+  /** POST /api/jobs/{job}/backfill: one run per past schedule slot in a range. */
+  | { readonly kind: "backfill"; readonly slot: string };
 
 export interface RunInput {
   /** Also the orchestration instance id. */

@@ -59,6 +59,12 @@ describe("the app's registrations", () => {
     expect(binding("cancelJobRun", "durableClient")).toMatchObject({ direction: "in" });
   });
 
+  it("reruns runs and backfills jobs behind a function key, with a durable client", () => {
+    expect(binding("rerunJobRun", "httpTrigger")).toMatchObject({ route: "jobs/{job}/runs/{runId}/rerun", methods: ["POST"], authLevel: "function" });
+    expect(binding("backfillJob", "httpTrigger")).toMatchObject({ route: "jobs/{job}/backfill", methods: ["POST"], authLevel: "function" });
+    expect(binding("backfillJob", "durableClient")).toMatchObject({ direction: "in" });
+  });
+
   it("reads, pauses and resumes jobs behind a function key", () => {
     expect(binding("getJob", "httpTrigger")).toMatchObject({ route: "jobs/{job}", methods: ["GET"], authLevel: "function" });
     expect(binding("pauseJob", "httpTrigger")).toMatchObject({ route: "jobs/{job}/pause", methods: ["POST"], authLevel: "function" });

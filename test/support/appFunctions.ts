@@ -4,6 +4,7 @@ import { timerFunctionName } from "../../src/functions/scheduledRuns";
 /** The functions every deployment has, whatever its jobs. */
 const FIXED_FUNCTIONS = [
   "cancelJobRun",
+  "backfillJob",
   "collectContainerLogs",
   "createContainerGroup",
   "deleteContainerGroup",
