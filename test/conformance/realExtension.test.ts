@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dotnetAvailability } from "../../dev/functions-host";
-import { watchInstanceId } from "../../src/runs/contracts";
+import { watchInstanceId, type RunResult } from "../../src/runs/contracts";
 import { scheduleSlot } from "../../src/jobs/schedule";
 import { scheduledRunId } from "../../src/runs/startRun";
 import { loadJobs } from "../../src/jobs";
@@ -47,6 +47,7 @@ interface Outcomes {
     readonly again: HttpAnswer;
     readonly view: HttpAnswer;
   };
+  readonly queued: { readonly first: RunOutcome; readonly second: RunOutcome };
   readonly unknownRun: HttpAnswer;
   readonly unknownJob: HttpAnswer;
   readonly invalidBody: HttpAnswer;
@@ -69,7 +70,7 @@ async function runScenarios(side: Side, probeIds: Readonly<Record<string, string
   // retry loop (a durable timer, then a try that knows an earlier one may have done the work) follows.
   side.emulator.injectFault({ method: "DELETE", path: "containerGroups/conf-transient", times: 4, fault: { kind: "lostResponse" } });
   let second: HttpAnswer | undefined;
-  const [tutorialOutcome, failing, transient, deadline, canceled, unknownRun, unknownJob, invalidBody, probes] = await Promise.all([
+  const [tutorialOutcome, failing, transient, deadline, canceled, queued, unknownRun, unknownJob, invalidBody, probes] = await Promise.all([
     run(side, tutorial.id),
     run(side, "conf_failing"),
     run(side, "conf_transient"),
@@ -81,6 +82,14 @@ async function runScenarios(side: Side, probeIds: Readonly<Record<string, string
       const outcome = await side.waitFor(runId);
       const watch = await side.waitFor(watchInstanceId(runId, 1));
       return { runId, canceling, outcome, watch, again: await side.cancel("conf_cancel", runId), view: await side.get("conf_cancel", runId) };
+    })(),
+    (async () => {
+      let second: Promise<RunOutcome> | undefined;
+      const first = await run(side, "conf_queue", async () => {
+        second = run(side, "conf_queue");
+        await second;
+      });
+      return { first, second: await second! };
     })(),
     side.get(tutorial.id, "azure_container_instances-20200101T000000Z-00000000"),
     side.post("no_such_job"),
@@ -100,7 +109,7 @@ async function runScenarios(side: Side, probeIds: Readonly<Record<string, string
   const scheduledId = scheduledRunId(tutorial.id, scheduleSlot(tutorial.schedule!.ncrontab, new Date()));
   await side.fireTimer(tutorial.id);
   const scheduled = { runId: scheduledId, outcome: await side.waitFor(scheduledId) };
-  return { tutorial: tutorialOutcome, scheduled, failing, transient, deadline: { ...deadline, second: second! }, canceled, unknownRun, unknownJob, invalidBody, probes };
+  return { tutorial: tutorialOutcome, scheduled, failing, transient, deadline: { ...deadline, second: second! }, canceled, queued, unknownRun, unknownJob, invalidBody, probes };
 }
 
 describe.skipIf(!dotnet.available)("the real Durable extension and the in-process host agree", () => {
@@ -226,6 +235,21 @@ describe.skipIf(!dotnet.available)("the real Durable extension and the in-proces
       state: "canceled",
     });
     expect(real.emulator.listGroups()).toEqual([]);
+  });
+
+  it("queues a second start of an overlap bufferAll job and runs it when the first has ended, the same way", () => {
+    const { r, p } = both();
+    const shape = (queued: Outcomes["queued"]) => {
+      const first = queued.first.outcome.output as RunResult;
+      const second = queued.second.outcome.output as RunResult;
+      return {
+        accepted: [(queued.first.accepted.body as { state?: string }).state ?? "started", (queued.second.accepted.body as { state?: string }).state],
+        statuses: [first.status, second.status],
+        inTurn: Date.parse(second.attempts[0]!.startedAt) >= Date.parse(first.finishedAt),
+      };
+    };
+    expect(shape(r.queued)).toEqual({ accepted: ["started", "queued"], statuses: ["succeeded", "succeeded"], inTurn: true });
+    expect(shape(p.queued)).toEqual(shape(r.queued));
   });
 
   it("answers the HTTP API the same way: 202, the run view, 404, 409 and 400 as problem+json", () => {

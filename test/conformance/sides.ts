@@ -161,7 +161,15 @@ export async function startInProcessSide(): Promise<Side & { readonly app: Local
     // The SDK's own retries wait real time; the same number of them with shorter waits.
     serviceOptions: { aci: { retry: { retryDelayInMs: 20, maxRetryDelayInMs: 100 }, lroPollIntervalMs: 10 } },
   });
-  const deps: RunsApiDeps = { jobs: app.jobs, defaultRegion: app.config.defaultRegion, slots: app.services.slots, now: () => new Date(app.clock.now()) };
+  // As src/app.ts wires the real routes.
+  const deps: RunsApiDeps = {
+    jobs: app.jobs,
+    defaultRegion: app.config.defaultRegion,
+    slots: app.services.slots,
+    queue: app.services.queue,
+    idempotency: app.services.idempotency,
+    now: () => new Date(app.clock.now()),
+  };
   const context = () => new InvocationContext({ functionName: "conformance", invocationId: "conformance" });
   const url = (path: string) => `http://localhost:7071${path}`;
   const cancelRequest = (jobId: string, runId: string, body?: string) =>
