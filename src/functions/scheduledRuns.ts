@@ -60,7 +60,9 @@ export function createScheduledRunHandler(job: JobSpec & { schedule: NonNullable
 
     // Slots the timer never fired for (the app was down): those within the job's catchupWindow run first,
     // oldest first; older ones are recorded as missed, never dropped without a word.
-    const { catchUp, missed } = missedSlots(job, state?.actions[0]?.slot ?? timer.scheduleStatus?.last, slot, firedAt);
+    const newest = state?.actions[0];
+    const lastKnown = newest ? (newest.action === "missed" ? newest.until : newest.slot) : timer.scheduleStatus?.last;
+    const { catchUp, missed } = missedSlots(job, lastKnown || undefined, slot, firedAt);
     if (missed) {
       context.warn(`${missed.count} slot(s) of ${job.id} from ${missed.from} to ${missed.to} were missed while the app was down and are not run (catchupWindow ${job.catchupWindow === undefined ? "none" : formatDuration(job.catchupWindow)})`);
       await record({ slot: missed.from, at, action: "missed", until: missed.to, count: missed.count });

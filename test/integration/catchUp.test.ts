@@ -104,6 +104,17 @@ describe("after a 3-day outage", () => {
   });
 });
 
+describe("the record's newest action", () => {
+  it("a missed range counts up to its last slot, so the same gap is never reported twice", async () => {
+    await h.app.services.jobState!.update("hourly_plain", (state) =>
+      withAction(state, { slot: "2026-12-01T01:00:00.000Z", at: "2026-12-01T06:00:05.000Z", action: "missed", until: "2026-12-01T05:00:00.000Z", count: 5 }),
+    );
+    const { actions } = await fireAfterOutage("hourly_plain", "2026-12-01T06:00:01.000Z");
+    expect(actions[0]).toMatchObject({ slot: "2026-12-01T06:00:00.000Z", action: "started" });
+    expect(actions[1]).toMatchObject({ action: "missed", count: 5 });
+  });
+});
+
 describe("catchupWindow in a definition", () => {
   it("is a duration of at most 30 days; anything else stops the app naming the job and field", () => {
     expect(() => loadJobs([{ id: "x", schedule: "@daily", catchupWindow: "3 days", container: { image: "hello-world" } }])).toThrow(/job "x", field catchupWindow: "3 days" is not a duration/u);
