@@ -29,10 +29,11 @@ async function lastHandled(jobId: string, slot: string): Promise<void> {
   await h.app.services.jobState!.update(jobId, (state) => withAction(state, { slot, at: slot, action: "started", runId: `${jobId}-scheduled-x` }));
 }
 
-async function fireAfterOutage(jobId: string, firedAt: string, last = ""): Promise<{ lines: string[]; actions: ScheduleAction[] }> {
+async function fireAfterOutage(jobId: string, firedAt: string, last = "", beforeDrain?: () => void): Promise<{ lines: string[]; actions: ScheduleAction[] }> {
   const lines: string[] = [];
   const deps = { jobs: h.app.jobs, defaultRegion: "eastus", slots: h.app.services.slots, jobState: h.app.services.jobState, now: () => new Date(firedAt) };
   await createScheduledRunHandler(job(jobId), deps)(timer(last), h.app.host.client, context(lines));
+  beforeDrain?.();
   await h.app.host.drain();
   return { lines, actions: [...(await h.app.services.jobState!.read(jobId)).actions] };
 }
@@ -79,10 +80,8 @@ describe("after a 3-day outage", () => {
     let release!: () => void;
     h.app.emulator!.injectFault({ method: "PUT", fault: { kind: "held", until: new Promise<void>((resolve) => (release = resolve)) } });
     await lastHandled("daily_window", "2026-11-20T00:00:00.000Z");
-    const firing = fireAfterOutage("daily_window", "2026-11-23T00:00:05.000Z");
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    release();
-    const { actions } = await firing;
+    // Released once the firing has asked for every slot.
+    const { actions } = await fireAfterOutage("daily_window", "2026-11-23T00:00:05.000Z", "", () => release());
     const recent = actions.filter((a) => a.at === "2026-11-23T00:00:05.000Z").reverse();
     expect(recent.map((a) => [a.slot, a.action])).toEqual([
       ["2026-11-21T00:00:00.000Z", "started"],

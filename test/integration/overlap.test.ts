@@ -115,8 +115,11 @@ describe("overlap", () => {
     const answers = await Promise.all([post("o_allow"), post("o_allow"), post("o_allow")]);
     expect(answers.map((a) => a.status).sort()).toEqual([202, 202, 409]);
     const runs = await Promise.all(answers.filter((a) => a.status === 202).map((a) => result(runIdOf(a))));
-    // The two ran at the same time.
-    expect(Math.abs(span(runs[0]!).from - span(runs[1]!).from)).toBeLessThan(MINUTE);
+    // The two ran side by side: each began before the other ended. (When each began depends on how far
+    // virtual time moved between the two starts, so only the overlap is asserted.)
+    const [a, b] = runs.map(span);
+    expect(a!.from).toBeLessThan(b!.to);
+    expect(b!.from).toBeLessThan(a!.to);
   });
 
   it("a waiting run can be canceled: it leaves the line, and the one behind it still runs", async () => {
