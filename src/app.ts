@@ -86,5 +86,5 @@ export function registerFunctions(services: AppServices): void {
   registerJobsApi({ jobs, defaultRegion: config.defaultRegion, jobState });
   registerScheduledRuns({ jobs, defaultRegion: config.defaultRegion, slots, jobState, queue });
   // Only a deployment with storage tags its groups (and has a task hub to ask about their runs).
-  if (app) registerOrphanSweeper({ aci, app });
+  if (app) registerOrphanSweeper({ aci, app, ...(slots && queue ? { lines: { jobIds: jobs.all.map((job) => job.id), slots, queue } } : {}) });
 }

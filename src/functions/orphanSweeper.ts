@@ -2,18 +2,23 @@
  * @module
  * A timer that runs the orphan sweep (src/runs/orphanSweeper.ts) every 15 minutes: groups of runs that
  * are over but still exist, whatever the reason, are deleted and each deletion is logged with its cause.
+ * It also unblocks the lines of waiting runs behind a slot whose run ended without giving it back.
  */
 import type { InvocationContext, Timer } from "@azure/functions";
 import * as df from "durable-functions";
 import type { AciClient } from "../aci/client";
 import { sweepOrphanedGroups } from "../runs/orphanSweeper";
-import type { RunClient } from "../runs/startRun";
+import { unblockLines, type RunQueue } from "../runs/runQueue";
+import type { RunSlots } from "../runs/runSlots";
+import { runState, type RunClient } from "../runs/startRun";
 
 export interface OrphanSweeperDeps {
   readonly aci: Pick<AciClient, "list" | "get" | "delete">;
   /** This deployment's `aci-jobs-app` tag value. */
   readonly app: string;
   readonly now?: () => number;
+  /** The jobs' slots and lines of waiting runs, when storage is configured. */
+  readonly lines?: { readonly jobIds: readonly string[]; readonly slots: RunSlots; readonly queue: RunQueue };
 }
 
 /** Every 15 minutes, off the hour and half hour when scheduled jobs usually start. */
@@ -30,6 +35,10 @@ export function createOrphanSweepHandler(deps: OrphanSweeperDeps) {
     });
     const deleted = outcomes.filter((outcome) => outcome.action === "deleted").length;
     if (outcomes.length > 0) context.log(`orphan sweep: ${deleted} deleted, ${outcomes.length - deleted} to retry`);
+    if (deps.lines) {
+      const done = await unblockLines({ ...deps.lines, stateOf: (runId) => runState(client, runId), now: deps.now ?? Date.now });
+      for (const line of done) context.log(`orphan sweep: ${line}`);
+    }
   };
 }
 

@@ -10,6 +10,7 @@
 import type { ContainerClient } from "@azure/storage-blob";
 import type { TokenCredential } from "@azure/identity";
 import type { RunStateStorage } from "../config";
+import type { RunSlots, RunState } from "./runSlots";
 import { readJsonBlob, runStateContainer, storageStatusOf } from "./runStateContainer";
 
 export type QueueMode = "one" | "all";
@@ -97,3 +98,43 @@ function ignoreGone(error: unknown): void {
 
 const queuePrefix = (jobId: string) => `queue/${jobId.toLowerCase()}/`;
 const onePath = (jobId: string) => `queue/${jobId.toLowerCase()}.one`;
+
+/**
+ * What only code with the Durable client can see, done for the lines the orphan sweep passes by: runs
+ * in line whose orchestration has ended (terminated while waiting) leave it, and a slot held by a run
+ * that has ended without giving it back (terminated) goes to the first in line. Without this a line
+ * behind such a slot would wait until the next start looked. Returns what it did, a line each.
+ */
+export async function unblockLines(deps: {
+  readonly jobIds: readonly string[];
+  readonly slots: Pick<RunSlots, "holders" | "release">;
+  readonly queue: RunQueue;
+  readonly stateOf: (runId: string) => Promise<RunState>;
+  readonly now: () => number;
+}): Promise<string[]> {
+  const done: string[] = [];
+  for (const jobId of deps.jobIds) {
+    let waiting = await deps.queue.waiting(jobId);
+    if (waiting.length === 0) continue;
+    for (const runId of waiting) {
+      if ((await deps.stateOf(runId)) !== "ended") continue;
+      await deps.queue.remove(jobId, runId);
+      done.push(`${runId} of ${jobId} left the line: its run has ended`);
+    }
+    waiting = await deps.queue.waiting(jobId);
+    for (const holder of await deps.slots.holders(jobId)) {
+      const state = await deps.stateOf(holder.runId);
+      // A holder without an instance may be a run just being started; after the claim's grace it is gone.
+      const stale = state === "ended" || (state === "notFound" && deps.now() - Date.parse(holder.claimedAt) > STALE_HOLDER_MS);
+      if (!stale) continue;
+      const next = waiting.shift();
+      if (!(await deps.slots.release(jobId, holder.runId, next))) continue;
+      if (next) await deps.queue.remove(jobId, next);
+      done.push(`the slot ${holder.runId} of ${jobId} never gave back went to ${next ?? "nobody (no run waits)"}`);
+    }
+  }
+  return done;
+}
+
+/** As the slot claim's grace for a holder whose instance is not there yet (runSlots.ts). */
+const STALE_HOLDER_MS = 5 * 60_000;

@@ -28,6 +28,8 @@ export interface RunSlots {
   release(jobId: string, runId: string, next?: string): Promise<boolean>;
   /** Whether `runId` holds a slot (a waiting run that was handed one). */
   holds(jobId: string, runId: string): Promise<boolean>;
+  /** Who holds the job's slots, and since when. */
+  holders(jobId: string): Promise<Array<{ readonly runId: string; readonly claimedAt: string }>>;
   /** Takes a free slot for `runId`, without taking over anyone's: for a waiting run, which cannot ask whether a holder's run has ended. */
   claimFree(jobId: string, runId: string, limit: number): Promise<boolean>;
 }
@@ -88,6 +90,16 @@ class BlobRunSlots implements RunSlots {
       holders.push("(another run claiming this slot)");
     }
     return { acquired: false, activeRunIds: holders };
+  }
+
+  async holders(jobId: string): Promise<Array<{ runId: string; claimedAt: string }>> {
+    await this.ensureContainer();
+    const found: Array<{ runId: string; claimedAt: string }> = [];
+    for await (const item of this.container.listBlobsFlat({ prefix: slotPrefix(jobId) })) {
+      const current = await readRecord(this.container.getBlockBlobClient(item.name));
+      if (current) found.push({ runId: current.record.runId, claimedAt: current.record.claimedAt });
+    }
+    return found;
   }
 
   async holds(jobId: string, runId: string): Promise<boolean> {

@@ -280,8 +280,11 @@ describe("POST /api/jobs/{job}/runs/{runId}/cancel", () => {
         const stop = h.onLog((record) => {
           if (!/attempt 1: deleting \(canceled\)$/u.test(record.message)) return;
           stop();
-          // The status is written when the episode ends; read it once the delete is under way.
-          setTimeout(() => void view("long", runId).then(resolve), 50);
+          // The status is written when the episode ends; the delete is held, so the run stays here until
+          // then: read until it shows (a few tries at most).
+          const read = (tries: number): void =>
+            void view("long", runId).then((seenView) => (seenView.state === "canceling" || tries === 0 ? resolve(seenView) : setTimeout(() => read(tries - 1), 50)));
+          read(40);
         });
       });
     });

@@ -6,7 +6,9 @@
 import { HttpRequest, InvocationContext, type HttpResponseInit, type Timer } from "@azure/functions";
 import { describe, expect, it } from "vitest";
 import { createCancelRunHandler, createStartRunHandler, type RunsApiDeps } from "../../src/functions/runsApi";
+import { createOrphanSweepHandler } from "../../src/functions/orphanSweeper";
 import { createScheduledRunHandler } from "../../src/functions/scheduledRuns";
+import { deploymentName } from "../../src/config";
 import type { JobSpec } from "../../src/jobs/definition";
 import type { RunResult } from "../../src/runs/contracts";
 import { useHarness } from "./harness";
@@ -120,6 +122,27 @@ describe("overlap", () => {
     const [a, b] = runs.map(span);
     expect(a!.from).toBeLessThan(b!.to);
     expect(b!.from).toBeLessThan(a!.to);
+  });
+
+  it("a line behind a slot whose run was terminated from outside moves on at the next sweep", async () => {
+    h.app.emulator!.setBehaviour("test/twenty-minutes", { runMs: 20 * MINUTE });
+    const running = h.whenRunning("o_all", (_group, runId) => runId);
+    const first = runIdOf(await post("o_all"));
+    const second = await post("o_all");
+    expect(second.jsonBody).toMatchObject({ state: "queued" });
+    await running;
+    // Terminated in the portal, say: the run neither deletes its group nor gives its slot back.
+    await h.app.host.client.terminate(first, "terminated from outside");
+    const lines: string[] = [];
+    const sweep = createOrphanSweepHandler({
+      aci: h.app.services.aci,
+      app: deploymentName(h.app.config.runStateStorage!)!,
+      now: () => h.app.clock.now() + 30 * MINUTE,
+      lines: { jobIds: ["o_all"], slots: h.app.services.slots!, queue: h.app.services.queue! },
+    });
+    await sweep(timer(), h.app.host.client, context(lines));
+    expect(lines).toContain(`orphan sweep: the slot ${first} of o_all never gave back went to ${runIdOf(second)}`);
+    expect((await result(runIdOf(second))).status).toBe("succeeded");
   });
 
   it("a waiting run can be canceled: it leaves the line, and the one behind it still runs", async () => {

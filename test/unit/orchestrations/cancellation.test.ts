@@ -26,9 +26,20 @@ const input: WatchInput = {
   failingSince: null,
 };
 
-/** Runs the watch and raises a cancel at the `cancelAtLook`-th look: before it (between looks) or inside it. */
+/** A virtual clock that calls `beforeNextAdvance` once, when the host next moves time on (to a timer). */
+class HookedClock extends VirtualClock {
+  beforeNextAdvance: (() => void) | undefined;
+  override advanceTo(time: number): void {
+    const hook = this.beforeNextAdvance;
+    this.beforeNextAdvance = undefined;
+    hook?.();
+    super.advanceTo(time);
+  }
+}
+
+/** Runs the watch and raises a cancel at the `cancelAtLook`-th look: after it, while the watch waits on its timer, or inside it. */
 async function watchCanceled(cancelAtLook: number, during: "betweenLooks" | "look"): Promise<{ result: WatchResult; looks: number[]; canceledAt: number; endedAt: number }> {
-  const clock = new VirtualClock(T0);
+  const clock = new HookedClock(T0);
   const host = new DurableHost({ clock });
   const looks: number[] = [];
   let canceledAt = 0;
@@ -39,12 +50,11 @@ async function watchCanceled(cancelAtLook: number, during: "betweenLooks" | "loo
   host.registerOrchestrator(Orchestrations.watchContainerGroup, watchContainerGroup);
   host.registerActivity(Activities.observeContainerGroup, async (): Promise<ObserveContainerGroupResult> => {
     looks.push(clock.now() - T0);
-    if (looks.length === cancelAtLook) {
-      if (during === "look") cancel();
-      // Between looks: once this look has ended and the watch waits on its timer.
-      else setTimeout(cancel, 0);
-    }
+    if (looks.length === cancelAtLook && during === "look") cancel();
     clock.advanceBy(300);
+    // Between looks: when the host next moves time on, to the timer the watch then waits on, the cancel
+    // comes first (it is in the instance's inbox before the timer fires).
+    if (looks.length === cancelAtLook && during === "betweenLooks") clock.beforeNextAdvance = cancel;
     return { kind: "observed", state: { phase: "running" }, provisioningState: "Succeeded", restartCount: 0, events: [], cursor: START_OF_LOG };
   });
   await host.client.startNew(Orchestrations.watchContainerGroup, { instanceId: "watch", input });

@@ -70,6 +70,9 @@ class FakeRunSlots implements RunSlots {
   async holds(): Promise<boolean> {
     return false;
   }
+  async holders(): Promise<Array<{ runId: string; claimedAt: string }>> {
+    return [];
+  }
   async claimFree(): Promise<boolean> {
     return false;
   }
