@@ -12,7 +12,7 @@ import { formatDuration } from "../jobs/duration";
 import { nextSlots } from "../jobs/schedule";
 import { formatInZone } from "../jobs/timeZone";
 import { HttpError, withProblemResponses } from "../http/problem";
-import { readJsonBody, signedInUser, summarise } from "../http/request";
+import { readValidBody, signedInUser } from "../http/request";
 import { EMPTY_JOB_STATE, type JobState, type JobStateStore } from "../runs/jobState";
 import { requireJob } from "./runsApi";
 
@@ -52,17 +52,10 @@ const pauseBodySchema = z
 export function createPauseJobHandler(deps: JobsApiDeps) {
   return withProblemResponses(async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const job = requireJob(deps.jobs, request.params.job);
-    const body = pauseBodySchema.safeParse((await readJsonBody(request)) ?? {});
-    if (!body.success) {
-      const errors = body.error.issues.map((issue) => ({
-        field: issue.path.join(".") || "(body)",
-        message: issue.code === "unrecognized_keys" ? `${issue.keys.join(", ")}: a pause request may only have a note` : issue.message,
-      }));
-      throw new HttpError(400, `The request body is not a valid pause request: ${summarise(errors.map((e) => `${e.field}: ${e.message}`))}.`, { errors });
-    }
+    const body = await readValidBody(request, pauseBodySchema, "pause", "a pause request may only have a note");
     const store = requireStore(deps, job);
     const by = signedInUser(request);
-    const pause = { since: clock(deps)().toISOString(), ...(body.data.note ? { note: body.data.note } : {}), ...(by ? { by } : {}) };
+    const pause = { since: clock(deps)().toISOString(), ...(body.note ? { note: body.note } : {}), ...(by ? { by } : {}) };
     const seen: { paused: JobState["paused"] } = { paused: null };
     const state = await store.update(job.id, (current) => {
       seen.paused = current.paused;

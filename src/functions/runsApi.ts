@@ -11,7 +11,7 @@ import type { JobRegistry } from "../jobs";
 import { applyRunOverrides, overriddenFields } from "../jobs/overrides";
 import { z } from "zod";
 import { HttpError, withProblemResponses } from "../http/problem";
-import { readJsonBody, signedInUser, summarise } from "../http/request";
+import { bodyProblems, invalidBody, readJsonBody, readValidBody, signedInUser, summarise } from "../http/request";
 import { cancelRun, type CancelClient } from "../runs/cancelRun";
 import { requestHashOf, type IdempotencyKeys } from "../runs/idempotency";
 import { Orchestrations, watchInstanceId, type RunInput, type RunProgress } from "../runs/contracts";
@@ -255,7 +255,7 @@ export function createBackfillHandler(deps: RunsApiDeps) {
     async (request: HttpRequest, client: RunClient, context: InvocationContext): Promise<HttpResponseInit> => {
       const job = requireJob(deps.jobs, request.params.job);
       const parsed = backfillBodySchema.safeParse((await readJsonBody(request)) ?? {});
-      const problems = parsed.success ? [] : parsed.error.issues.map((issue) => ({ field: issue.path.join(".") || "(body)", message: issue.code === "unrecognized_keys" ? `${issue.keys.join(", ")}: a backfill request has from, to and order` : issue.message }));
+      const problems = parsed.success ? [] : bodyProblems(parsed.error, "a backfill request has from, to and order");
       const requestedAt = (deps.now ?? (() => new Date()))();
       if (parsed.success) {
         for (const field of ["from", "to"] as const) {
@@ -265,9 +265,7 @@ export function createBackfillHandler(deps: RunsApiDeps) {
         }
         if (problems.length === 0 && Date.parse(parsed.data.from) > Date.parse(parsed.data.to)) problems.push({ field: "from", message: "from is after to" });
       }
-      if (!parsed.success || problems.length > 0) {
-        throw new HttpError(400, `The request body is not a valid backfill request: ${summarise(problems.map((p) => p.message))}.`, { errors: problems });
-      }
+      if (!parsed.success || problems.length > 0) throw invalidBody("backfill", problems);
       if (!job.schedule) throw new HttpError(409, `Job ${job.id} has no schedule, so it has no slots to backfill.`, { state: "unscheduled" });
       if (!deps.slots) throw new HttpError(503, "Runs cannot start: no storage is configured (set AzureWebJobsStorage or AzureWebJobsStorage__blobServiceUri).");
       const from = new Date(Date.parse(parsed.data.from) - 1);
@@ -316,17 +314,10 @@ export function createCancelRunHandler(deps: RunsApiDeps) {
     async (request: HttpRequest, client: CancelClient, context: InvocationContext): Promise<HttpResponseInit> => {
       const job = requireJob(deps.jobs, request.params.job);
       const runId = requireRunId(job, request.params.runId);
-      const body = cancelBodySchema.safeParse((await readJsonBody(request)) ?? {});
-      if (!body.success) {
-        const errors = body.error.issues.map((issue) => ({
-          field: issue.path.join(".") || "(body)",
-          message: issue.code === "unrecognized_keys" ? `${issue.keys.join(", ")}: a cancel request may only have a reason` : issue.message,
-        }));
-        throw new HttpError(400, `The request body is not a valid cancel request: ${summarise(errors.map((e) => `${e.field}: ${e.message}`))}.`, { errors });
-      }
+      const body = await readValidBody(request, cancelBodySchema, "cancel", "a cancel request may only have a reason");
       const by = signedInUser(request);
       const requestedAt = (deps.now ?? (() => new Date()))().toISOString();
-      const outcome = await cancelRun(client, runId, { requestedAt, ...(by ? { by } : {}), ...(body.data.reason ? { reason: body.data.reason } : {}) });
+      const outcome = await cancelRun(client, runId, { requestedAt, ...(by ? { by } : {}), ...(body.reason ? { reason: body.reason } : {}) });
       if (outcome.kind === "notFound") throw new HttpError(404, `Job ${job.id} has no run ${runId}.`);
       if (outcome.kind === "finished") {
         throw new HttpError(409, `Run ${runId} has already finished (${outcome.state}); there is nothing to cancel.`, { state: outcome.state });

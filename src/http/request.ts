@@ -4,7 +4,34 @@
  * Authentication says is calling. Failures are HttpErrors, rendered as problem+json by the caller.
  */
 import type { HttpRequest } from "@azure/functions";
+import type { z } from "zod";
 import { HttpError } from "./problem";
+
+/** One refused field of a request body, as `errors` lists it. */
+export interface BodyProblem {
+  readonly field: string;
+  readonly message: string;
+}
+
+/** A body schema's refusals, each naming its field; `fields` says what the request may have instead of an unknown key. */
+export function bodyProblems(error: z.ZodError, fields: string): BodyProblem[] {
+  return error.issues.map((issue) => ({
+    field: issue.path.join(".") || "(body)",
+    message: issue.code === "unrecognized_keys" ? `${issue.keys.join(", ")}: ${fields}` : issue.message,
+  }));
+}
+
+/** A 400 for a `what` request (cancel, pause, backfill) whose body was refused. */
+export function invalidBody(what: string, problems: readonly BodyProblem[]): HttpError {
+  return new HttpError(400, `The request body is not a valid ${what} request: ${summarise(problems.map((p) => `${p.field}: ${p.message}`))}.`, { errors: problems });
+}
+
+/** The body checked against `schema` (an empty body is `{}`), or a 400 naming each refused field. */
+export async function readValidBody<T>(request: HttpRequest, schema: z.ZodType<T>, what: string, fields: string): Promise<T> {
+  const parsed = schema.safeParse((await readJsonBody(request)) ?? {});
+  if (!parsed.success) throw invalidBody(what, bodyProblems(parsed.error, fields));
+  return parsed.data;
+}
 
 /**
  * The caller App Service Authentication signed in, when the app has it on (function keys name nobody).
