@@ -18,6 +18,7 @@ import { Orchestrations, watchInstanceId, type RunInput, type RunProgress } from
 import type { RunSlots } from "../runs/runSlots";
 import type { RunQueue } from "../runs/runQueue";
 import { findRun, isRunIdOf, newRunId, startRun, type RunClient, type StartOutcome } from "../runs/startRun";
+import { isIsoInstant } from "../jobs/instant";
 import { slotsBetween } from "../jobs/schedule";
 import { toRunView } from "../runs/runView";
 import { runTimesFor } from "../runs/runTimes";
@@ -243,8 +244,6 @@ const backfillBodySchema = z
   })
   .strict();
 
-const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/u;
-
 /**
  * POST /api/jobs/{job}/backfill: one run per slot of the job's schedule from `from` to `to` (both
  * included), in the order asked, each for its slot (its logical date and data interval). A backfill
@@ -260,7 +259,7 @@ export function createBackfillHandler(deps: RunsApiDeps) {
       if (parsed.success) {
         for (const field of ["from", "to"] as const) {
           const text = parsed.data[field];
-          if (!INSTANT.test(text) || Number.isNaN(Date.parse(text))) problems.push({ field, message: `${field} is not an ISO 8601 time with its offset, such as 2026-11-27T00:00:00Z` });
+          if (!isIsoInstant(text)) problems.push({ field, message: `${field} is not an ISO 8601 time with its offset, such as 2026-11-27T00:00:00Z` });
           else if (Date.parse(text) > requestedAt.getTime()) problems.push({ field, message: `${field} ${text} is in the future; a backfill covers past slots` });
         }
         if (problems.length === 0 && Date.parse(parsed.data.from) > Date.parse(parsed.data.to)) problems.push({ field: "from", message: "from is after to" });

@@ -9,13 +9,12 @@ import { z } from "zod";
 import type { RunOverrides } from "../runs/contracts";
 import { commandSchema, containerSchema, MAX_ENVIRONMENT_VALUE_BYTES, MAX_ENVIRONMENT_VARIABLES, utf8Length } from "./container";
 import type { JobSpec } from "./definition";
+import { isIsoInstant, isoSeconds } from "./instant";
 import { isSlot, nextSlots, previousSlot } from "./schedule";
 
 /** Fields a run request may carry; whether a job lets a caller use them is its `overrides` allow-list. */
 export const RUN_REQUEST_FIELDS = ["command", "environment", "imageTag", "cpu", "memoryInGB", "slot"] as const;
 
-// An ISO 8601 instant with its offset: 2026-11-27T00:00:00Z, 2026-11-27T01:00:00+01:00.
-const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/u;
 
 // Docker's tag grammar (as definition.ts checks the allow-list): up to 128 word characters, dots and dashes.
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/u;
@@ -46,7 +45,7 @@ const runRequestSchema = z
       memoryInGB: z.number({ message: "must be a number" }).positive({ message: "must be more than 0" }).optional(),
       slot: z
         .string({ message: "must be a string" })
-        .refine((text) => INSTANT.test(text) && !Number.isNaN(Date.parse(text)), { message: "is not an ISO 8601 time with its offset, such as 2026-11-27T00:00:00Z" })
+        .refine(isIsoInstant, { message: "is not an ISO 8601 time with its offset, such as 2026-11-27T00:00:00Z" })
         .optional(),
     },
     { message: "the request body must be a JSON object" },
@@ -177,7 +176,7 @@ function allowListProblems(job: JobSpec, request: RunRequest, environmentNames: 
     else if (job.schedule && !isSlot(job.schedule, slot)) {
       const before = previousSlot(job.schedule, slot);
       const [after] = nextSlots(job.schedule, slot, 1);
-      const around = [before, after].filter((at): at is Date => at !== undefined).map((at) => at.toISOString().replace(/\.000Z$/u, "Z"));
+      const around = [before, after].filter((at): at is Date => at !== undefined).map(isoSeconds);
       refuse("slot", `slot ${request.slot} is not a slot of job ${job.id}'s schedule (${job.schedule.expression}, ${job.schedule.timeZone})${around.length > 0 ? `; the nearest are ${around.join(" and ")}` : ""}`);
     }
   }
@@ -192,7 +191,7 @@ function recordOf(request: RunRequest): RunOverrides | undefined {
   if (request.imageTag !== undefined) overrides.imageTag = request.imageTag;
   if (request.cpu !== undefined) overrides.cpu = request.cpu;
   if (request.memoryInGB !== undefined) overrides.memoryInGB = request.memoryInGB;
-  if (request.slot !== undefined) overrides.slot = new Date(request.slot).toISOString().replace(/\.000Z$/u, "Z");
+  if (request.slot !== undefined) overrides.slot = isoSeconds(new Date(request.slot));
   return Object.keys(overrides).length > 0 ? overrides : undefined;
 }
 

@@ -5,6 +5,7 @@
  */
 import type { JobSpec } from "../jobs/definition";
 import type { RunTimes } from "../jobs/runContext";
+import { isoSeconds as iso } from "../jobs/instant";
 import { previousSlot } from "../jobs/schedule";
 import { wallTimeAt } from "../jobs/timeZone";
 
@@ -25,9 +26,4 @@ export function runTimesFor(job: Pick<JobSpec, "schedule">, slot: Date | undefin
     intervalStart: iso(start),
     intervalEnd: iso(logical),
   };
-}
-
-/** ISO 8601 without milliseconds when there are none: `2026-11-27T00:00:00Z`. */
-function iso(at: Date): string {
-  return at.toISOString().replace(/\.000Z$/u, "Z");
 }
