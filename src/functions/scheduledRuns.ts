@@ -4,13 +4,15 @@
  * names the run, so a slot never starts two runs, and a past-due firing after downtime starts one run
  * for the latest slot only (catchup=False). With the job's active-run limit reached, it starts nothing
  * and says why in the log. While the job's schedule is paused (POST /api/jobs/{job}/pause), a firing
- * starts nothing. Each slot's fate goes into the job's schedule record. A job scheduled in a time zone has a UTC timer that fires at every time a
- * local slot can fall on (src/jobs/schedule.ts); a firing that is no local slot starts nothing.
+ * starts nothing. Each slot's fate goes into the job's schedule record. A job scheduled in a time zone
+ * has a UTC timer that fires at every time a local slot can fall on (src/jobs/schedule.ts); a firing
+ * that is no local slot starts nothing.
  */
 import type { InvocationContext, Timer } from "@azure/functions";
 import * as df from "durable-functions";
 import type { JobSpec } from "../jobs/definition";
 import type { JobRegistry } from "../jobs";
+import { MAX_CATCHUP_WINDOW_MS } from "../jobs/definition";
 import { formatDuration } from "../jobs/duration";
 import { previousSlot, slotOfFiring, slotsBetween } from "../jobs/schedule";
 import { withAction, type JobStateStore, type ScheduleAction } from "../runs/jobState";
@@ -61,8 +63,8 @@ export function createScheduledRunHandler(job: JobSpec & { schedule: NonNullable
     // Slots the timer never fired for (the app was down): those within the job's catchupWindow run first,
     // oldest first; older ones are recorded as missed, never dropped without a word.
     const newest = state?.actions[0];
-    const lastKnown = newest ? (newest.action === "missed" ? newest.until : newest.slot) : timer.scheduleStatus?.last;
-    const { catchUp, missed } = missedSlots(job, lastKnown || undefined, slot, firedAt);
+    const lastKnown = newest ? (newest.action === "missed" ? newest.until : newest.slot) : lastFromScheduleStatus(timer, firedAt);
+    const { catchUp, missed } = missedSlots(job, lastKnown, slot, firedAt);
     if (missed) {
       context.warn(`${missed.count} slot(s) of ${job.id} from ${missed.from} to ${missed.to} were missed while the app was down and are not run (catchupWindow ${job.catchupWindow === undefined ? "none" : formatDuration(job.catchupWindow)})`);
       await record({ slot: missed.from, at, action: "missed", until: missed.to, count: missed.count });
@@ -104,6 +106,18 @@ export function createScheduledRunHandler(job: JobSpec & { schedule: NonNullable
       }
     }
   };
+}
+
+/**
+ * Before a job has a record, the timer's own schedule status says when it last fired, but only a past-due
+ * firing means it missed some, and a timer that never fired may report no time or DateTime's minimum
+ * (0001-01-01). So it is taken only for a past-due firing, and only within the longest catch-up window.
+ */
+function lastFromScheduleStatus(timer: Timer, firedAt: Date): string | undefined {
+  const last = timer.scheduleStatus?.last;
+  if (!timer.isPastDue || !last) return undefined;
+  const at = Date.parse(last);
+  return !Number.isNaN(at) && firedAt.getTime() - at <= MAX_CATCHUP_WINDOW_MS ? last : undefined;
 }
 
 /** Most slots one firing starts to catch up; beyond it they are recorded as missed. */

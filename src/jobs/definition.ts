@@ -24,6 +24,8 @@ export const MAX_RETRY_DELAY_MS = 86_400_000;
  * splitting. A run (and its group, and its run slot) can never outlive this.
  */
 export const MAX_RUN_TIMEOUT_MS = 6 * 86_400_000;
+/** Longest catchupWindow: 30 days. Ours: a month of backlog is a backfill, not a catch-up. */
+export const MAX_CATCHUP_WINDOW_MS = 30 * 86_400_000;
 
 const duration = (what: string, max: { ms: number; text: string; why: string }) =>
   z.string().transform((text, ctx) => {
@@ -172,7 +174,7 @@ export const jobDefinitionSchema = z
      * After downtime, the missed slots this recent are run, oldest first (Temporal's catchup window);
      * older ones are recorded as missed. Default none: only the latest slot runs, as with Airflow's catchup=False.
      */
-    catchupWindow: duration("catchupWindow", { ms: 30 * 86_400_000, text: "30d", why: "a month of backlog is a backfill, not a catch-up" }).optional(),
+    catchupWindow: duration("catchupWindow", { ms: MAX_CATCHUP_WINDOW_MS, text: "30d", why: "a month of backlog is a backfill, not a catch-up" }).optional(),
     /**
      * Pause the schedule after this many scheduled runs in a row failed or timed out (Airflow's
      * max_consecutive_failed_dag_runs); resume with POST /api/jobs/{job}/resume. Needs a schedule.

@@ -15,6 +15,8 @@ const jobs = [
   { id: "hourly_plain", schedule: "@hourly", maxActiveRuns: 10, container: { image: "hello-world" } },
   { id: "hourly_window", schedule: "@hourly", maxActiveRuns: 10, catchupWindow: "6h", container: { image: "hello-world" } },
   { id: "daily_window", schedule: "@daily", maxActiveRuns: 1, catchupWindow: "3d", container: { image: "hello-world" } },
+  { id: "first_firing", schedule: "@daily", catchupWindow: "3d", container: { image: "hello-world" } },
+  { id: "first_on_time", schedule: "@daily", catchupWindow: "3d", container: { image: "hello-world" } },
 ];
 
 const h = useHarness(jobs, { storage: true });
@@ -100,6 +102,22 @@ describe("after a 3-day outage", () => {
       missed: { from: "2026-11-30T01:00:00.000Z", to: "2026-11-30T02:00:00.000Z", count: 2 },
     });
     expect(missedSlots(fresh, undefined, new Date("2026-11-30T03:00:00Z"), new Date())).toEqual({ catchUp: [] });
+  });
+});
+
+describe("a job without a record yet", () => {
+  it("takes nothing from a schedule status that says the timer never fired (DateTime's minimum), or from an on-time firing", async () => {
+    const lines: string[] = [];
+    const deps = { jobs: h.app.jobs, defaultRegion: "eastus", slots: h.app.services.slots, jobState: h.app.services.jobState, now: () => new Date("2026-11-23T00:00:03Z") };
+    await createScheduledRunHandler(job("first_firing"), deps)(timer("0001-01-01T00:00:00"), h.app.host.client, context(lines));
+    // An on-time firing says nothing was missed, whatever the status's last time.
+    const onTime: Timer = { ...timer("2026-11-21T00:00:00Z"), isPastDue: false };
+    await createScheduledRunHandler(job("first_on_time"), deps)(onTime, h.app.host.client, context(lines));
+    await h.app.host.drain();
+    for (const id of ["first_firing", "first_on_time"]) {
+      expect((await h.app.services.jobState!.read(id)).actions.map((a) => [a.slot, a.action])).toEqual([["2026-11-23T00:00:00.000Z", "started"]]);
+    }
+    expect(lines.filter((line) => line.includes("missed"))).toEqual([]);
   });
 });
 
