@@ -60,6 +60,30 @@ export const SETTINGS = [
     description:
       "Blob endpoint of the host storage account, reached with the app's managed identity (run locks live there).",
   },
+  {
+    name: "RUN_RETENTION_DAYS",
+    required: false,
+    description:
+      "Days a finished run is kept (its history, index entry, archived logs), counted from when it finished; then a daily timer purges it. Default 30, 1 to 3650.",
+  },
+  {
+    name: "WEBSITE_HOSTNAME",
+    required: false,
+    description:
+      "The app's host name (App Service sets it, e.g. func-abc123.azurewebsites.net): notifications link to the run there. Locally, localhost:7071.",
+  },
+  {
+    name: "APPLICATIONINSIGHTS_CONNECTION_STRING",
+    required: false,
+    description:
+      "Application Insights of the app: the Functions host sends its logs there, and aci-jobs its events (RunFinished, ContainerGroupNotDeleted, ScheduleSlot, NotificationFailed) that the alert rules query.",
+  },
+  {
+    name: "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+    required: false,
+    description:
+      "`Authorization=AAD;ClientId=<identity client id>`: send telemetry with Microsoft Entra tokens (needed when the component's local authentication is off, as infra/ deploys it).",
+  },
 ] as const satisfies readonly SettingSpec[];
 
 export type SettingName = (typeof SETTINGS)[number]["name"];
@@ -113,6 +137,24 @@ export interface AppConfig {
   readonly keyVaultUri: string | undefined;
   /** Absent only where no storage is configured; triggers then refuse to start runs with a clear error. */
   readonly runStateStorage: RunStateStorage | undefined;
+  /** The app's address for links to runs (https://<WEBSITE_HOSTNAME>); absent when unknown. */
+  readonly publicBaseUrl: string | undefined;
+  /** How long finished runs are kept, in days. */
+  readonly runRetentionDays: number;
+  /** Where aci-jobs sends its events; absent when Application Insights is not configured. */
+  readonly applicationInsights: ApplicationInsightsTarget | undefined;
+  /**
+   * Send telemetry with Microsoft Entra tokens (APPLICATIONINSIGHTS_AUTHENTICATION_STRING says
+   * Authorization=AAD). They come from the app's credential, whose identity infra/ makes the same as
+   * the string's ClientId (AZURE_CLIENT_ID).
+   */
+  readonly applicationInsightsEntra: boolean;
+}
+
+export interface ApplicationInsightsTarget {
+  readonly instrumentationKey: string;
+  /** The ingestion endpoint's origin, e.g. https://eastus-8.in.applicationinsights.azure.com. */
+  readonly ingestionEndpoint: string;
 }
 
 export class ConfigError extends Error {
@@ -153,6 +195,15 @@ const envSchema = z.object({
   KEY_VAULT_URI: httpsUrl("KEY_VAULT_URI").optional(),
   AzureWebJobsStorage: z.string().trim().optional(),
   AzureWebJobsStorage__blobServiceUri: httpsUrl("AzureWebJobsStorage__blobServiceUri").optional(),
+  RUN_RETENTION_DAYS: z.coerce
+    .number({ error: "RUN_RETENTION_DAYS must be a whole number of days" })
+    .int({ error: "RUN_RETENTION_DAYS must be a whole number of days" })
+    .min(1, { error: "RUN_RETENTION_DAYS must be at least 1" })
+    .max(3650, { error: "RUN_RETENTION_DAYS must be at most 3650 (10 years)" })
+    .default(30),
+  WEBSITE_HOSTNAME: z.string().trim().optional(),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().trim().optional(),
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: z.string().trim().optional(),
 });
 
 /** Parses the settings once; throws {@link ConfigError} listing every problem. */
@@ -164,6 +215,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     throw new ConfigError(parsed.error.issues.map((issue) => issue.message));
   }
   const values = parsed.data;
+  const problems: string[] = [];
+  const applicationInsights = applicationInsightsFrom(values, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
   const endpoint = values.ACI_ARM_ENDPOINT.replace(/\/+$/u, "");
   return Object.freeze({
     subscriptionId: values.AZURE_SUBSCRIPTION_ID.toLowerCase(),
@@ -175,7 +229,43 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     }),
     keyVaultUri: values.KEY_VAULT_URI,
     runStateStorage: runStateStorageFrom(values),
+    publicBaseUrl: values.WEBSITE_HOSTNAME ? `${/^localhost(:|$)/u.test(values.WEBSITE_HOSTNAME) ? "http" : "https"}://${values.WEBSITE_HOSTNAME}` : undefined,
+    runRetentionDays: values.RUN_RETENTION_DAYS,
+    applicationInsights,
+    applicationInsightsEntra: values.APPLICATIONINSIGHTS_AUTHENTICATION_STRING !== undefined,
   });
+}
+
+/** Global ingestion endpoint, for connection strings without IngestionEndpoint (instrumentation-key era). */
+const DEFAULT_INGESTION_ENDPOINT = "https://dc.services.visualstudio.com";
+
+/**
+ * The connection string's InstrumentationKey and IngestionEndpoint (Learn: azure-monitor/app/connection-strings),
+ * and the authentication string's `Authorization=AAD;ClientId=…` (Learn: azure-monitor/app/azure-ad-authentication,
+ * "Azure Functions": APPLICATIONINSIGHTS_AUTHENTICATION_STRING).
+ */
+function applicationInsightsFrom(values: z.infer<typeof envSchema>, problems: string[]): ApplicationInsightsTarget | undefined {
+  const auth = values.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ? keyValues(values.APPLICATIONINSIGHTS_AUTHENTICATION_STRING) : undefined;
+  if (auth && auth.get("authorization")?.toLowerCase() !== "aad") {
+    problems.push("APPLICATIONINSIGHTS_AUTHENTICATION_STRING must say Authorization=AAD");
+  }
+  if (!values.APPLICATIONINSIGHTS_CONNECTION_STRING) return undefined;
+  const parts = keyValues(values.APPLICATIONINSIGHTS_CONNECTION_STRING);
+  const instrumentationKey = parts.get("instrumentationkey");
+  const ingestionEndpoint = (parts.get("ingestionendpoint") ?? DEFAULT_INGESTION_ENDPOINT).replace(/\/+$/u, "");
+  if (!instrumentationKey) problems.push("APPLICATIONINSIGHTS_CONNECTION_STRING has no InstrumentationKey");
+  if (!URL.canParse(ingestionEndpoint)) problems.push("APPLICATIONINSIGHTS_CONNECTION_STRING has an IngestionEndpoint that is not a URL");
+  if (!instrumentationKey || !URL.canParse(ingestionEndpoint)) return undefined;
+  return Object.freeze({ instrumentationKey, ingestionEndpoint });
+}
+
+function keyValues(text: string): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const part of text.split(";")) {
+    const at = part.indexOf("=");
+    if (at > 0) map.set(part.slice(0, at).trim().toLowerCase(), part.slice(at + 1).trim());
+  }
+  return map;
 }
 
 /**

@@ -205,6 +205,10 @@ describe("SETTINGS", () => {
       AzureWebJobsStorage: "UseDevelopmentStorage=true",
       AzureWebJobsStorage__blobServiceUri: "https://account.blob.core.windows.net",
       KEY_VAULT_URI: "https://kv-aci-jobs.vault.azure.net/",
+      RUN_RETENTION_DAYS: "7",
+      WEBSITE_HOSTNAME: "func-abc123.azurewebsites.net",
+      APPLICATIONINSIGHTS_CONNECTION_STRING: "InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint=https://eastus-8.in.applicationinsights.azure.com/",
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: "Authorization=AAD;ClientId=00000000-0000-0000-0000-000000000002",
     };
     for (const setting of SETTINGS.filter((s) => !s.required)) {
       const value = samples[setting.name];
