@@ -16,6 +16,7 @@ import { cancelRun, type CancelClient } from "../runs/cancelRun";
 import { requestHashOf, type IdempotencyKeys } from "../runs/idempotency";
 import { Orchestrations, watchInstanceId, type RunInput, type RunProgress } from "../runs/contracts";
 import type { RunSlots } from "../runs/runSlots";
+import type { RunIndex } from "../runs/runIndex";
 import type { RunQueue } from "../runs/runQueue";
 import { findRun, isRunIdOf, newRunId, startRun, type RunClient, type StartOutcome } from "../runs/startRun";
 import { isIsoInstant } from "../jobs/instant";
@@ -32,6 +33,8 @@ export interface RunsApiDeps {
   readonly idempotency?: IdempotencyKeys | undefined;
   /** Where runs wait for a slot under the overlap policies bufferOne, bufferAll and cancelOther. */
   readonly queue?: RunQueue | undefined;
+  /** Where runs are listed (GET …/runs). */
+  readonly index?: RunIndex | undefined;
   readonly now?: () => Date;
   /** Waits between looks for the run a simultaneous request with the same key is starting. */
   readonly sleep?: (ms: number) => Promise<void>;
@@ -76,6 +79,7 @@ export function createStartRunHandler(deps: RunsApiDeps) {
           defaultRegion: deps.defaultRegion,
           slots: deps.slots,
           ...(deps.queue ? { queue: deps.queue } : {}),
+          ...(deps.index ? { index: deps.index } : {}),
           now: requestedAt,
           ...(applied.overrides ? { overrides: applied.overrides } : {}),
           times: runTimesFor(job, applied.overrides?.slot ? new Date(applied.overrides.slot) : undefined, requestedAt),
@@ -153,6 +157,7 @@ export function createRerunHandler(deps: RunsApiDeps) {
         defaultRegion: deps.defaultRegion,
         slots: deps.slots,
         ...(deps.queue ? { queue: deps.queue } : {}),
+          ...(deps.index ? { index: deps.index } : {}),
         now: requestedAt,
         ...(input.overrides ? { overrides: input.overrides } : {}),
         // A run from before times were kept is rerun for now.
@@ -291,6 +296,7 @@ export function createBackfillHandler(deps: RunsApiDeps) {
           defaultRegion: deps.defaultRegion,
           slots: deps.slots,
           ...(deps.queue ? { queue: deps.queue } : {}),
+          ...(deps.index ? { index: deps.index } : {}),
           queueAlways: true,
           now: requestedAt,
         });
@@ -333,7 +339,7 @@ export function createCancelRunHandler(deps: RunsApiDeps) {
  * ids reach the Durable client. Anything else is not echoed: it may be long, or crafted to look like
  * something in a log.
  */
-function requireRunId(job: JobSpec, runId: string | undefined): string {
+export function requireRunId(job: JobSpec, runId: string | undefined): string {
   if (runId === undefined || !isRunIdOf(job.id, runId)) {
     throw new HttpError(
       404,

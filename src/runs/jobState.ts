@@ -57,8 +57,8 @@ export interface JobStateStore {
 /** Rounds of read and conditional write before giving up (each lost round means another writer won one). */
 const MAX_ROUNDS = 20;
 
-export function createBlobJobStateStore(storage: RunStateStorage, credential: TokenCredential): JobStateStore {
-  const { container, ensure } = runStateContainer(storage, credential);
+export function createBlobJobStateStore(storage: RunStateStorage, credential: TokenCredential, containerName?: string): JobStateStore {
+  const { container, ensure } = runStateContainer(storage, credential, containerName);
   return new BlobJobStateStore(container, ensure);
 }
 

@@ -7,6 +7,7 @@
  * byte position (`If-Append-Position-Equal`), so when another execution got there first, the lines it
  * wrote are counted, skipped, and only the rest appended: the same lines from the same cursor land once.
  */
+import { Readable } from "node:stream";
 import type { AppendBlobClient, ContainerClient } from "@azure/storage-blob";
 import type { TokenCredential } from "@azure/identity";
 import type { RunStateStorage } from "../config";
@@ -34,11 +35,18 @@ export interface LogArchive {
   append(log: AttemptLog, position: ArchivePosition, lines: readonly string[]): Promise<ArchivePosition>;
   /** The record's text, or undefined when there is none. */
   read(log: AttemptLog): Promise<string | undefined>;
+  /**
+   * The record as a stream (read from storage as it is sent), or with `tail` only its last lines, read
+   * backwards from the end so a long log costs no more than the lines asked for. Undefined when there is none.
+   */
+  open(log: AttemptLog, options?: { readonly tail?: number }): Promise<Readable | undefined>;
+  /** Deletes the records of a run's attempts 1..`attempts` (retention). */
+  remove(runId: string, attempts: number): Promise<void>;
 }
 
 
-export function createBlobLogArchive(storage: RunStateStorage, credential: TokenCredential): LogArchive {
-  const { container, ensure } = runStateContainer(storage, credential);
+export function createBlobLogArchive(storage: RunStateStorage, credential: TokenCredential, containerName?: string): LogArchive {
+  const { container, ensure } = runStateContainer(storage, credential, containerName);
   return new BlobLogArchive(container, ensure);
 }
 
@@ -87,6 +95,26 @@ class BlobLogArchive implements LogArchive {
     return at;
   }
 
+  async open(log: AttemptLog, options: { readonly tail?: number } = {}): Promise<Readable | undefined> {
+    const blob = this.container.getAppendBlobClient(attemptLogPath(log.runId, log.attempt));
+    try {
+      if (options.tail === undefined) {
+        const response = await blob.download();
+        return response.readableStreamBody ? Readable.from(response.readableStreamBody as AsyncIterable<Buffer>) : Readable.from([]);
+      }
+      return Readable.from([await lastLines(blob, options.tail)]);
+    } catch (error) {
+      if (storageStatusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async remove(runId: string, attempts: number): Promise<void> {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      await this.container.getAppendBlobClient(attemptLogPath(runId, attempt)).deleteIfExists();
+    }
+  }
+
   async read(log: AttemptLog): Promise<string | undefined> {
     try {
       const buffer = await this.container.getAppendBlobClient(attemptLogPath(log.runId, log.attempt)).downloadToBuffer();
@@ -106,6 +134,38 @@ function fitting(lines: readonly string[]): readonly string[] {
     if (bytes > MAX_BLOCK_BYTES) return lines.slice(0, Math.max(1, i));
   }
   return lines;
+}
+
+/** Bytes read per step when reading a log backwards for its tail. */
+const TAIL_CHUNK_BYTES = 64 * 1024;
+
+/** The last `count` lines of the blob (each with its line break), read backwards in chunks from the end. */
+async function lastLines(blob: AppendBlobClient, count: number): Promise<Buffer> {
+  const size = (await blob.getProperties()).contentLength ?? 0;
+  let start = size;
+  let tail = Buffer.alloc(0);
+  // count + 1 line breaks: the one before the first line wanted marks where it begins.
+  while (start > 0 && newlines(tail) <= count) {
+    const from = Math.max(0, start - TAIL_CHUNK_BYTES);
+    tail = Buffer.concat([await blob.downloadToBuffer(from, start - from), tail]);
+    start = from;
+  }
+  let cut = tail.length;
+  // Every line ends with a break; skip the last one, then step back `count` lines.
+  let seen = 0;
+  for (let i = tail.length - 2; i >= 0; i--) {
+    if (tail[i] === 0x0a && ++seen === count) {
+      cut = i + 1;
+      break;
+    }
+  }
+  return seen === count ? tail.subarray(cut) : tail;
+}
+
+function newlines(buffer: Buffer): number {
+  let n = 0;
+  for (const byte of buffer) if (byte === 0x0a) n++;
+  return n;
 }
 
 /** The complete lines in the blob after byte `offset`. */

@@ -29,8 +29,8 @@ interface OneRecord {
   readonly at: string;
 }
 
-export function createBlobRunQueue(storage: RunStateStorage, credential: TokenCredential): RunQueue {
-  const { container, ensure } = runStateContainer(storage, credential);
+export function createBlobRunQueue(storage: RunStateStorage, credential: TokenCredential, containerName?: string): RunQueue {
+  const { container, ensure } = runStateContainer(storage, credential, containerName);
   return new BlobRunQueue(container, ensure);
 }
 

@@ -46,8 +46,8 @@ interface SlotRecord {
  */
 const CLAIM_GRACE_MS = 5 * 60_000;
 
-export function createBlobRunSlots(storage: RunStateStorage, credential: TokenCredential, clock: () => number = Date.now): RunSlots {
-  const { container, ensure } = runStateContainer(storage, credential);
+export function createBlobRunSlots(storage: RunStateStorage, credential: TokenCredential, containerName?: string, clock: () => number = Date.now): RunSlots {
+  const { container, ensure } = runStateContainer(storage, credential, containerName);
   return new BlobRunSlots(container, ensure, clock);
 }
 

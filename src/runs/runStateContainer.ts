@@ -9,13 +9,20 @@ import type { RunStateStorage } from "../config";
 
 export const RUN_STATE_CONTAINER = "aci-jobs-runs";
 
-/** The container, and a function that creates it once on first use (again after a failed attempt). */
-export function runStateContainer(storage: RunStateStorage, credential: TokenCredential): { container: ContainerClient; ensure: () => Promise<unknown> } {
+/**
+ * The container, and a function that creates it once on first use (again after a failed attempt).
+ * `containerName` is for tests that share one Azurite and must not see each other's runs.
+ */
+export function runStateContainer(
+  storage: RunStateStorage,
+  credential: TokenCredential,
+  containerName: string = RUN_STATE_CONTAINER,
+): { container: ContainerClient; ensure: () => Promise<unknown> } {
   const service =
     storage.kind === "connectionString"
       ? BlobServiceClient.fromConnectionString(storage.connectionString)
       : new BlobServiceClient(storage.blobServiceUri, credential);
-  const container = service.getContainerClient(RUN_STATE_CONTAINER);
+  const container = service.getContainerClient(containerName);
   let ready: Promise<unknown> | undefined;
   const ensure = () => {
     ready ??= container.createIfNotExists().catch((error: unknown) => {

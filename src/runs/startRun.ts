@@ -9,6 +9,8 @@ import type { JobSpec } from "../jobs/definition";
 import type { RunTimes } from "../jobs/runContext";
 import { Orchestrations, type RunInput, type RunOverrides, type RunTrigger } from "./contracts";
 import { cancelRun } from "./cancelRun";
+import type { RunIndex } from "./runIndex";
+import { startedSummary } from "./runSummary";
 import type { RunQueue } from "./runQueue";
 import type { RunSlots, RunState } from "./runSlots";
 import { runTimesFor } from "./runTimes";
@@ -43,6 +45,8 @@ export interface StartRunRequest {
   readonly overrides?: RunOverrides;
   /** The run's slot, logical date and data interval; by default the trigger's slot, or now. */
   readonly times?: RunTimes;
+  /** Where the run is listed (GET …/runs); omitted by the command-line runner without storage. */
+  readonly index?: RunIndex;
 }
 
 /**
@@ -86,6 +90,7 @@ async function startRunOnce(request: StartRunRequest): Promise<StartOutcome> {
       queued = waits;
     }
   }
+  const requestedAt = request.now ?? new Date();
   const input: RunInput = {
     runId,
     job,
@@ -94,7 +99,8 @@ async function startRunOnce(request: StartRunRequest): Promise<StartOutcome> {
     holdsRunSlot: request.slots !== undefined,
     ...(queued ? { queued: true } : {}),
     ...(request.overrides ? { overrides: request.overrides } : {}),
-    times: request.times ?? runTimesFor(job, request.trigger.kind === "schedule" ? new Date(request.trigger.slot) : undefined, new Date()),
+    times: request.times ?? runTimesFor(job, request.trigger.kind === "schedule" ? new Date(request.trigger.slot) : undefined, requestedAt),
+    requestedAt: requestedAt.toISOString(),
   };
   try {
     await client.startNew(Orchestrations.runJob, { instanceId: runId, input });
@@ -112,6 +118,9 @@ async function startRunOnce(request: StartRunRequest): Promise<StartOutcome> {
     }
     throw error;
   }
+  // Best effort: the run has started, and its end lists it whatever happens here (only the "active"
+  // views miss it until then).
+  await request.index?.recordStarted(startedSummary(input, input.requestedAt!)).catch(() => undefined);
   return queued ? { started: true, runId, queued: true, ...(queued.canceled.length > 0 ? { canceled: queued.canceled } : {}) } : { started: true, runId };
 }
 

@@ -10,6 +10,7 @@ import type { HostLogRecord } from "../../dev/durable-host";
 import type { VirtualClock } from "../../dev/clock";
 import { startEmulatedApp, type LocalApp, type LocalAppOptions } from "../../dev/local/localApp";
 import type { RunResult } from "../../src/runs/contracts";
+import type { Telemetry } from "../../src/telemetry/events";
 import { newRunId, startRun } from "../../src/runs/startRun";
 
 export interface Harness {
@@ -26,6 +27,12 @@ export interface Harness {
    * the host moves virtual time on, so what `act` does is seen by the next look.
    */
   whenRunning<T>(jobId: string, act: (groupName: string, runId: string) => T | Promise<T>): Promise<T>;
+  /**
+   * At the first look that sees a run of `jobId` running, holds the watch's next read of its group, so
+   * virtual time stands still (the host does not move it while an activity is in flight) until `release`:
+   * what the test does meanwhile cannot be overtaken by the run.
+   */
+  holdWhenRunning(jobId: string): Promise<{ runId: string; groupName: string; release: () => void }>;
   /**
    * Deletes a group the way a person would, outside any run: while ACI still answers 409
    * ContainerGroupTransitioning (the group is provisioning), waits 10 s of virtual time and tries again.
@@ -45,6 +52,10 @@ export interface HarnessOptions {
   readonly armRequestTimeoutMs?: number;
   /** The app's credential, instead of DefaultAzureCredential on the emulator's managed identity. */
   readonly credential?: TokenCredential;
+  /** Where the app's events go (test/support/telemetry.ts captures them); by default nowhere. */
+  readonly telemetry?: Telemetry;
+  /** A blob container of this file's own instead of `aci-jobs-runs`, for tests that read every run stored. */
+  readonly runStateContainer?: string;
 }
 
 export function useHarness(jobDefinitions: readonly unknown[], options: HarnessOptions = {}): Harness {
@@ -67,6 +78,8 @@ export function useHarness(jobDefinitions: readonly unknown[], options: HarnessO
       // The SDKs' own retries wait real time; keep their backoff short (Retry-After is still honoured).
       serviceOptions: {
         ...(options.credential ? { credential: options.credential } : {}),
+        ...(options.telemetry ? { telemetry: options.telemetry } : {}),
+        ...(options.runStateContainer ? { runStateContainer: options.runStateContainer } : {}),
         aci: {
           retry: { retryDelayInMs: options.armRetryDelayMs ?? 20, maxRetryDelayInMs: Math.max(options.armRetryDelayMs ?? 20, 100) },
           lroPollIntervalMs: 10,
@@ -124,6 +137,14 @@ export function useHarness(jobDefinitions: readonly unknown[], options: HarnessO
           stop();
           Promise.resolve(act(match[2]!, match[1]!)).then(resolve, reject);
         });
+      });
+    },
+    holdWhenRunning(jobId) {
+      return harness.whenRunning(jobId, (groupName, runId) => {
+        let release!: () => void;
+        const until = new Promise<void>((resolve) => (release = resolve));
+        harness.app.emulator!.injectFault({ method: "GET", path: new RegExp(`/containerGroups/${groupName}$`, "u"), times: 1, fault: { kind: "held", until } });
+        return { runId, groupName, release };
       });
     },
     onLog(listener) {
