@@ -9,6 +9,10 @@ import type { ContainerPhase } from "../aci/observation";
 import type { LogCursor } from "../aci/logs";
 import type { ArchivePosition } from "../runs/logArchive";
 import type { ContainerSpec } from "../jobs/definition";
+import type { RunNotification } from "../runs/notification";
+import type { NotificationOutcome } from "../runs/contracts";
+import type { RunSummary } from "../runs/runSummary";
+import type { WebhookResult } from "../runs/webhook";
 import type { SecretReference } from "../jobs/secretReference";
 
 export const Activities = {
@@ -20,6 +24,8 @@ export const Activities = {
   recordScheduledRunOutcome: "recordScheduledRunOutcome",
   takeQueuedSlot: "takeQueuedSlot",
   leaveQueue: "leaveQueue",
+  notifyRun: "notifyRun",
+  recordRunFinished: "recordRunFinished",
 } as const;
 
 /** Identifies the run attempt an activity works for; also used to label log lines. */
@@ -211,6 +217,25 @@ export interface RecordScheduledRunOutcomeResult {
   readonly paused: boolean;
 }
 
+/** Posts a finished run's notification to the job's webhook (a Key Vault reference, resolved in the activity). */
+export interface NotifyRunInput {
+  readonly webhook: SecretReference;
+  readonly notification: RunNotification;
+  /** Values to keep out of the message (the job's secrets); the webhook's own value is added in the activity. */
+  readonly redact: readonly SecretReference[];
+}
+
+/** `delivered: false` only for answers a retry will not change (4xx, an unreadable webhook secret); faults are thrown. */
+export type NotifyRunResult = WebhookResult;
+
+/** A run has ended: list it with its outcome and tell Azure Monitor (events for alerts). */
+export interface RecordRunFinishedInput {
+  readonly summary: RunSummary;
+  /** Groups of this run that could not be deleted (cleanup failed or unknown): each one costs money. */
+  readonly groupsNotDeleted: readonly { readonly group: string; readonly error: string }[];
+  readonly notification?: NotificationOutcome;
+}
+
 /** Each activity's input and output, so calls from orchestrations are type-checked end to end. */
 export interface ActivityContract {
   [Activities.createContainerGroup]: { input: CreateContainerGroupInput; output: CreateContainerGroupResult };
@@ -221,4 +246,6 @@ export interface ActivityContract {
   [Activities.recordScheduledRunOutcome]: { input: RecordScheduledRunOutcomeInput; output: RecordScheduledRunOutcomeResult };
   [Activities.takeQueuedSlot]: { input: TakeQueuedSlotInput; output: TakeQueuedSlotResult };
   [Activities.leaveQueue]: { input: LeaveQueueInput; output: void };
+  [Activities.notifyRun]: { input: NotifyRunInput; output: NotifyRunResult };
+  [Activities.recordRunFinished]: { input: RecordRunFinishedInput; output: void };
 }

@@ -11,6 +11,12 @@ import { sweepOrphanedGroups } from "../runs/orphanSweeper";
 import { unblockLines, type RunQueue } from "../runs/runQueue";
 import type { RunSlots } from "../runs/runSlots";
 import { runState, type RunClient } from "../runs/startRun";
+import { dimension, TelemetryEvents, type Telemetry } from "../telemetry/events";
+
+/** The job of a run id (`<job>-<time>-<hex>` or `<job>-scheduled-<time>`); job ids have no hyphen. */
+function jobOfRun(runId: string): string {
+  return runId.split("-")[0] ?? "";
+}
 
 export interface OrphanSweeperDeps {
   readonly aci: Pick<AciClient, "list" | "get" | "delete">;
@@ -19,6 +25,10 @@ export interface OrphanSweeperDeps {
   readonly now?: () => number;
   /** The jobs' slots and lines of waiting runs, when storage is configured. */
   readonly lines?: { readonly jobIds: readonly string[]; readonly slots: RunSlots; readonly queue: RunQueue };
+  /** ContainerGroupNotDeleted events for the alert on groups that keep costing money. */
+  readonly telemetry?: Telemetry;
+  /** Where the swept groups live (ACI_RESOURCE_GROUP), for those events. */
+  readonly resourceGroup?: string;
 }
 
 /** Every 15 minutes, off the hour and half hour when scheduled jobs usually start. */
@@ -34,6 +44,10 @@ export function createOrphanSweepHandler(deps: OrphanSweeperDeps) {
       log: (line) => (line.includes("could not") ? context.warn(line) : context.log(line)),
     });
     const deleted = outcomes.filter((outcome) => outcome.action === "deleted").length;
+    for (const outcome of outcomes.filter((item) => item.action === "failed")) {
+      const dimensions = { job: jobOfRun(outcome.runId), runId: outcome.runId, group: outcome.group, resourceGroup: deps.resourceGroup ?? "", by: "orphanSweeper" as const, error: dimension(outcome.error ?? "") };
+      await deps.telemetry?.track({ name: TelemetryEvents.groupNotDeleted, dimensions });
+    }
     if (outcomes.length > 0) context.log(`orphan sweep: ${deleted} deleted, ${outcomes.length - deleted} to retry`);
     if (deps.lines) {
       const done = await unblockLines({ ...deps.lines, stateOf: (runId) => runState(client, runId), now: deps.now ?? Date.now });

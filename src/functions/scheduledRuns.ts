@@ -14,7 +14,11 @@ import type { JobSpec } from "../jobs/definition";
 import type { JobRegistry } from "../jobs";
 import { MAX_CATCHUP_WINDOW_MS } from "../jobs/definition";
 import { formatDuration } from "../jobs/duration";
-import { previousSlot, slotOfFiring, slotsBetween } from "../jobs/schedule";
+import { nextSlots, previousSlot, slotOfFiring, slotsBetween } from "../jobs/schedule";
+import { missedNotification } from "../runs/notification";
+import type { RunIndex } from "../runs/runIndex";
+import { postNotificationRetrying, type WebhookDeps } from "../runs/webhook";
+import { dimension, TelemetryEvents, type Telemetry } from "../telemetry/events";
 import { withAction, type JobStateStore, type ScheduleAction } from "../runs/jobState";
 import type { RunQueue } from "../runs/runQueue";
 import type { RunSlots } from "../runs/runSlots";
@@ -29,6 +33,12 @@ export interface ScheduledRunsDeps {
   readonly jobState?: JobStateStore | undefined;
   /** Where runs wait for a slot under the overlap policies that queue. */
   readonly queue?: RunQueue | undefined;
+  /** Where runs are listed (GET …/runs). */
+  readonly index?: RunIndex | undefined;
+  /** ScheduleSlot events for the missed-slot alert. */
+  readonly telemetry?: Telemetry;
+  /** For jobs whose `notify.on` has `missed`. */
+  readonly webhooks?: WebhookDeps;
   readonly now?: () => Date;
 }
 
@@ -51,6 +61,7 @@ export function createScheduledRunHandler(job: JobSpec & { schedule: NonNullable
       await deps.jobState?.update(job.id, (state) => withAction(state, action)).catch((error: unknown) => {
         context.warn(`could not add to the schedule record of ${job.id}: ${error instanceof Error ? error.message : String(error)}`);
       });
+      await reportSlot(job, action, deps, context);
     };
     const state = await deps.jobState?.read(job.id);
     if (state?.paused) {
@@ -85,6 +96,7 @@ export function createScheduledRunHandler(job: JobSpec & { schedule: NonNullable
         defaultRegion: deps.defaultRegion,
         slots,
         ...(deps.queue ? { queue: deps.queue } : {}),
+          ...(deps.index ? { index: deps.index } : {}),
         now: firedAt,
       });
       if (outcome.started && outcome.queued) {
@@ -107,6 +119,37 @@ export function createScheduledRunHandler(job: JobSpec & { schedule: NonNullable
     }
   };
 }
+
+/**
+ * Tells Azure Monitor what the timer did for a slot (the missed-slot alert reads `nextSlot` to notice a
+ * firing that never came), and the job's webhook of slots that started no run, when it asks for `missed`.
+ */
+async function reportSlot(job: ScheduledJob, action: ScheduleAction, deps: ScheduledRunsDeps, context: InvocationContext): Promise<void> {
+  const after = action.action === "missed" ? new Date(action.until) : new Date(action.slot);
+  const nextSlot = nextSlots(job.schedule, after, 1)[0];
+  const dimensions = {
+    job: job.id,
+    slot: action.slot,
+    action: action.action,
+    runId: "runId" in action ? action.runId : "",
+    count: action.action === "missed" ? String(action.count) : "1",
+    nextSlot: nextSlot ? nextSlot.toISOString() : "",
+  };
+  await deps.telemetry?.track({ name: TelemetryEvents.scheduleSlot, dimensions });
+  const notify = job.notify;
+  if (!notify?.on.includes("missed") || !deps.webhooks || (action.action !== "missed" && action.action !== "skippedOverlap")) return;
+  const detail =
+    action.action === "missed"
+      ? `${action.count} schedule slot(s) from ${action.slot} to ${action.until} started no run: the app was down past the job's catch-up window.`
+      : `Schedule slot ${action.slot} started no run: ${action.activeRunIds.join(", ")} still active (overlap ${job.overlap}).`;
+  const sent = await postNotificationRetrying(deps.webhooks, notify.webhook, missedNotification(job.id, action.slot, action.action === "missed" ? action.count : 1, detail));
+  if (!sent.delivered) {
+    context.warn(`notification of ${job.id}'s missed slot ${action.slot} not delivered: ${sent.error}`);
+    await deps.telemetry?.track({ name: TelemetryEvents.notificationFailed, dimensions: { job: job.id, runId: "", state: "missed", error: dimension(sent.error) } });
+  }
+}
+
+type ScheduledJob = JobSpec & { schedule: NonNullable<JobSpec["schedule"]> };
 
 /**
  * Before a job has a record, the timer's own schedule status says when it last fired, but only a past-due

@@ -9,6 +9,11 @@ import { environmentVariableNameProblem } from "../aci/names";
 import { containerSchema, contextVariableProblem, cpuSchema, memoryInGBSchema, MAX_ENVIRONMENT_VARIABLES, secretReferencesOf, type ContainerSpec } from "./container";
 import { MAX_DURATION_DIGITS, MAX_DURATION_LENGTH, readDuration } from "./duration";
 import { parseJobSchedule } from "./schedule";
+import { secretReferenceSchema } from "./secretReference";
+
+/** What a job's `notify.on` may name: a run's final states, and `missed` for schedule slots that started no run. */
+export const NOTIFY_EVENTS = ["succeeded", "failed", "timedOut", "canceled", "missed"] as const;
+export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 
 /**
  * Longest wait between attempts (retryDelay, maxRetryDelay): 24 hours, Airflow's own cap
@@ -216,6 +221,17 @@ export const jobDefinitionSchema = z
     removeOnError: z.boolean().default(true),
     /** Log lines in the run result (Airflow's xcom_all): "all", "last" (the last line) or "none" (only the bounded tail). */
     resultLogs: z.enum(["none", "last", "all"]).default("none"),
+    /**
+     * Post a JSON summary to a webhook (Slack, Teams or your own) when a run ends in one of `on`, or a
+     * slot is missed. The URL is a Key Vault secret: it grants posting, and must stay out of history.
+     */
+    notify: z
+      .object({
+        webhook: secretReferenceSchema,
+        on: z.array(z.enum(NOTIFY_EVENTS, { message: `notify.on entries must be ${NOTIFY_EVENTS.join(", ")}` })).min(1).default(["failed", "timedOut", "missed"]),
+      })
+      .strict()
+      .optional(),
     /** What a caller may change for one HTTP-triggered run. */
     overrides: overridesSchema.default({ command: false, environment: [], imageTags: [], slot: false }),
     container: containerSchema,

@@ -91,3 +91,11 @@ export function failureMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.split("\n")[0]!.trim().slice(0, 500);
 }
+
+/**
+ * What the activity itself said when it failed: the extension prefixes it with "Activity function 'X'
+ * failed: " (two spaces on the real extension, durable-functions.md §21), which a person need not read.
+ */
+export function activityFailureMessage(error: unknown): string {
+  return failureMessage(error).replace(/^Activity function '[^']+' failed:\s+/u, "");
+}

@@ -23,3 +23,9 @@ export const armCallRetry = policy(5_000, 6, 60_000);
  * (10 s doubling up to 5 minutes, 10 attempts) before the run reports the group as not cleaned up.
  */
 export const deleteRetry = policy(10_000, 10, 300_000);
+
+/**
+ * A webhook that is down: waits of 30 s, 1 and 2 minutes between 4 tries (about 4 minutes). A run's
+ * notification is not worth holding its end for longer; a failure is recorded on the run.
+ */
+export const notifyRetry = policy(30_000, 4, 120_000);

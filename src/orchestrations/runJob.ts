@@ -31,6 +31,7 @@ import {
   type AttemptRecord,
   type CancelRequest,
   type Cleanup,
+  type NotificationOutcome,
   type PhaseTimings,
   type RunInput,
   type RunPhase,
@@ -38,6 +39,7 @@ import {
   type RunResult,
 } from "../runs/contracts";
 import {
+  activityFailureMessage,
   callActivityRetrying,
   callActivityWithRetry,
   failureMessage,
@@ -49,7 +51,9 @@ import {
 } from "./calls";
 import { CancelSignal } from "./cancellation";
 import { classify, isCapacityMessage, isSpotCapacityMessage, planNextAttempt, reasonOfCreateFailure, reasonOfIdentityFailure, reasonOfRejection, type Priority } from "./failurePolicy";
-import { armCallRetry, deleteRetry } from "./retryPolicies";
+import { armCallRetry, deleteRetry, notifyRetry } from "./retryPolicies";
+import { runNotification } from "../runs/notification";
+import { finishedSummary } from "../runs/runSummary";
 import type { Observed, WatchInput, WatchResult } from "./watchContainerGroup";
 
 /** How soon the orphan sweeper (src/functions/orphanSweeper.ts) deletes a group left behind: its period plus its grace. */
@@ -80,7 +84,7 @@ export function* runJob(context: df.OrchestrationContext): Generator<df.Task, Ru
       };
       context.df.setCustomStatus({ phase: "finished", attempt: 0, groupName: "", attempts: [] } satisfies RunProgress);
       if (!context.df.isReplaying) context.warn(`run ${input.runId} of ${job.id} canceled: ${result.detail}`);
-      return result;
+      return yield* finishRun(context, input, result);
     }
   }
   // The run's time budget counts from when it may start, not from when it began to wait.
@@ -137,7 +141,39 @@ export function* runJob(context: df.OrchestrationContext): Generator<df.Task, Ru
     else if (result.status === "canceled") context.warn(line);
     else context.error(line);
   }
-  return result;
+  return yield* finishRun(context, input, result);
+}
+
+/**
+ * The run's last steps, after its outcome is settled: the job's notification, then the outcome recorded
+ * in the run index and sent to Azure Monitor. Neither can change the outcome: a failure is recorded
+ * (notification) or logged (record), and the run ends as it would have.
+ */
+function* finishRun(context: df.OrchestrationContext, input: RunInput, result: RunResult): Generator<df.Task, RunResult, unknown> {
+  let notification: NotificationOutcome | undefined;
+  const notify = input.job.notify;
+  if (notify && (notify.on as readonly string[]).includes(result.status)) {
+    const request = { webhook: notify.webhook, notification: runNotification(result), redact: secretReferencesOf(input.job.container) };
+    try {
+      const sent = yield* callActivityWithRetry(context, Activities.notifyRun, request, notifyRetry);
+      notification = sent.delivered ? { delivered: true, at: new Date(now(context)).toISOString() } : { delivered: false, error: sent.error };
+    } catch (error) {
+      notification = { delivered: false, error: activityFailureMessage(error) };
+    }
+    if (!notification.delivered && !context.df.isReplaying) context.warn(`run ${input.runId}: notification not delivered: ${notification.error}`);
+  }
+  const recorded: RunResult = notification ? { ...result, notification } : result;
+  const groupsNotDeleted = recorded.attempts
+    .filter((attempt) => attempt.cleanup === "failed" || attempt.cleanup === "unknown")
+    .map((attempt) => ({ group: attempt.groupName, error: attempt.cleanupError ?? "" }));
+  try {
+    const record = { summary: finishedSummary(input, recorded), groupsNotDeleted, ...(notification ? { notification } : {}) };
+    yield* callActivityWithRetry(context, Activities.recordRunFinished, record, armCallRetry);
+  } catch (error) {
+    // Not fatal: the run's outcome stands in its history; only the list and the alerts miss it.
+    if (!context.df.isReplaying) context.warn(`run ${input.runId}: could not record its outcome in the run index: ${failureMessage(error)}`);
+  }
+  return recorded;
 }
 
 interface AttemptState {

@@ -52,6 +52,8 @@ export interface RunInput {
   readonly overrides?: RunOverrides;
   /** The slot, logical date and data interval the container is told of (absent in runs started before them). */
   readonly times?: RunTimes;
+  /** When the run was requested (ISO 8601): its place in the run index (absent in runs started before it). */
+  readonly requestedAt?: string;
 }
 
 /** A run request's changes to the job, as validated against the job's `overrides` allow-list. */
@@ -172,7 +174,12 @@ export interface RunResult {
   readonly overrides?: RunOverrides;
   /** The cancel that ended the run (status `canceled`): who asked, when, why, and in which phase it arrived. */
   readonly cancellation?: CancelRequest & { readonly phase: RunPhase };
+  /** The job's webhook notification of this outcome (job field `notify`), when it asked for one. */
+  readonly notification?: NotificationOutcome;
 }
+
+/** What became of a run's notification: delivered, or why not (never the webhook's URL). */
+export type NotificationOutcome = { readonly delivered: true; readonly at: string } | { readonly delivered: false; readonly error: string };
 
 export type RunPhase = "queued" | "creating" | "watching" | "collectingLogs" | "deleting" | "waitingToRetry" | "finished";
 

@@ -35,6 +35,8 @@ export interface SweepOutcome {
   readonly runId: string;
   readonly action: "deleted" | "failed";
   readonly why: string;
+  /** What Azure answered, when the delete failed. */
+  readonly error?: string;
 }
 
 export async function sweepOrphanedGroups(deps: SweepDeps): Promise<SweepOutcome[]> {
@@ -56,7 +58,7 @@ export async function sweepOrphanedGroups(deps: SweepDeps): Promise<SweepOutcome
       outcomes.push({ group: group.name, runId, action: "deleted", why });
     } catch (error) {
       deps.log(`orphan sweep: could not delete container group ${group.name} of run ${runId} (${why}): ${messageOf(error)}; the next sweep tries again`);
-      outcomes.push({ group: group.name, runId, action: "failed", why });
+      outcomes.push({ group: group.name, runId, action: "failed", why, error: messageOf(error) });
     }
   }
   return outcomes;

@@ -4,8 +4,12 @@
 // key, a secret volume file and the Log Analytics workspace key) sends each to ACI in the PUT, where ACI
 // needs it, and prints them all; afterwards every orchestration history event, custom status, input,
 // output, run result and captured log line is scanned for each value and for its base64 form (the form a
-// secret volume file travels in).
-import { describe, expect, it } from "vitest";
+// secret volume file travels in), and so is everything the run left elsewhere: its archived log, its entry
+// in the run index, the events sent to Azure Monitor and the notification its webhook received (whose
+// URL, a Key Vault secret too, must not appear anywhere either).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { captureTelemetry } from "../support/telemetry";
+import { startWebhookReceiver, type WebhookReceiver } from "../support/webhookReceiver";
 import { EventType } from "../../dev/durable-host";
 import { keyVaultSecret } from "../../src/jobs/secretReference";
 import { LOCAL_VAULT_RESOURCE } from "../../dev/keyvault-emulator";
@@ -29,6 +33,7 @@ const everyKindOfSecret = {
   id: "every_kind_of_secret",
   resultLogs: "all",
   retries: 0,
+  notify: { webhook: keyVaultSecret("team-webhook"), on: ["succeeded", "failed"] },
   container: {
     image: PRINTER,
     environment: { REPORT_DATE: "2026-01-01", DB_PASSWORD: keyVaultSecret("db-password") },
@@ -87,7 +92,19 @@ const throttledVault = {
   container: { image: "busybox", command: ["sh", "-c", "echo ran"], environment: { TOKEN: keyVaultSecret("throttled-token") } },
 };
 
-const harness = useHarness([everyKindOfSecret, fileVolume, fileVolumeIdentity, missingSecret, disabledSecret, busyVault, throttledVault], { secrets: VALUES });
+const telemetry = captureTelemetry();
+const harness = useHarness([everyKindOfSecret, fileVolume, fileVolumeIdentity, missingSecret, disabledSecret, busyVault, throttledVault], {
+  secrets: VALUES,
+  storage: true,
+  runStateContainer: "secrets-test",
+  telemetry,
+});
+let webhook: WebhookReceiver;
+beforeAll(async () => {
+  webhook = await startWebhookReceiver();
+  harness.app.keyVault!.setSecret("team-webhook", webhook.url);
+});
+afterAll(async () => webhook.close());
 
 const base64 = (value: string): string => Buffer.from(value).toString("base64");
 
@@ -116,12 +133,20 @@ async function everythingStored(h: Harness, result: RunResult): Promise<Array<{ 
     places.push({ where: `history of ${status.instanceId}`, text: JSON.stringify(h.app.host.history(status.instanceId)) });
   }
   h.logs.forEach((record, index) => places.push({ where: `log record ${index}`, text: JSON.stringify(record) }));
+  for (const attempt of result.attempts) {
+    places.push({ where: `archived log of attempt ${attempt.attempt}`, text: (await h.app.services.archive?.read({ runId: result.runId, attempt: attempt.attempt })) ?? "" });
+  }
+  const listed = await h.app.services.index?.list({ job: result.jobId, limit: 100 });
+  places.push({ where: "run index", text: JSON.stringify(listed) });
+  telemetry.events.forEach((event, index) => places.push({ where: `event ${index} (${event.name})`, text: JSON.stringify(event) }));
+  webhook.received.forEach((body, index) => places.push({ where: `notification ${index}`, text: JSON.stringify(body) }));
   return places;
 }
 
 async function leaksIn(h: Harness, result: RunResult): Promise<string[]> {
   const places = await everythingStored(h, result);
-  return places.flatMap(({ where, text }) => FORBIDDEN.filter((value) => text.includes(JSON.stringify(value).slice(1, -1)) || text.includes(value)).map((value) => `${where} holds ${JSON.stringify(value)}`));
+  const forbidden = webhook ? [...FORBIDDEN, webhook.url, new URL(webhook.url).pathname] : FORBIDDEN;
+  return places.flatMap(({ where, text }) => forbidden.filter((value) => text.includes(JSON.stringify(value).slice(1, -1)) || text.includes(value)).map((value) => `${where} holds ${JSON.stringify(value)}`));
 }
 
 /** The secrets the app read from the vault with a token (what the create activity resolved). */
@@ -149,7 +174,7 @@ describe("a job that uses every kind of secret", () => {
     const { runId, result } = await harness.run("every_kind_of_secret");
 
     expect(result.status, result.detail).toBe("succeeded");
-    expect(secretsRead(harness)).toEqual(["acr-password", "db-password", "settings-file", "storage-key", "workspace-key"]);
+    expect(secretsRead(harness)).toEqual(["acr-password", "db-password", "settings-file", "storage-key", "team-webhook", "workspace-key"]);
     // Each value went to ACI where ACI needs it (the emulator's request log keeps the PUT body as received).
     const put = harness.app.emulator!.requests.find((r) => r.method === "PUT");
     expect(put?.body).toMatchObject({
@@ -178,6 +203,11 @@ describe("a job that uses every kind of secret", () => {
     // Lines were streamed while the container ran (observe) and after it stopped (collect): both redact.
     const lineRecords = harness.logs.filter((r) => r.message.includes(`run ${runId} attempt 1] | `));
     expect(new Set(lineRecords.map((r) => r.functionName)).size).toBeGreaterThanOrEqual(2);
+    // The scan below covers the archive, the events and the notification: each holds the run's (redacted) lines.
+    expect(await harness.app.services.archive!.read({ runId, attempt: 1 })).toContain("DB_PASSWORD=***");
+    expect(result.notification).toMatchObject({ delivered: true });
+    expect(JSON.stringify(webhook.received)).toContain("report done");
+    expect(telemetry.events.map((event) => event.name)).toContain("RunFinished");
     expect(await leaksIn(harness, result)).toEqual([]);
   });
 
