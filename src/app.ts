@@ -7,11 +7,15 @@ import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { AciClient, type AciClientOptions } from "./aci/client";
 import { createContainerGroupActivities } from "./activities/containerGroup";
 import { createJobStateActivities } from "./activities/jobState";
+import { createRunRecordActivities } from "./activities/runRecord";
 import { createRunSlotActivities } from "./activities/runSlots";
 import { checkSettingsForJobs, deploymentName, type AppConfig } from "./config";
 import { registerDurableFunctions } from "./functions/durableFunctions";
 import { registerJobsApi } from "./functions/jobsApi";
+import { registerOpenApi } from "./functions/openApi";
 import { registerOrphanSweeper } from "./functions/orphanSweeper";
+import { registerRunHistoryApi } from "./functions/runHistoryApi";
+import { registerRunRetention } from "./functions/runRetention";
 import { registerRunsApi } from "./functions/runsApi";
 import { registerScheduledRuns } from "./functions/scheduledRuns";
 import type { JobRegistry } from "./jobs";
@@ -20,7 +24,10 @@ import { createBlobIdempotencyKeys, type IdempotencyKeys } from "./runs/idempote
 import { createBlobJobStateStore, type JobStateStore } from "./runs/jobState";
 import { createBlobRunQueue, type RunQueue } from "./runs/runQueue";
 import { createBlobLogArchive, type LogArchive } from "./runs/logArchive";
+import { createBlobRunIndex, type RunIndex } from "./runs/runIndex";
 import { createBlobRunSlots, type RunSlots } from "./runs/runSlots";
+import { createAppInsightsTelemetry } from "./telemetry/appInsights";
+import { noTelemetry, type Telemetry } from "./telemetry/events";
 import { createKeyVaultSecretResolver, noSecretStore, type KeyVaultSecretResolverOptions, type SecretResolver } from "./secrets";
 
 export interface AppServices {
@@ -38,6 +45,10 @@ export interface AppServices {
   readonly idempotency: IdempotencyKeys | undefined;
   /** Runs waiting for a slot (overlap policies, backfills); undefined without storage. */
   readonly queue: RunQueue | undefined;
+  /** The list of runs (GET …/runs); undefined without storage. */
+  readonly index: RunIndex | undefined;
+  /** Events for Azure Monitor's alert rules; nowhere without Application Insights. */
+  readonly telemetry: Telemetry;
 }
 
 export interface ServiceOptions {
@@ -47,12 +58,16 @@ export interface ServiceOptions {
   readonly aci?: Pick<AciClientOptions, "retry" | "lroPollIntervalMs" | "requestTimeoutMs">;
   /** The same for the Key Vault client (the SDK's retries of 429 and 5xx). */
   readonly keyVault?: Pick<KeyVaultSecretResolverOptions, "retry">;
+  /** Instead of Application Insights (tests capture events). */
+  readonly telemetry?: Telemetry;
+  /** Instead of the `aci-jobs-runs` blob container: tests that share one Azurite keep their runs apart. */
+  readonly runStateContainer?: string;
 }
 
 export function createServices(config: AppConfig, jobs: JobRegistry, options: ServiceOptions = {}): AppServices {
   checkSettingsForJobs(
     config,
-    jobs.all.filter((job) => secretReferencesOf(job.container).length > 0).map((job) => job.id),
+    jobs.all.filter((job) => secretReferencesOf(job.container).length > 0 || job.notify).map((job) => job.id),
   );
   const credential = options.credential ?? new DefaultAzureCredential();
   const aci = new AciClient({
@@ -66,25 +81,38 @@ export function createServices(config: AppConfig, jobs: JobRegistry, options: Se
   // SecretClient answers Key Vault's authentication challenge itself: it asks the credential for a token
   // for the resource the vault names, so no audience is configured here.
   const secrets = config.keyVaultUri ? createKeyVaultSecretResolver(config.keyVaultUri, credential, options.keyVault) : noSecretStore;
-  const slots = config.runStateStorage ? createBlobRunSlots(config.runStateStorage, credential) : undefined;
-  const archive = config.runStateStorage ? createBlobLogArchive(config.runStateStorage, credential) : undefined;
-  const jobState = config.runStateStorage ? createBlobJobStateStore(config.runStateStorage, credential) : undefined;
-  const idempotency = config.runStateStorage ? createBlobIdempotencyKeys(config.runStateStorage, credential) : undefined;
-  const queue = config.runStateStorage ? createBlobRunQueue(config.runStateStorage, credential) : undefined;
-  return { config, jobs, aci, secrets, slots, archive, jobState, idempotency, queue };
+  const slots = config.runStateStorage ? createBlobRunSlots(config.runStateStorage, credential, options.runStateContainer) : undefined;
+  const archive = config.runStateStorage ? createBlobLogArchive(config.runStateStorage, credential, options.runStateContainer) : undefined;
+  const jobState = config.runStateStorage ? createBlobJobStateStore(config.runStateStorage, credential, options.runStateContainer) : undefined;
+  const idempotency = config.runStateStorage ? createBlobIdempotencyKeys(config.runStateStorage, credential, options.runStateContainer) : undefined;
+  const queue = config.runStateStorage ? createBlobRunQueue(config.runStateStorage, credential, options.runStateContainer) : undefined;
+  const index = config.runStateStorage ? createBlobRunIndex(config.runStateStorage, credential, options.runStateContainer) : undefined;
+  const telemetry =
+    options.telemetry ??
+    (config.applicationInsights
+      ? createAppInsightsTelemetry({ target: config.applicationInsights, entra: config.applicationInsightsEntra, credential, onFailure: (message) => console.warn(message) })
+      : noTelemetry);
+  return { config, jobs, aci, secrets, slots, archive, jobState, idempotency, queue, index, telemetry };
 }
 
 export function registerFunctions(services: AppServices): void {
-  const { config, jobs, aci, secrets, slots, archive, jobState, idempotency, queue } = services;
+  const { config, jobs, aci, secrets, slots, archive, jobState, idempotency, queue, index, telemetry } = services;
   const app = config.runStateStorage ? deploymentName(config.runStateStorage) : undefined;
   registerDurableFunctions({
     ...createContainerGroupActivities(aci, secrets, { ...(archive ? { archive } : {}), ...(app ? { app } : {}) }),
     ...createRunSlotActivities(slots, queue),
     ...createJobStateActivities(jobState),
+    ...createRunRecordActivities({ index, telemetry, resourceGroup: config.resourceGroup, secrets, ...(config.publicBaseUrl ? { baseUrl: config.publicBaseUrl } : {}) }),
   });
-  registerRunsApi({ jobs, defaultRegion: config.defaultRegion, slots, idempotency, queue });
+  registerRunsApi({ jobs, defaultRegion: config.defaultRegion, slots, idempotency, queue, index });
   registerJobsApi({ jobs, defaultRegion: config.defaultRegion, jobState });
-  registerScheduledRuns({ jobs, defaultRegion: config.defaultRegion, slots, jobState, queue });
+  registerRunHistoryApi({ jobs, index, archive });
+  registerOpenApi();
+  const webhooks = { secrets, ...(config.publicBaseUrl ? { baseUrl: config.publicBaseUrl } : {}) };
+  registerScheduledRuns({ jobs, defaultRegion: config.defaultRegion, slots, jobState, queue, index, telemetry, webhooks });
+  if (index) {
+    registerRunRetention({ index, archive, idempotency, jobState, jobIds: jobs.all.map((job) => job.id), retentionDays: config.runRetentionDays });
+  }
   // Only a deployment with storage tags its groups (and has a task hub to ask about their runs).
-  if (app) registerOrphanSweeper({ aci, app, ...(slots && queue ? { lines: { jobIds: jobs.all.map((job) => job.id), slots, queue } } : {}) });
+  if (app) registerOrphanSweeper({ aci, app, telemetry, resourceGroup: config.resourceGroup, ...(slots && queue ? { lines: { jobIds: jobs.all.map((job) => job.id), slots, queue } } : {}) });
 }

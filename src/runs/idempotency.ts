@@ -32,12 +32,20 @@ export type KeyClaim =
 
 export interface IdempotencyKeys {
   claim(jobId: string, key: string, requestHash: string, runId: string, now: Date): Promise<KeyClaim>;
+  /**
+   * Deletes keys last written before `cutoff`, looking at no more than `limit` keys; the next call goes on
+   * where this one stopped (the listing position is kept in storage). Returns how many were deleted.
+   */
+  deleteOlderThan(cutoff: Date, limit: number): Promise<number>;
 }
+
+/** Where {@link IdempotencyKeys.deleteOlderThan} keeps its listing position between passes. */
+const CURSOR_BLOB = "retention/idempotency-cursor";
 
 const MAX_ROUNDS = 10;
 
-export function createBlobIdempotencyKeys(storage: RunStateStorage, credential: TokenCredential): IdempotencyKeys {
-  const { container, ensure } = runStateContainer(storage, credential);
+export function createBlobIdempotencyKeys(storage: RunStateStorage, credential: TokenCredential, containerName?: string): IdempotencyKeys {
+  const { container, ensure } = runStateContainer(storage, credential, containerName);
   return new BlobIdempotencyKeys(container, ensure);
 }
 
@@ -46,6 +54,51 @@ class BlobIdempotencyKeys implements IdempotencyKeys {
     private readonly container: ContainerClient,
     private readonly ensureContainer: () => Promise<unknown>,
   ) {}
+
+  async deleteOlderThan(cutoff: Date, limit: number): Promise<number> {
+    const cursorBlob = this.container.getBlockBlobClient(CURSOR_BLOB);
+    const cursor = await cursorBlob
+      .downloadToBuffer()
+      .then((buffer) => buffer.toString("utf8") || undefined)
+      .catch((error: unknown) => {
+        if (storageStatusOf(error) === 404) return undefined;
+        throw error;
+      });
+    let deleted = 0;
+    let looked = 0;
+    let next: string | undefined = cursor;
+    try {
+      const pages = this.container.listBlobsFlat({ prefix: "idempotency/" }).byPage({ maxPageSize: Math.min(limit, 1_000), ...(cursor ? { continuationToken: cursor } : {}) });
+      while (looked < limit) {
+        const page = await pages.next();
+        if (page.done) break;
+        for (const item of page.value.segment.blobItems) {
+          looked++;
+          if ((item.properties.lastModified?.getTime() ?? Number.POSITIVE_INFINITY) >= cutoff.getTime()) continue;
+          // Only if unchanged since listed: a key claimed again meanwhile is in use.
+          const etag = item.properties.etag;
+          const gone = await this.container
+            .getBlockBlobClient(item.name)
+            .delete({ conditions: etag ? { ifMatch: etag } : {} })
+            .then(() => true)
+            .catch((error: unknown) => {
+              if (storageStatusOf(error) === 404 || storageStatusOf(error) === 412) return false;
+              throw error;
+            });
+          if (gone) deleted++;
+        }
+        next = page.value.continuationToken || undefined;
+        if (!next) break;
+      }
+    } catch (error) {
+      // No container yet: nothing to delete.
+      if (storageStatusOf(error) !== 404) throw error;
+      next = undefined;
+    }
+    if (next) await cursorBlob.upload(next, Buffer.byteLength(next));
+    else await cursorBlob.deleteIfExists();
+    return deleted;
+  }
 
   async claim(jobId: string, key: string, requestHash: string, runId: string, now: Date): Promise<KeyClaim> {
     await this.ensureContainer();
