@@ -3,6 +3,7 @@
 //
 // Two resource groups:
 //   rg-<env>       the app: Function App + plan, user-assigned identity, host storage, Key Vault, monitoring
+//                  and its alert rules (app/alerts.bicep)
 //   rg-<env>-jobs  empty at deployment; the app creates and deletes container groups there at run time.
 //                  The app's only right on it is the custom role from app/jobs-role.bicep.
 // Deploy with `azd up`, or `az deployment sub create` (see docs/deploy.md).
@@ -106,6 +107,17 @@ param deployerPrincipalType string = 'User'
 @maxValue(10)
 param durableAlwaysReadyInstances int = 0
 
+// Alerts (app/alerts.bicep). The rules are always deployed and show in the portal (Monitor > Alerts); the
+// e-mail address only adds an action group that notifies it.
+@maxLength(64)
+@description('E-mail address that receives the alerts (azd: ALERT_EMAIL; at most 64 characters, the action group limit). Empty: no action group, and the alert rules fire in the portal only.')
+param alertEmail string = ''
+
+@minValue(10)
+@maxValue(1440)
+@description('Minutes after a scheduled slot was due before a job whose timer reported nothing is alerted as overdue (azd: ALERT_SLOT_GRACE_MINUTES).')
+param missedSlotGraceMinutes int = 30
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -128,6 +140,20 @@ var names = {
   keyVault: '${abbrs.keyVaultVaults}${resourceToken}'
   plan: '${abbrs.webServerFarms}${resourceToken}'
   functionApp: '${abbrs.webSitesFunctions}api-${resourceToken}'
+  // Where the app keeps run coordination, the run index and the log archive; the code fixes the name
+  // (RUN_STATE_CONTAINER in src/runs/runStateContainer.ts).
+  runStateContainer: 'aci-jobs-runs'
+  // "ag-" is the Cloud Adoption Framework's abbreviation for an action group; it lists none for a log search
+  // alert rule, so "alert-" is ours
+  // (https://learn.microsoft.com/azure/cloud-adoption-framework/ready/azure-best-practices/resource-abbreviations).
+  actionGroup: '${abbrs.insightsActionGroups}${resourceToken}'
+  alertRules: {
+    runFailed: '${abbrs.insightsScheduledQueryRules}run-failed-${resourceToken}'
+    groupNotDeleted: '${abbrs.insightsScheduledQueryRules}group-not-deleted-${resourceToken}'
+    slotSkipped: '${abbrs.insightsScheduledQueryRules}slot-skipped-${resourceToken}'
+    slotOverdue: '${abbrs.insightsScheduledQueryRules}slot-overdue-${resourceToken}'
+    notificationFailed: '${abbrs.insightsScheduledQueryRules}notification-failed-${resourceToken}'
+  }
   // The custom role's definition name is a GUID derived from the jobs resource group id.
   jobsRoleDefinition: guid(
     subscriptionResourceId('Microsoft.Resources/resourceGroups', effectiveJobsResourceGroupName),
@@ -169,6 +195,7 @@ module storage 'core/storage/storage-account.bicep' = {
     location: location
     tags: tags
     deploymentContainerName: names.deploymentContainer
+    runStateContainerName: names.runStateContainer
   }
 }
 
@@ -181,6 +208,24 @@ module monitoring 'core/monitor/monitoring.bicep' = {
     location: location
     tags: tags
   }
+}
+
+module alerts 'app/alerts.bicep' = {
+  name: 'alerts'
+  scope: appResourceGroup
+  params: {
+    location: location
+    tags: tags
+    environmentName: environmentName
+    applicationInsightsName: names.applicationInsights
+    actionGroupName: names.actionGroup
+    alertEmail: alertEmail
+    ruleNames: names.alertRules
+    missedSlotGraceMinutes: missedSlotGraceMinutes
+  }
+  dependsOn: [
+    monitoring
+  ]
 }
 
 module keyVault 'core/security/keyvault.bicep' = {

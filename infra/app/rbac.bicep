@@ -3,8 +3,12 @@
 // operator's or deployer's object id), all known before deployment, so a redeployment never creates duplicates.
 //
 // The app's user-assigned identity gets:
-//   on the host storage account  Storage Blob Data Owner        host + Durable blobs/leases, run-coordination
-//                                                                blobs, Flex deployment package container
+//   on the host storage account  Storage Blob Data Owner        host + Durable blobs/leases, the container
+//                                                                aci-jobs-runs (run coordination, run index,
+//                                                                per-attempt log archive; declared in
+//                                                                core/storage/storage-account.bicep, created by
+//                                                                the app if missing), Flex deployment package
+//                                                                container
 //                                Storage Queue Data Contributor  Durable control/work-item queues
 //                                Storage Table Data Contributor  Durable history and instance tables
 //   on Application Insights      Monitoring Metrics Publisher    Entra-authenticated telemetry (local auth is off)

@@ -2,51 +2,24 @@
 // the app settings match the one list of settings in src/config.ts, no setting holds a key or a secret,
 // the app's only right on the jobs resource group is a custom role limited to container groups, and the
 // parameters azd maps (the Key Vault operator's type, the deployer's data access, the Flex Consumption regions)
-// reach the assignments they govern. test/infra/azd.test.ts checks the azd side (azure.yaml, hooks, workflow).
-import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+// reach the assignments they govern, and the run state container is declared as the code names it.
+// test/infra/azd.test.ts checks the azd side (azure.yaml, hooks, workflow); test/infra/alerts.test.ts the alerts.
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SETTINGS } from "../../src/config.js";
-
-const ROOT = path.resolve(__dirname, "../..");
-const TEMPLATE_PATH = path.join(ROOT, ".tools/infra/main.json");
-
-/** The subset of the ARM template JSON schema these checks read. */
-interface ArmTemplate {
-  parameters?: Record<string, ArmParameter>;
-  variables?: Record<string, unknown>;
-  resources: ArmResource[] | Record<string, ArmResource>;
-}
-
-interface ArmParameter {
-  type: string;
-  defaultValue?: unknown;
-  allowedValues?: unknown[];
-}
-
-interface ArmResource {
-  type: string;
-  name: string;
-  condition?: string;
-  resourceGroup?: string;
-  scope?: string;
-  properties?: Record<string, unknown>;
-}
-
-/** A resource together with the chain of module deployments that contains it. */
-interface Located {
-  resource: ArmResource;
-  /** Names of the enclosing Microsoft.Resources/deployments, outermost first ([] for main.bicep itself). */
-  path: string[];
-  /** The template that declares the resource (for its variables and parameters). */
-  template: ArmTemplate;
-}
-
-interface DeploymentProperties {
-  template: ArmTemplate;
-  parameters?: Record<string, { value: unknown }>;
-}
+import { RUN_STATE_CONTAINER } from "../../src/runs/runStateContainer.js";
+import {
+  ROOT,
+  collect,
+  compiledTemplate,
+  resourcesOf,
+  type ArmParameter,
+  type ArmResource,
+  type ArmTemplate,
+  type DeploymentProperties,
+  type Located,
+} from "./armTemplate.js";
 
 /** Settings read by the Functions host, the Durable extension, Application Insights or @azure/identity. */
 const PLATFORM_SETTING = [
@@ -103,34 +76,6 @@ const DEPLOYER_ROLES = [
 let main: ArmTemplate;
 let all: Located[];
 
-/** Newest modification time of the Bicep sources, to tell a stale compiled template from a current one. */
-function newestBicepSource(dir = path.join(ROOT, "infra")): number {
-  return Math.max(
-    ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
-      const full = path.join(dir, entry.name);
-      return entry.isDirectory() ? newestBicepSource(full) : statSync(full).mtimeMs;
-    }),
-  );
-}
-
-/**
- * Compiles the templates when the compiled one is missing or older than the sources. Without any Bicep
- * toolchain (bicep, az bicep or the .NET SDK; the script exits 2) a developer's run skips these checks
- * with a note; CI, which installs the toolchain, never does.
- */
-function compiledTemplate(): { template: ArmTemplate } | { skipped: string } {
-  if (!existsSync(TEMPLATE_PATH) || statSync(TEMPLATE_PATH).mtimeMs < newestBicepSource()) {
-    const build = spawnSync("bash", [path.join(ROOT, "dev/infra/bicep.sh")], { cwd: ROOT, encoding: "utf8" });
-    if (build.status === 2 && process.env.CI !== "true") {
-      return { skipped: `no Bicep toolchain here, so the compiled template could not be checked:\n${build.stderr || build.stdout}` };
-    }
-    if (build.status !== 0) {
-      throw new Error(`bash dev/infra/bicep.sh failed (exit ${build.status}):\n${build.stdout}\n${build.stderr}`);
-    }
-  }
-  return { template: JSON.parse(readFileSync(TEMPLATE_PATH, "utf8")) as ArmTemplate };
-}
-
 let skipped: string | undefined;
 
 beforeAll(() => {
@@ -141,25 +86,12 @@ beforeAll(() => {
     return;
   }
   main = compiled.template;
-  all = collect(main, []);
+  all = collect(main);
 }, 180_000);
 
 beforeEach((context) => {
   if (skipped) context.skip();
 });
-
-function resourcesOf(template: ArmTemplate): ArmResource[] {
-  return Array.isArray(template.resources) ? template.resources : Object.values(template.resources);
-}
-
-function collect(template: ArmTemplate, at: string[]): Located[] {
-  return resourcesOf(template).flatMap((resource) => {
-    const here: Located = { resource, path: at, template };
-    if (resource.type !== "Microsoft.Resources/deployments") return [here];
-    const nested = (resource.properties as unknown as DeploymentProperties).template;
-    return [here, ...collect(nested, [...at, resource.name])];
-  });
-}
 
 function ofType(type: string): Located[] {
   return all.filter((l) => l.resource.type.toLowerCase() === type.toLowerCase());
@@ -392,6 +324,31 @@ describe("hosting", () => {
     const vaults = ofType("Microsoft.KeyVault/vaults");
     expect(vaults).toHaveLength(1);
     expect(vaults[0]!.resource.properties).toMatchObject({ enableRbacAuthorization: true });
+  });
+
+  it("declares the container the app keeps its run state and log archive in, private, where the app's blob role reaches it", () => {
+    const containers = ofType("Microsoft.Storage/storageAccounts/blobServices/containers");
+    const storage = deployment(["storage"]);
+    // Each container is named by a parameter of the storage module: what main.bicep passes for it.
+    const declared = containers.map((c) => {
+      const parameter = /parameters\('(\w+)'\)\)\]$/u.exec(c.resource.name)?.[1];
+      expect(parameter, `${c.resource.name} is named by a module parameter`).toBeDefined();
+      return parameterValue(storage, parameter!);
+    });
+    // Named in infra/main.bicep as the code names it (src/runs/runStateContainer.ts creates it when missing).
+    const names = (main.variables?.["names"] ?? {}) as Record<string, unknown>;
+    expect(declared).toContain("[variables('names').runStateContainer]");
+    expect(names["runStateContainer"]).toBe(RUN_STATE_CONTAINER);
+    for (const c of containers) expect(c.resource.properties).toMatchObject({ publicAccess: "None" });
+    // The app's Storage Blob Data Owner is assigned on the account, so it covers every container in it.
+    const blobOwner = ofType("Microsoft.Authorization/roleAssignments").filter(
+      (a) =>
+        a.path.join("/") === "rbac" &&
+        String(a.resource.properties?.["principalId"]).includes("userAssignedIdentities") &&
+        grantedRoleIds(a).includes("b7e6dc6d-f1e8-4753-8033-0f276bb0955b"),
+    );
+    expect(blobOwner).toHaveLength(1);
+    expect(blobOwner[0]!.resource.scope).toMatch(/^\[resourceId\('Microsoft\.Storage\/storageAccounts', parameters\('storageAccountName'\)\)\]$/u);
   });
 });
 
