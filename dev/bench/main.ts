@@ -7,7 +7,8 @@
 import { HELLO_WORLD_LINES, type ContainerBehaviour } from "../aci-emulator";
 import { dotnetAvailability } from "../functions-host";
 import { startLocalStack } from "../functions-host/localStack";
-import { freePort } from "../local/azurite";
+import { freePort, startAzurite } from "../local/azurite";
+import { measureRunList } from "./history";
 import { startEmulatedApp, type LocalApp } from "../local/localApp";
 import { ensureEmulatorTrust } from "../local/trust";
 import { cancelRun } from "../../src/runs/cancelRun";
@@ -64,14 +65,16 @@ interface ChattyScenario {
   readonly seconds: number;
   /** Lines kept must be all printed ones (the issue's target: up to 33 lines/s with default settings). */
   readonly lossless: boolean;
+  /** Also run with storage and count the lines the log archive kept (issue 12: 100 % for 10 lines/s for 1 hour). */
+  readonly archive?: boolean;
 }
 
 const CHATTY: readonly ChattyScenario[] = [
   { name: "10 lines/s for 90 s", perSecond: 10, seconds: 90, lossless: true },
   { name: "33 lines/s for 90 s", perSecond: 33, seconds: 90, lossless: true },
   { name: "100 lines/s for 90 s", perSecond: 100, seconds: 90, lossless: false },
-  { name: "10 lines/s for 1 hour", perSecond: 10, seconds: 3_600, lossless: true },
-  { name: "33 lines/s for 1 hour", perSecond: 33, seconds: 3_600, lossless: true },
+  { name: "10 lines/s for 1 hour", perSecond: 10, seconds: 3_600, lossless: true, archive: true },
+  { name: "33 lines/s for 1 hour", perSecond: 33, seconds: 3_600, lossless: true, archive: true },
   // The emulator rebuilds the whole log at each read, so this one takes about a minute of wall time.
   { name: "100 lines/s for 1 hour", perSecond: 100, seconds: 3_600, lossless: false },
 ];
@@ -82,15 +85,27 @@ interface ChattyMeasurement {
   readonly kept: number;
   readonly missedReported: boolean;
   readonly requests: number;
+  /** Container lines in the attempt's archived log (markers not counted), when measured with storage. */
+  readonly archived?: number;
 }
 
 /** Lines a chatty container printed versus the lines the run read, with the real extension's timer latency modelled. */
-async function measureChatty(scenario: ChattyScenario, index: number): Promise<ChattyMeasurement> {
+async function measureChatty(scenario: ChattyScenario, index: number, storageConnectionString?: string): Promise<ChattyMeasurement> {
   const behaviour = chatty(scenario.perSecond, scenario.seconds);
-  return runOnce(`chatty_${index}`, "2h", behaviour, async ({ result, app }) => {
+  const storage = scenario.archive ? storageConnectionString : undefined;
+  return runOnce(`chatty_${index}`, "2h", behaviour, async ({ runId, result, app }) => {
     const attempt = result.attempts[0]!;
-    return { scenario, printed: behaviour.logs!.length, kept: attempt.logLines, missedReported: attempt.logLinesMissed, requests: app.emulator!.requests.length };
-  });
+    const text = storage ? await app.services.archive?.read({ runId, attempt: 1 }) : undefined;
+    const archived = text === undefined ? undefined : text.split("\n").filter((line) => line.length > 0 && !line.startsWith("[aci-jobs]")).length;
+    return {
+      scenario,
+      printed: behaviour.logs!.length,
+      kept: attempt.logLines,
+      missedReported: attempt.logLinesMissed,
+      requests: app.emulator!.requests.length,
+      ...(archived === undefined ? {} : { archived }),
+    };
+  }, storage);
 }
 
 /** One run of a job whose container behaves as `behaviour`, on a fresh emulated app in virtual time. */
@@ -99,9 +114,10 @@ async function runOnce<T>(
   timeout: string,
   behaviour: ContainerBehaviour,
   read: (run: { runId: string; result: RunResult; app: LocalApp; wallMs: number }) => Promise<T>,
+  storageConnectionString?: string,
 ): Promise<T> {
   const image = `bench/${jobId}`;
-  const app = await startEmulatedApp({ jobDefinitions: [{ id: jobId, timeout, container: { image } }] });
+  const app = await startEmulatedApp({ jobDefinitions: [{ id: jobId, timeout, container: { image } }], ...(storageConnectionString ? { storageConnectionString } : {}) });
   try {
     app.emulator!.setBehaviour(image, behaviour);
     const wallStart = Date.now();
@@ -364,17 +380,34 @@ async function main(): Promise<number> {
   for (const row of table) console.log(line(row));
 
   const chattyRows: ChattyMeasurement[] = [];
-  for (const [index, scenario] of CHATTY.entries()) chattyRows.push(await measureChatty(scenario, index));
-  console.log("");
-  console.log("Chatty containers: log lines kept of those printed, virtual time with the real extension's timer latency modelled (host.json as shipped)");
-  console.log("| scenario | lines kept / printed | loss reported | ARM requests |");
-  console.log("|---|---|---|---|");
-  for (const row of chattyRows) {
-    const share = `${row.kept.toLocaleString("en-US")} / ${row.printed.toLocaleString("en-US")} (${((100 * row.kept) / row.printed).toFixed(1)} %)`;
-    const target = row.scenario.lossless ? (row.kept === row.printed ? " (target 100 % ✔)" : " (target 100 % ✘)") : "";
-    console.log(`| ${row.scenario.name} | ${share}${target} | ${row.missedReported ? "yes" : "no"} | ${row.requests.toLocaleString("en-US")} |`);
+  const azurite = await startAzurite({ services: "blob" });
+  try {
+    for (const [index, scenario] of CHATTY.entries()) chattyRows.push(await measureChatty(scenario, index, azurite.connectionString));
+  } finally {
+    await azurite.stop();
   }
-  const chattyMissed = chattyRows.some((row) => (row.scenario.lossless && row.kept !== row.printed) || (row.kept !== row.printed && !row.missedReported));
+  console.log("");
+  console.log("Chatty containers: log lines kept of those printed, virtual time with the real extension's timer latency modelled (host.json as shipped);");
+  console.log("archived: the container's lines in the attempt's log archive (Azurite), where measured");
+  console.log("| scenario | lines kept / printed | archived / printed | loss reported | ARM requests |");
+  console.log("|---|---|---|---|---|");
+  const percent = (part: number, whole: number) => `${part.toLocaleString("en-US")} / ${whole.toLocaleString("en-US")} (${((100 * part) / whole).toFixed(1)} %)`;
+  for (const row of chattyRows) {
+    const target = row.scenario.lossless ? (row.kept === row.printed ? " (target 100 % ✔)" : " (target 100 % ✘)") : "";
+    const archived = row.archived === undefined ? "" : `${percent(row.archived, row.printed)}${row.archived === row.printed ? " (target 100 % ✔)" : " (target 100 % ✘)"}`;
+    console.log(`| ${row.scenario.name} | ${percent(row.kept, row.printed)}${target} | ${archived} | ${row.missedReported ? "yes" : "no"} | ${row.requests.toLocaleString("en-US")} |`);
+  }
+  const chattyMissed = chattyRows.some(
+    (row) => (row.scenario.lossless && row.kept !== row.printed) || (row.kept !== row.printed && !row.missedReported) || (row.archived !== undefined && row.archived !== row.printed),
+  );
+
+  const listBench = await measureRunList();
+  console.log("");
+  console.log(`Listing runs: storage requests per list with ${listBench.stored.toLocaleString("en-US")} runs stored (Azurite, counted at a proxy; storing them took ${listBench.seedSeconds.toFixed(0)} s)`);
+  console.log("| list | runs returned | storage requests |");
+  console.log("|---|---|---|");
+  for (const row of listBench.lists) console.log(`| ${row.name} | ${row.runs} | ${row.requests}${check(row.requests, 1)} |`);
+  const listMissed = listBench.lists.some((row) => row.requests > 1);
 
   const cancelRows: CancelMeasurement[] = [];
   for (const [index, scenario] of CANCELS.entries()) cancelRows.push(await measureCancel(scenario, index));
@@ -425,7 +458,7 @@ async function main(): Promise<number> {
   } else {
     console.log(`\nThe real-extension measurement was skipped: ${dotnet.reason}.`);
   }
-  const missed = realFailed || chattyMissed || cancelMissed || rows.some(
+  const missed = realFailed || chattyMissed || cancelMissed || listMissed || rows.some(
     (r) => r.requests > (r.scenario.targets.requests ?? Infinity) || r.largestHistory > (r.scenario.targets.history ?? Infinity) || r.status !== "succeeded",
   );
   return missed ? 1 : 0;
