@@ -80,6 +80,7 @@ export function createStartRunHandler(deps: RunsApiDeps) {
           slots: deps.slots,
           ...(deps.queue ? { queue: deps.queue } : {}),
           ...(deps.index ? { index: deps.index } : {}),
+          warn: (line: string) => context.warn(line),
           now: requestedAt,
           ...(applied.overrides ? { overrides: applied.overrides } : {}),
           times: runTimesFor(job, applied.overrides?.slot ? new Date(applied.overrides.slot) : undefined, requestedAt),
@@ -158,6 +159,7 @@ export function createRerunHandler(deps: RunsApiDeps) {
         slots: deps.slots,
         ...(deps.queue ? { queue: deps.queue } : {}),
           ...(deps.index ? { index: deps.index } : {}),
+          warn: (line: string) => context.warn(line),
         now: requestedAt,
         ...(input.overrides ? { overrides: input.overrides } : {}),
         // A run from before times were kept is rerun for now.
@@ -297,6 +299,7 @@ export function createBackfillHandler(deps: RunsApiDeps) {
           slots: deps.slots,
           ...(deps.queue ? { queue: deps.queue } : {}),
           ...(deps.index ? { index: deps.index } : {}),
+          warn: (line: string) => context.warn(line),
           queueAlways: true,
           now: requestedAt,
         });

@@ -97,6 +97,7 @@ export function createScheduledRunHandler(job: JobSpec & { schedule: NonNullable
         slots,
         ...(deps.queue ? { queue: deps.queue } : {}),
           ...(deps.index ? { index: deps.index } : {}),
+          warn: (line: string) => context.warn(line),
         now: firedAt,
       });
       if (outcome.started && outcome.queued) {

@@ -47,6 +47,8 @@ export interface StartRunRequest {
   readonly times?: RunTimes;
   /** Where the run is listed (GET …/runs); omitted by the command-line runner without storage. */
   readonly index?: RunIndex;
+  /** Told of a problem that does not stop the run (the function log). */
+  readonly warn?: (line: string) => void;
 }
 
 /**
@@ -120,7 +122,9 @@ async function startRunOnce(request: StartRunRequest): Promise<StartOutcome> {
   }
   // Best effort: the run has started, and its end lists it whatever happens here (only the "active"
   // views miss it until then).
-  await request.index?.recordStarted(startedSummary(input, input.requestedAt!)).catch(() => undefined);
+  await request.index?.recordStarted(startedSummary(input, input.requestedAt!)).catch((error: unknown) => {
+    request.warn?.(`run ${runId} started but is not listed as active yet (its end lists it): ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+  });
   return queued ? { started: true, runId, queued: true, ...(queued.canceled.length > 0 ? { canceled: queued.canceled } : {}) } : { started: true, runId };
 }
 

@@ -52,6 +52,14 @@ interface Outcomes {
   readonly unknownJob: HttpAnswer;
   readonly invalidBody: HttpAnswer;
   readonly probes: Readonly<Record<string, InstanceOutcome>>;
+  /** GET /api/jobs/{job}/runs of two jobs once their runs ended, then the failing run purged as retention does. */
+  readonly history: {
+    readonly failingList: HttpAnswer;
+    readonly queueList: HttpAnswer;
+    /** Instances deleted per purge: the watches, the run, then the run again. */
+    readonly purged: readonly number[];
+    readonly existsAfter: readonly boolean[];
+  };
 }
 
 async function run(side: Side, jobId: string, whenAccepted?: () => Promise<void>): Promise<RunOutcome> {
@@ -109,7 +117,15 @@ async function runScenarios(side: Side, probeIds: Readonly<Record<string, string
   const scheduledId = scheduledRunId(tutorial.id, scheduleSlot(tutorial.schedule!.ncrontab, new Date()));
   await side.fireTimer(tutorial.id);
   const scheduled = { runId: scheduledId, outcome: await side.waitFor(scheduledId) };
-  return { tutorial: tutorialOutcome, scheduled, failing, transient, deadline: { ...deadline, second: second! }, canceled, queued, unknownRun, unknownJob, invalidBody, probes };
+  const failingList = await side.listRuns("conf_failing");
+  const queueList = await side.listRuns("conf_queue");
+  const attempts = (failing.outcome.output as RunResult).attempts.length;
+  const instances = [...Array.from({ length: attempts }, (_, i) => watchInstanceId(failing.runId, i + 1)), failing.runId];
+  const purged: number[] = [];
+  for (const id of [...instances, failing.runId]) purged.push(await side.purge(id));
+  const existsAfter = await Promise.all(instances.map((id) => side.exists(id)));
+  const history = { failingList, queueList, purged, existsAfter };
+  return { tutorial: tutorialOutcome, scheduled, failing, transient, deadline: { ...deadline, second: second! }, canceled, queued, unknownRun, unknownJob, invalidBody, probes, history };
 }
 
 describe.skipIf(!dotnet.available)("the real Durable extension and the in-process host agree", () => {
@@ -250,6 +266,23 @@ describe.skipIf(!dotnet.available)("the real Durable extension and the in-proces
     };
     expect(shape(r.queued)).toEqual({ accepted: ["started", "queued"], statuses: ["succeeded", "succeeded"], inTurn: true });
     expect(shape(p.queued)).toEqual(shape(r.queued));
+  });
+
+  it("lists ended runs the same way, and purges a run's history and its watches' as retention does", () => {
+    const { r, p } = both();
+    const shape = (answer: HttpAnswer) => ({
+      status: answer.status,
+      runs: (answer.body as { runs: Array<Record<string, unknown>> }).runs.map((run) => ({ state: run.state, attempts: run.attempts, trigger: run.trigger, reason: run.reason, exitCode: run.exitCode })),
+    });
+    expect(shape(r.history.failingList)).toEqual(shape(p.history.failingList));
+    expect(shape(r.history.queueList)).toEqual(shape(p.history.queueList));
+    expect(shape(r.history.failingList).runs).toEqual([expect.objectContaining({ state: "failed", attempts: 2 })]);
+    expect((r.history.queueList.body as { runs: Array<{ runId: string }> }).runs.map((run) => run.runId)).toEqual([r.queued.second.runId, r.queued.first.runId]);
+    // Each watch and the run: one instance each; a second purge of the run finds nothing.
+    expect(r.history.purged).toEqual([1, 1, 1, 0]);
+    expect(p.history.purged).toEqual(r.history.purged);
+    expect(r.history.existsAfter).toEqual([false, false, false]);
+    expect(p.history.existsAfter).toEqual(r.history.existsAfter);
   });
 
   it("answers the HTTP API the same way: 202, the run view, 404, 409 and 400 as problem+json", () => {

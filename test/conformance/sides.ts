@@ -16,7 +16,9 @@ import { startLocalStack } from "../../dev/functions-host/localStack";
 import { freePort, startAzurite } from "../../dev/local/azurite";
 import { startEmulatedApp, type LocalApp } from "../../dev/local/localApp";
 import { createCancelRunHandler, createGetRunHandler, createStartRunHandler, type RunsApiDeps } from "../../src/functions/runsApi";
+import { createListJobRunsHandler } from "../../src/functions/runHistoryApi";
 import { createScheduledRunHandler, timerFunctionName } from "../../src/functions/scheduledRuns";
+import { findRun } from "../../src/runs/startRun";
 import { CONFORMANCE_JOBS } from "./fixtures/jobs";
 import { registerProbes } from "./fixtures/probes";
 
@@ -49,6 +51,12 @@ export interface Side {
    */
   startAndCancelWhenRunning(jobId: string, body?: string): Promise<{ runId: string; canceling: HttpAnswer }>;
   waitFor(instanceId: string, timeoutMs?: number): Promise<InstanceOutcome>;
+  /** GET /api/jobs/{job}/runs. */
+  listRuns(jobId: string): Promise<HttpAnswer>;
+  /** Purges an instance's history the way retention does (the durable client's purgeInstanceHistory): how many instances went. */
+  purge(instanceId: string): Promise<number>;
+  /** Whether the task hub still knows the instance. */
+  exists(instanceId: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -115,6 +123,15 @@ export async function startRealSide(output: string[]): Promise<Side & { readonly
       }
       return { runId, canceling: await request("POST", `/api/jobs/${jobId}/runs/${encodeURIComponent(runId)}/cancel`, body) };
     },
+    listRuns: (jobId) => request("GET", `/api/jobs/${jobId}/runs`),
+    // durable-functions' purgeInstanceHistory is this request (DurableClient.js): 200 with the count, 404 for none.
+    purge: async (instanceId) => {
+      const answer = await request("DELETE", `/runtime/webhooks/durabletask/instances/${encodeURIComponent(instanceId)}`);
+      if (answer.status === 404) return 0;
+      if (answer.status !== 200) throw new Error(`purging ${instanceId} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+      return (answer.body as { instancesDeleted: number }).instancesDeleted;
+    },
+    exists: async (instanceId) => (await request("GET", `/runtime/webhooks/durabletask/instances/${encodeURIComponent(instanceId)}`)).status !== 404,
     fireTimer: async (jobId) => {
       const answer = await request("POST", `/admin/functions/${timerFunctionName(jobId)}`, "{}");
       if (answer.status !== 202) throw new Error(`firing the timer answered ${answer.status}`);
@@ -168,6 +185,7 @@ export async function startInProcessSide(): Promise<Side & { readonly app: Local
     slots: app.services.slots,
     queue: app.services.queue,
     idempotency: app.services.idempotency,
+    index: app.services.index,
     now: () => new Date(app.clock.now()),
   };
   const context = () => new InvocationContext({ functionName: "conformance", invocationId: "conformance" });
@@ -230,6 +248,16 @@ export async function startInProcessSide(): Promise<Side & { readonly app: Local
     startOrchestration: async (name, instanceId, input) => {
       await app.host.client.startNew(name, { instanceId, ...(input === undefined ? {} : { input }) });
     },
+    listRuns: async (jobId) =>
+      answerOf(
+        await createListJobRunsHandler({ jobs: app.jobs, index: app.services.index, archive: app.services.archive })(
+          new HttpRequest({ method: "GET", url: url(`/api/jobs/${jobId}/runs`), params: { job: jobId } }),
+          app.host.client,
+          context(),
+        ),
+      ),
+    purge: async (instanceId) => (await app.host.client.purgeInstanceHistory(instanceId)).instancesDeleted,
+    exists: async (instanceId) => (await findRun(app.host.client, instanceId)) !== undefined,
     waitFor: async (instanceId) => {
       const status = await app.host.waitForCompletion(instanceId);
       return { runtimeStatus: String(status.runtimeStatus), output: status.output, customStatus: status.customStatus };
