@@ -217,12 +217,13 @@ export interface RecordScheduledRunOutcomeResult {
   readonly paused: boolean;
 }
 
-/** Posts a finished run's notification to the job's webhook (a Key Vault reference, resolved in the activity). */
+/**
+ * Posts a finished run's notification to the job's webhook (a Key Vault reference, resolved in the
+ * activity). The notification is built from the run's result, already redacted of the job's secrets.
+ */
 export interface NotifyRunInput {
   readonly webhook: SecretReference;
   readonly notification: RunNotification;
-  /** Values to keep out of the message (the job's secrets); the webhook's own value is added in the activity. */
-  readonly redact: readonly SecretReference[];
 }
 
 /** `delivered: false` only for answers a retry will not change (4xx, an unreadable webhook secret); faults are thrown. */

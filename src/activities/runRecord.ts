@@ -27,7 +27,7 @@ export function createRunRecordActivities(deps: RunRecordDeps) {
   const webhookDeps = { secrets: deps.secrets, ...(deps.baseUrl ? { baseUrl: deps.baseUrl } : {}), ...(deps.fetch ? { fetch: deps.fetch } : {}) };
   return {
     async [Activities.notifyRun](input: NotifyRunInput, context: InvocationContext): Promise<NotifyRunResult> {
-      const sent = await postNotification(webhookDeps, input.webhook, input.notification, input.redact);
+      const sent = await postNotification(webhookDeps, input.webhook, input.notification);
       if (sent.delivered) context.log(`notification of ${input.notification.runId ?? input.notification.job} (${input.notification.state}) delivered: the webhook answered ${sent.status}`);
       return sent;
     },

@@ -153,7 +153,7 @@ function* finishRun(context: df.OrchestrationContext, input: RunInput, result: R
   let notification: NotificationOutcome | undefined;
   const notify = input.job.notify;
   if (notify && (notify.on as readonly string[]).includes(result.status)) {
-    const request = { webhook: notify.webhook, notification: runNotification(result), redact: secretReferencesOf(input.job.container) };
+    const request = { webhook: notify.webhook, notification: runNotification(result) };
     try {
       const sent = yield* callActivityWithRetry(context, Activities.notifyRun, request, notifyRetry);
       notification = sent.delivered ? { delivered: true, at: new Date(now(context)).toISOString() } : { delivered: false, error: sent.error };

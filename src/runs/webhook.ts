@@ -22,19 +22,15 @@ export type WebhookResult = { readonly delivered: true; readonly status: number 
 /** How long a webhook may take to answer before the try counts as failed. */
 const WEBHOOK_TIMEOUT_MS = 10_000;
 
-export async function postNotification(
-  deps: WebhookDeps,
-  webhook: SecretReference,
-  notification: RunNotification,
-  redact: readonly SecretReference[] = [],
-): Promise<WebhookResult> {
-  const resolved = await deps.secrets.resolve([webhook, ...redact]);
+export async function postNotification(deps: WebhookDeps, webhook: SecretReference, notification: RunNotification): Promise<WebhookResult> {
+  const resolved = await deps.secrets.resolve([webhook]);
   if (!resolved.ok) return { delivered: false, error: `The webhook's Key Vault secret "${resolved.secret}" cannot be read: ${resolved.code}.` };
   const url = resolved.values.get(secretKey(webhook))!;
   if (!URL.canParse(url) || !/^https?:$/u.test(new URL(url).protocol)) {
     return { delivered: false, error: `The webhook's Key Vault secret "${webhook.keyVaultSecret}" is not an http(s) URL.` };
   }
-  const hide = (text: string) => scrub(text, [url, new URL(url).host, ...resolved.values.values()]);
+  // A failed fetch names the address it could not reach; the URL is the secret, and its host part of it.
+  const hide = (text: string) => scrub(text, [url, new URL(url).host]);
   let response: Response;
   try {
     response = await (deps.fetch ?? fetch)(url, {
