@@ -11,8 +11,7 @@ import { HttpError, withProblemResponses } from "../http/problem";
 import { Orchestrations, type RunInput, type RunProgress, type RunResult } from "../runs/contracts";
 import type { LogArchive } from "../runs/logArchive";
 import { InvalidContinuationToken, type RunIndex, type RunListQuery } from "../runs/runIndex";
-import { ACTIVE_STATES, finishedSummary, FINAL_STATES, isFinalState, type RunSummary } from "../runs/runSummary";
-import { toRunView } from "../runs/runView";
+import { ACTIVE_STATES, FINAL_STATES, isFinalState, summaryFromStatus, type RunSummary } from "../runs/runSummary";
 import { findRun, type RunClient } from "../runs/startRun";
 import { requireJob, requireRunId } from "./runsApi";
 
@@ -89,27 +88,10 @@ async function listRuns(deps: RunHistoryApiDeps, request: HttpRequest, client: R
   return { status: 200, jsonBody: { runs: wanted, continuationToken: page.continuationToken ?? null } };
 }
 
-/**
- * An entry the index lists as active, as its orchestration now stands: still queued, running or canceling,
- * or ended without its end recorded yet (or ever: terminated, or the record failed).
- */
+/** An entry the index lists as active, as its orchestration now stands (it may have ended since). */
 async function current(client: RunClient, summary: RunSummary): Promise<RunSummary> {
   const status = await findRun(client, summary.runId).catch(() => undefined);
-  if (!status) return summary;
-  const view = toRunView(status);
-  if (view.state === "succeeded" || view.state === "failed" || view.state === "timedOut" || view.state === "canceled") {
-    return finishedSummary(status.input as RunInput, view.result!);
-  }
-  const progress = view.progress;
-  // Before its first step reports progress, a run is what its start made it (queued or running).
-  if (!progress && view.state === "running") return summary;
-  return {
-    ...summary,
-    state: view.state,
-    ...(isFinalState(view.state) ? { finishedAt: view.lastUpdatedAt } : {}),
-    ...(progress ? { attempts: progress.attempts.length + (progress.phase === "queued" || progress.phase === "waitingToRetry" ? 0 : 1) } : {}),
-    ...(view.detail ? { detail: view.detail } : {}),
-  };
+  return status ? summaryFromStatus(summary, status) : summary;
 }
 
 function badQuery(problems: readonly ParameterProblem[]): HttpError {

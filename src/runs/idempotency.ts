@@ -96,7 +96,11 @@ class BlobIdempotencyKeys implements IdempotencyKeys {
       next = undefined;
     }
     if (next) await cursorBlob.upload(next, Buffer.byteLength(next));
-    else await cursorBlob.deleteIfExists();
+    else
+      await cursorBlob.deleteIfExists().catch((error: unknown) => {
+        // No container yet (no run has started): there is no cursor to clear.
+        if (storageStatusOf(error) !== 404) throw error;
+      });
     return deleted;
   }
 

@@ -40,8 +40,8 @@ export interface LogArchive {
    * backwards from the end so a long log costs no more than the lines asked for. Undefined when there is none.
    */
   open(log: AttemptLog, options?: { readonly tail?: number }): Promise<Readable | undefined>;
-  /** Deletes the records of a run's attempts 1..`attempts` (retention). */
-  remove(runId: string, attempts: number): Promise<void>;
+  /** Deletes the records of every attempt of the run (retention). */
+  remove(runId: string): Promise<void>;
 }
 
 
@@ -100,18 +100,23 @@ class BlobLogArchive implements LogArchive {
     try {
       if (options.tail === undefined) {
         const response = await blob.download();
+        // Created, but storage took none of its lines: there is no archive to show.
+        if (!response.contentLength) return undefined;
         return response.readableStreamBody ? Readable.from(response.readableStreamBody as AsyncIterable<Buffer>) : Readable.from([]);
       }
-      return Readable.from([await lastLines(blob, options.tail)]);
+      const size = (await blob.getProperties()).contentLength ?? 0;
+      return size === 0 ? undefined : Readable.from([await lastLines(blob, size, options.tail)]);
     } catch (error) {
       if (storageStatusOf(error) === 404) return undefined;
       throw error;
     }
   }
 
-  async remove(runId: string, attempts: number): Promise<void> {
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      await this.container.getAppendBlobClient(attemptLogPath(runId, attempt)).deleteIfExists();
+  async remove(runId: string): Promise<void> {
+    // By the run's prefix, not by its attempt count: a run that ended without recording it (terminated)
+    // may not know how many attempts wrote a record.
+    for await (const item of this.container.listBlobsFlat({ prefix: `${attemptLogPath(runId, 1).replace(/attempt-1\.log$/u, "")}` })) {
+      await this.container.getAppendBlobClient(item.name).deleteIfExists();
     }
   }
 
@@ -137,35 +142,37 @@ function fitting(lines: readonly string[]): readonly string[] {
 }
 
 /** Bytes read per step when reading a log backwards for its tail. */
-const TAIL_CHUNK_BYTES = 64 * 1024;
+const TAIL_CHUNK_BYTES = 256 * 1024;
+/** The most a tail reads: lines beyond it are left out (a tail of 100,000 lines of 2 KB each would be 200 MB). */
+export const MAX_TAIL_BYTES = 32 * 1024 * 1024;
 
-/** The last `count` lines of the blob (each with its line break), read backwards in chunks from the end. */
-async function lastLines(blob: AppendBlobClient, count: number): Promise<Buffer> {
-  const size = (await blob.getProperties()).contentLength ?? 0;
+/**
+ * The last `count` lines of the blob (`size` bytes; each line with its break), read backwards in chunks from
+ * the end: each chunk's line breaks are counted once, and the chunks joined once. At most
+ * {@link MAX_TAIL_BYTES}, cut at a line break.
+ */
+async function lastLines(blob: AppendBlobClient, size: number, count: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
   let start = size;
-  let tail = Buffer.alloc(0);
   // count + 1 line breaks: the one before the first line wanted marks where it begins.
-  while (start > 0 && newlines(tail) <= count) {
-    const from = Math.max(0, start - TAIL_CHUNK_BYTES);
-    tail = Buffer.concat([await blob.downloadToBuffer(from, start - from), tail]);
+  let breaks = 0;
+  while (start > 0 && breaks <= count && size - start < MAX_TAIL_BYTES) {
+    const from = Math.max(0, start - TAIL_CHUNK_BYTES, size - MAX_TAIL_BYTES);
+    const chunk = await blob.downloadToBuffer(from, start - from);
+    for (const byte of chunk) if (byte === 0x0a) breaks++;
+    chunks.unshift(chunk);
     start = from;
   }
-  let cut = tail.length;
+  const tail = Buffer.concat(chunks);
   // Every line ends with a break; skip the last one, then step back `count` lines.
   let seen = 0;
   for (let i = tail.length - 2; i >= 0; i--) {
-    if (tail[i] === 0x0a && ++seen === count) {
-      cut = i + 1;
-      break;
-    }
+    if (tail[i] === 0x0a && ++seen === count) return tail.subarray(i + 1);
   }
-  return seen === count ? tail.subarray(cut) : tail;
-}
-
-function newlines(buffer: Buffer): number {
-  let n = 0;
-  for (const byte of buffer) if (byte === 0x0a) n++;
-  return n;
+  // Fewer lines than asked for: all of them, unless the read stopped at the cap inside a line.
+  if (start === 0) return tail;
+  const first = tail.indexOf(0x0a);
+  return first < 0 ? Buffer.alloc(0) : tail.subarray(first + 1);
 }
 
 /** The complete lines in the blob after byte `offset`. */

@@ -13,12 +13,10 @@ import { watchInstanceId } from "./contracts";
 import type { IdempotencyKeys } from "./idempotency";
 import type { JobStateStore } from "./jobState";
 import type { LogArchive } from "./logArchive";
-import type { RunIndex } from "./runIndex";
-import { finishedSummary, isFinalState, type RunSummary } from "./runSummary";
-import { toRunView } from "./runView";
+import { InvalidContinuationToken, type RunIndex } from "./runIndex";
+import { isFinalState, summaryFromStatus, type RunSummary } from "./runSummary";
 import { findRun, isActiveStatus, type RunClient } from "./startRun";
 import type * as df from "durable-functions";
-import type { RunInput } from "./contracts";
 
 export type PurgeClient = RunClient & Pick<df.DurableClient, "purgeInstanceHistory">;
 
@@ -60,23 +58,38 @@ const DAY_MS = 86_400_000;
 
 export async function purgeExpiredRuns(deps: RetentionDeps, limits: RetentionLimits = DEFAULT_RETENTION_LIMITS): Promise<RetentionReport> {
   const cutoff = new Date(deps.now() - deps.retentionDays * DAY_MS);
-  const settled = await settleStaleActive(deps, limits.stale);
-  const due = await deps.index.finishedBefore(cutoff, limits.runs + 1);
+  // Each part on its own: one that fails is logged and the others still run.
+  const settled = await part(deps, "recording the end of runs listed as active", () => settleStaleActive(deps, limits.stale), 0);
+  const due = await part(deps, "listing the runs due", () => deps.index.finishedBefore(cutoff, limits.runs + 1), []);
   let purgedInstances = 0;
   let purgedRuns = 0;
   for (const { summary } of due.slice(0, limits.runs)) {
-    const purged = await purgeRun(deps, summary);
+    // A run that cannot be purged today is tried again tomorrow; it does not hold up the others.
+    const purged = await part(deps, `purging run ${summary.runId}`, () => purgeRun(deps, summary), undefined);
     if (purged === undefined) continue;
     purgedInstances += purged;
     purgedRuns++;
   }
-  const deletedKeys = deps.idempotency ? await deps.idempotency.deleteOlderThan(cutoff, limits.keys) : 0;
+  const idempotency = deps.idempotency;
+  const deletedKeys = idempotency ? await part(deps, "deleting old idempotency keys", () => idempotency.deleteOlderThan(cutoff, limits.keys), 0) : 0;
   let trimmedActions = 0;
-  for (const jobId of deps.jobIds) trimmedActions += await trimScheduleRecord(deps, jobId, cutoff);
+  for (const jobId of deps.jobIds) trimmedActions += await part(deps, `trimming the schedule record of ${jobId}`, () => trimScheduleRecord(deps, jobId, cutoff), 0);
   return { purgedRuns, purgedInstances, more: due.length > limits.runs, settled, deletedKeys, trimmedActions };
 }
 
-/** Purges one run; undefined when its id now names an active run (then only the old entries go). */
+async function part<T>(deps: RetentionDeps, what: string, work: () => Promise<T>, otherwise: T): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    deps.log(`retention: ${what} failed, the next pass tries again: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+    return otherwise;
+  }
+}
+
+/**
+ * Purges one run; undefined when its id now names an active run (then only the old entries go), or one of
+ * its watches is still going (then nothing goes until a later pass).
+ */
 async function purgeRun(deps: RetentionDeps, summary: RunSummary): Promise<number | undefined> {
   const status = await findRun(deps.client, summary.runId);
   if (status && isActiveStatus(String(status.runtimeStatus))) {
@@ -87,10 +100,17 @@ async function purgeRun(deps: RetentionDeps, summary: RunSummary): Promise<numbe
   let instances = 0;
   // Watches first, the run last: a pass that stops halfway still finds the run, and with it the watches' ids.
   for (let attempt = 1; attempt <= summary.attempts; attempt++) {
-    instances += (await deps.client.purgeInstanceHistory(watchInstanceId(summary.runId, attempt))).instancesDeleted;
+    const watch = watchInstanceId(summary.runId, attempt);
+    // A run terminated from outside leaves its watch going until the group is gone; never purge it running.
+    const watching = await findRun(deps.client, watch);
+    if (watching && isActiveStatus(String(watching.runtimeStatus))) {
+      deps.log(`retention: the watch ${watch} of run ${summary.runId} is still active; the run is purged on a later pass`);
+      return undefined;
+    }
+    instances += (await deps.client.purgeInstanceHistory(watch)).instancesDeleted;
   }
   instances += (await deps.client.purgeInstanceHistory(summary.runId)).instancesDeleted;
-  await deps.archive?.remove(summary.runId, summary.attempts);
+  await deps.archive?.remove(summary.runId);
   await deps.index.remove(summary);
   return instances;
 }
@@ -98,36 +118,35 @@ async function purgeRun(deps: RetentionDeps, summary: RunSummary): Promise<numbe
 /**
  * Runs the index lists as active that have ended without their end recorded: terminated (no code of
  * theirs ran to record it), or whose recording failed. Their end is recorded now, so lists and
- * retention see them.
+ * retention see them. At most `limit` entries a pass, going on from where the last pass stopped, so
+ * many runs that are really active (a long backfill) do not hide older ended ones.
  */
 async function settleStaleActive(deps: RetentionDeps, limit: number): Promise<number> {
   let settled = 0;
-  let continuationToken: string | undefined;
   let looked = 0;
+  let continuationToken = await deps.index.activeScanCursor.get();
   do {
-    const page = await deps.index.list({ state: "active", limit: Math.min(100, limit - looked), ...(continuationToken ? { continuationToken } : {}) });
+    const page = await deps.index
+      .list({ state: "active", limit: Math.min(100, limit - looked), ...(continuationToken ? { continuationToken } : {}) })
+      .catch((error: unknown) => {
+        // A cursor the index no longer takes: start from the newest again.
+        if (error instanceof InvalidContinuationToken) return deps.index.list({ state: "active", limit: Math.min(100, limit - looked) });
+        throw error;
+      });
     for (const summary of page.runs) {
       looked++;
       const status = await findRun(deps.client, summary.runId);
       if (status && isActiveStatus(String(status.runtimeStatus))) continue;
-      const ended = status ? endedSummary(summary, status) : { ...summary, state: "terminated" as const, finishedAt: new Date(deps.now()).toISOString(), detail: "The run's orchestration no longer exists." };
-      await deps.index.recordFinished(ended);
+      const ended = status
+        ? summaryFromStatus(summary, status)
+        : { ...summary, state: "terminated" as const, finishedAt: new Date(deps.now()).toISOString(), detail: "The run's orchestration no longer exists." };
+      await deps.index.recordFinished(isFinalState(ended.state) ? ended : { ...ended, state: "error" });
       settled++;
     }
     continuationToken = page.continuationToken;
   } while (continuationToken && looked < limit);
+  await deps.index.activeScanCursor.set(continuationToken);
   return settled;
-}
-
-function endedSummary(summary: RunSummary, status: df.DurableOrchestrationStatus): RunSummary {
-  const view = toRunView(status);
-  if (view.result) return finishedSummary(status.input as RunInput, view.result);
-  return {
-    ...summary,
-    state: isFinalState(view.state) ? view.state : "error",
-    finishedAt: view.lastUpdatedAt,
-    ...(view.detail ? { detail: view.detail } : {}),
-  };
 }
 
 /** Drops schedule-record entries older than the cutoff, but always keeps the newest (catch-up counts from it). */

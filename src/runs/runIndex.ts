@@ -61,6 +61,8 @@ export interface RunIndex {
   finishedBefore(before: Date, limit: number): Promise<FinishedEntry[]>;
   /** Removes every entry of the run (after its history and logs are purged). */
   remove(summary: RunSummary): Promise<void>;
+  /** Where a scan of the active entries stopped, kept between retention passes (undefined: from the start). */
+  readonly activeScanCursor: { get(): Promise<string | undefined>; set(token: string | undefined): Promise<void> };
 }
 
 export function createBlobRunIndex(storage: RunStateStorage, credential: TokenCredential, containerName?: string): RunIndex {
@@ -73,6 +75,7 @@ const SCAN_PAGE = 1_000;
 /** Larger than any Date.now() until the year 2286, so inverted times keep 13 digits. */
 const INVERT_FROM = 9_999_999_999_999;
 const DETAIL_MAX = 300;
+const ACTIVE_CURSOR = "retention/active-cursor";
 
 export class BlobRunIndex implements RunIndex {
   constructor(
@@ -82,7 +85,10 @@ export class BlobRunIndex implements RunIndex {
 
   async recordStarted(summary: RunSummary): Promise<void> {
     await this.ensureContainer();
-    await Promise.all(scopesOf(summary).flatMap((scope) => [this.put(entryName(scope, "all", summary), summary), this.put(entryName(scope, "active", summary), summary)]));
+    // Only where nothing is yet: a run that ended before its start was listed (a slow write) has its
+    // outcome there, which a start entry must not replace, nor bring back its active entries.
+    const created = await Promise.all(scopesOf(summary).map((scope) => this.put(entryName(scope, "all", summary), summary, { ifNoneMatch: "*" })));
+    if (created.every(Boolean)) await Promise.all(scopesOf(summary).map((scope) => this.put(entryName(scope, "active", summary), summary)));
   }
 
   async recordFinished(summary: RunSummary): Promise<void> {
@@ -100,7 +106,14 @@ export class BlobRunIndex implements RunIndex {
     const prefix = `index/${query.job === undefined ? "all" : `job-${query.job}`}/${query.state ?? "all"}/`;
     const marker = query.continuationToken === undefined ? undefined : readToken(query.continuationToken, fingerprint(query));
     const pages = this.container.listBlobsFlat({ prefix, includeMetadata: true }).byPage({ maxPageSize: query.limit, ...(marker ? { continuationToken: marker } : {}) });
-    const page = await missingContainerAsEmpty(pages.next());
+    let page;
+    try {
+      page = await missingContainerAsEmpty(pages.next());
+    } catch (error) {
+      // Storage refuses a marker it did not make (a token edited by hand, whose query part was kept).
+      if (marker && storageStatusOf(error) === 400) throw new InvalidContinuationToken("is not a token this API gave out");
+      throw error;
+    }
     if (page === undefined || page.done) return { runs: [] };
     const runs: RunSummary[] = [];
     for (const item of page.value.segment.blobItems) {
@@ -139,8 +152,31 @@ export class BlobRunIndex implements RunIndex {
     await this.deleteIfExists(finishedName(summary));
   }
 
-  private async put(name: string, summary: RunSummary): Promise<void> {
-    await this.container.getBlockBlobClient(name).upload("", 0, { metadata: { summary: encodeSummary(summary) } });
+  readonly activeScanCursor = {
+    get: async (): Promise<string | undefined> => {
+      try {
+        return (await this.container.getBlockBlobClient(ACTIVE_CURSOR).downloadToBuffer()).toString("utf8") || undefined;
+      } catch (error) {
+        if (storageStatusOf(error) === 404) return undefined;
+        throw error;
+      }
+    },
+    set: async (token: string | undefined): Promise<void> => {
+      const blob = this.container.getBlockBlobClient(ACTIVE_CURSOR);
+      if (token) await blob.upload(token, Buffer.byteLength(token));
+      else await this.deleteIfExists(ACTIVE_CURSOR);
+    },
+  };
+
+  /** Writes an entry; with `ifNoneMatch: "*"`, only a new one (false when one was there). */
+  private async put(name: string, summary: RunSummary, conditions?: { ifNoneMatch: string }): Promise<boolean> {
+    try {
+      await this.container.getBlockBlobClient(name).upload("", 0, { metadata: { summary: encodeSummary(summary) }, ...(conditions ? { conditions } : {}) });
+      return true;
+    } catch (error) {
+      if (conditions && (storageStatusOf(error) === 409 || storageStatusOf(error) === 412)) return false;
+      throw error;
+    }
   }
 
   private async deleteIfExists(name: string): Promise<void> {

@@ -3,8 +3,9 @@
  * A run in one line of a list (GET …/runs): what the run index (runIndex.ts) keeps per run, built from
  * the run's input and result. Plain data without I/O, so the orchestration can build it.
  */
-import type { RunInput, RunResult, RunTrigger } from "./contracts";
-import type { RunState } from "./runView";
+import type * as df from "durable-functions";
+import type { RunInput, RunProgress, RunResult, RunTrigger } from "./contracts";
+import { toRunView, type RunState } from "./runView";
 
 export const FINAL_STATES = ["succeeded", "failed", "timedOut", "canceled", "terminated", "error"] as const;
 export type FinalState = (typeof FINAL_STATES)[number];
@@ -72,3 +73,23 @@ function slotOf(input: RunInput): { slot?: string } {
   return slot ? { slot } : {};
 }
 
+
+/** Longest `detail` a summary keeps. */
+const DETAIL_MAX = 300;
+
+/**
+ * A listed run as its orchestration stands now: finished (its result), ended without recording it
+ * (terminated, or the orchestration failed: the attempts its progress last showed), queued, running or
+ * canceling; before its first step reports progress, as its start listed it.
+ */
+export function summaryFromStatus(summary: RunSummary, status: df.DurableOrchestrationStatus): RunSummary {
+  const view = toRunView(status);
+  if (view.result) return finishedSummary(status.input as RunInput, view.result);
+  const progress = status.customStatus as RunProgress | null | undefined;
+  const attempts = progress ? (progress.phase === "queued" ? 0 : Math.max(progress.attempts.length, progress.attempt)) : summary.attempts;
+  if (isFinalState(view.state)) {
+    const detail = view.detail && view.detail.length > DETAIL_MAX ? `${view.detail.slice(0, DETAIL_MAX - 1)}…` : view.detail;
+    return { ...summary, state: view.state, attempts, finishedAt: view.lastUpdatedAt, ...(detail ? { detail } : {}) };
+  }
+  return progress ? { ...summary, state: view.state, attempts } : summary;
+}

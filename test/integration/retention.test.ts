@@ -125,6 +125,27 @@ describe("the daily retention pass", () => {
     await finished(again);
   });
 
+  it("purges a run terminated from outside with its watch and its logs, once its end is recorded", async () => {
+    h.app.emulator!.setBehaviour("test/long", { runMs: 100 * DAY, logs: [{ at: 0, line: "started" }] });
+    const held = h.holdWhenRunning("long");
+    const runId = await start("long");
+    const { groupName, release } = await held;
+    await h.app.host.client.terminate(runId, "stopped by an operator");
+    await h.app.host.waitForCompletion(runId);
+    // Terminate reaches the run only: its watch goes on until the group is gone (as on the real extension).
+    await h.deleteGroup(groupName);
+    release();
+    await h.app.host.waitForCompletion(watchInstanceId(runId, 1));
+    expect(await h.app.services.archive!.read({ runId, attempt: 1 })).toContain("started");
+
+    const lines = await purge(h.app.clock.now() + 31 * DAY);
+    expect(lines.join("\n")).toMatch(/recorded the end of 1 run\(s\) listed as active/u);
+    expect(await findRun(h.app.host.client, runId)).toBeUndefined();
+    expect(await findRun(h.app.host.client, watchInstanceId(runId, 1))).toBeUndefined();
+    expect(await h.app.services.archive!.read({ runId, attempt: 1 })).toBeUndefined();
+    expect(await listed("long")).not.toContain(runId);
+  });
+
   it("keeps the newest schedule-record entry of each job, however old, and drops older ones past retention", async () => {
     const jobState = h.app.services.jobState!;
     const now = Date.parse("2027-03-01T00:00:00Z");
