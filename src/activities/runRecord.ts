@@ -66,9 +66,13 @@ export function createRunRecordActivities(deps: RunRecordDeps) {
             ]
           : []),
       ];
-      // The index first: if storage fails, the activity is retried and the events are sent again rather than lost.
-      await deps.index?.recordFinished(summary);
-      await Promise.all(events.map((event) => deps.telemetry.track(event)));
+      // The events whatever becomes of the index: when storage is failing, the alerts are what must not go
+      // quiet. A storage fault is thrown after them, so the activity is retried (and the events sent again).
+      try {
+        await deps.index?.recordFinished(summary);
+      } finally {
+        await Promise.all(events.map((event) => deps.telemetry.track(event)));
+      }
     },
   };
 }

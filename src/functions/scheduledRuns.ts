@@ -56,32 +56,43 @@ export function createScheduledRunHandler(job: JobSpec & { schedule: NonNullable
     }
     const slots = deps.slots;
     const at = firedAt.toISOString();
+    // Told to Azure Monitor and the job's webhook only once every slot of this firing has started: a slow
+    // webhook or telemetry endpoint must not hold up a run.
+    const toReport: ScheduleAction[] = [];
     const record = async (action: ScheduleAction) => {
       // The record is for people; a storage fault writing it must not undo what the firing did.
       await deps.jobState?.update(job.id, (state) => withAction(state, action)).catch((error: unknown) => {
         context.warn(`could not add to the schedule record of ${job.id}: ${error instanceof Error ? error.message : String(error)}`);
       });
-      await reportSlot(job, action, deps, context);
+      toReport.push(action);
     };
-    const state = await deps.jobState?.read(job.id);
-    if (state?.paused) {
-      const { paused } = state;
-      context.warn(`schedule slot ${slot.toISOString()} of ${job.id} skipped: the schedule is paused since ${paused.since}${paused.by ? ` by ${paused.by}` : ""}${paused.note ? ` (${paused.note})` : ""}`);
-      await record({ slot: slot.toISOString(), at, action: "skippedPaused", ...(paused.note ? { note: paused.note } : {}) });
-      return;
+    try {
+      await fire(slot);
+    } finally {
+      for (const action of toReport) await reportSlot(job, action, deps, context);
     }
 
-    // Slots the timer never fired for (the app was down): those within the job's catchupWindow run first,
-    // oldest first; older ones are recorded as missed, never dropped without a word.
-    const newest = state?.actions[0];
-    const lastKnown = newest ? (newest.action === "missed" ? newest.until : newest.slot) : lastFromScheduleStatus(timer, firedAt);
-    const { catchUp, missed } = missedSlots(job, lastKnown, slot, firedAt);
-    if (missed) {
-      context.warn(`${missed.count} slot(s) of ${job.id} from ${missed.from} to ${missed.to} were missed while the app was down and are not run (catchupWindow ${job.catchupWindow === undefined ? "none" : formatDuration(job.catchupWindow)})`);
-      await record({ slot: missed.from, at, action: "missed", until: missed.to, count: missed.count });
-    }
-    for (const earlier of [...catchUp, slot]) {
-      await startSlot(earlier, earlier === slot ? timer.isPastDue : true);
+    async function fire(slot: Date): Promise<void> {
+      const state = await deps.jobState?.read(job.id);
+      if (state?.paused) {
+        const { paused } = state;
+        context.warn(`schedule slot ${slot.toISOString()} of ${job.id} skipped: the schedule is paused since ${paused.since}${paused.by ? ` by ${paused.by}` : ""}${paused.note ? ` (${paused.note})` : ""}`);
+        await record({ slot: slot.toISOString(), at, action: "skippedPaused", ...(paused.note ? { note: paused.note } : {}) });
+        return;
+      }
+
+      // Slots the timer never fired for (the app was down): those within the job's catchupWindow run first,
+      // oldest first; older ones are recorded as missed, never dropped without a word.
+      const newest = state?.actions[0];
+      const lastKnown = newest ? (newest.action === "missed" ? newest.until : newest.slot) : lastFromScheduleStatus(timer, firedAt);
+      const { catchUp, missed } = missedSlots(job, lastKnown, slot, firedAt);
+      if (missed) {
+        context.warn(`${missed.count} slot(s) of ${job.id} from ${missed.from} to ${missed.to} were missed while the app was down and are not run (catchupWindow ${job.catchupWindow === undefined ? "none" : formatDuration(job.catchupWindow)})`);
+        await record({ slot: missed.from, at, action: "missed", until: missed.to, count: missed.count });
+      }
+      for (const earlier of [...catchUp, slot]) {
+        await startSlot(earlier, earlier === slot ? timer.isPastDue : true);
+      }
     }
 
     async function startSlot(slotAt: Date, pastDue: boolean): Promise<void> {
@@ -96,8 +107,8 @@ export function createScheduledRunHandler(job: JobSpec & { schedule: NonNullable
         defaultRegion: deps.defaultRegion,
         slots,
         ...(deps.queue ? { queue: deps.queue } : {}),
-          ...(deps.index ? { index: deps.index } : {}),
-          warn: (line: string) => context.warn(line),
+        ...(deps.index ? { index: deps.index } : {}),
+        warn: (line: string) => context.warn(line),
         now: firedAt,
       });
       if (outcome.started && outcome.queued) {

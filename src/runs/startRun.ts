@@ -92,7 +92,7 @@ async function startRunOnce(request: StartRunRequest): Promise<StartOutcome> {
       queued = waits;
     }
   }
-  const requestedAt = request.now ?? new Date();
+  const requestedAt = distinctInstant(request.now ?? new Date());
   const input: RunInput = {
     runId,
     job,
@@ -126,6 +126,18 @@ async function startRunOnce(request: StartRunRequest): Promise<StartOutcome> {
     request.warn?.(`run ${runId} started but is not listed as active yet (its end lists it): ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
   });
   return queued ? { started: true, runId, queued: true, ...(queued.canceled.length > 0 ? { canceled: queued.canceled } : {}) } : { started: true, runId };
+}
+
+/** The last instant {@link distinctInstant} gave out. */
+let lastRequestedAt = 0;
+
+/**
+ * `at`, or a millisecond after the last run this process requested: runs are listed newest first by when
+ * they were requested, so starts in one burst (a backfill, a catch-up) keep their order in the list.
+ */
+function distinctInstant(at: Date): Date {
+  lastRequestedAt = Math.max(at.getTime(), lastRequestedAt + 1);
+  return new Date(lastRequestedAt);
 }
 
 /**

@@ -29,8 +29,13 @@ export async function postNotification(deps: WebhookDeps, webhook: SecretReferen
   if (!URL.canParse(url) || !/^https?:$/u.test(new URL(url).protocol)) {
     return { delivered: false, error: `The webhook's Key Vault secret "${webhook.keyVaultSecret}" is not an http(s) URL.` };
   }
-  // A failed fetch names the address it could not reach; the URL is the secret, and its host part of it.
-  const hide = (text: string) => scrub(text, [url, new URL(url).host]);
+  const address = new URL(url);
+  // fetch refuses a URL with credentials in it, every time: not worth a retry.
+  if (address.username || address.password) {
+    return { delivered: false, error: `The webhook's Key Vault secret "${webhook.keyVaultSecret}" is a URL with credentials in it, which cannot be posted to.` };
+  }
+  // A failed fetch names the address it could not reach (host, or host name alone): the URL is the secret.
+  const hide = (text: string) => scrub(text, [url, address.host, address.hostname]);
   let response: Response;
   try {
     response = await (deps.fetch ?? fetch)(url, {
@@ -75,6 +80,10 @@ function causeOf(error: unknown): string {
   return cause instanceof Error ? `${message} (${cause.message})` : message;
 }
 
+/** Longest first, so a host is hidden whole before its name alone. */
 function scrub(text: string, values: readonly string[]): string {
-  return values.filter((value) => value.length >= 4).reduce((out, value) => out.split(value).join("[redacted]"), text);
+  return [...values]
+    .filter((value) => value.length >= 4)
+    .sort((a, b) => b.length - a.length)
+    .reduce((out, value) => out.split(value).join("[redacted]"), text);
 }

@@ -203,6 +203,7 @@ describe("GET /api/jobs/{job}/runs and GET /api/runs", () => {
     expect(reused.jsonBody).toMatchObject({ errors: [{ parameter: "continuationToken" }] });
     const forged = await list("nightly", { continuationToken: "not-a-token" });
     expect(forged.jsonBody).toMatchObject({ status: 400, errors: [{ parameter: "continuationToken" }] });
+
   });
 
   it("answers a bad filter with 400 naming each parameter, and an unknown job with 404", async () => {
@@ -246,6 +247,9 @@ describe("GET /api/jobs/{job}/runs/{runId}/logs", () => {
     expect(tail.text!.split("\n").slice(0, -1).map((line) => line.split(" ").at(-1))).toEqual(["2998", "2999", "3000"]);
     const all = await logs("nightly", runId);
     expect(all.text!.split("\n")).toHaveLength(3_001);
+    // Across several 256 KiB reads from the end (the lines are about 240 bytes): exactly the last 2,500.
+    const long = await logs("nightly", runId, { tail: "2500" });
+    expect(long.text).toBe(all.text!.split("\n").slice(500).join("\n"));
   });
 
   it("answers 404 for an attempt that does not exist or has no archive, and 400 for bad parameters", async () => {
@@ -282,5 +286,25 @@ describe("the history routes, as the OpenAPI document describes them", () => {
         .map((status) => `GET ${route} ${status}`),
     );
     expect(missing).toEqual([]);
+  });
+});
+
+describe("the run index", () => {
+  it("keeps a run's outcome when its start is listed only after it ended (a slow start write)", async () => {
+    const index = h.app.services.index!;
+    const started = {
+      runId: "nightly-20261201T000000Z-0000abcd",
+      job: "nightly",
+      state: "running" as const,
+      trigger: { kind: "http" as const },
+      createdAt: "2026-12-01T00:00:00.000Z",
+      attempts: 0,
+    };
+    await index.recordFinished({ ...started, state: "succeeded", startedAt: started.createdAt, finishedAt: "2026-12-01T00:01:00.000Z", attempts: 1, exitCode: 0 });
+    await index.recordStarted(started);
+    const listed = (await index.list({ job: "nightly", limit: 100 })).runs.find((run) => run.runId === started.runId);
+    expect(listed).toMatchObject({ state: "succeeded", attempts: 1 });
+    expect((await index.list({ job: "nightly", state: "active", limit: 100 })).runs.map((run) => run.runId)).not.toContain(started.runId);
+    await index.remove({ ...started, state: "succeeded" });
   });
 });
