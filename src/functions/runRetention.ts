@@ -5,22 +5,13 @@
  */
 import type { InvocationContext, Timer } from "@azure/functions";
 import * as df from "durable-functions";
-import type { IdempotencyKeys } from "../runs/idempotency";
-import type { JobStateStore } from "../runs/jobState";
-import type { LogArchive } from "../runs/logArchive";
-import { DEFAULT_RETENTION_LIMITS, purgeExpiredRuns, type PurgeClient, type RetentionLimits } from "../runs/retention";
-import type { RunIndex } from "../runs/runIndex";
+import { DEFAULT_RETENTION_LIMITS, purgeExpiredRuns, type PurgeClient, type RetentionDeps, type RetentionLimits } from "../runs/retention";
 
-export interface RunRetentionDeps {
-  readonly index: RunIndex;
-  readonly archive: LogArchive | undefined;
-  readonly idempotency: IdempotencyKeys | undefined;
-  readonly jobState: JobStateStore | undefined;
-  readonly jobIds: readonly string[];
-  readonly retentionDays: number;
+/** What a pass needs (src/runs/retention.ts) but the durable client, which the timer's binding gives. */
+export type RunRetentionDeps = Omit<RetentionDeps, "client" | "now" | "log"> & {
   readonly limits?: RetentionLimits;
   readonly now?: () => number;
-}
+};
 
 /** Daily at 02:43 UTC: off the hour, when scheduled jobs usually start. */
 export const RUN_RETENTION_SCHEDULE = "0 43 2 * * *";
