@@ -23,7 +23,7 @@ import type { ContainerClient } from "@azure/storage-blob";
 import type { TokenCredential } from "@azure/identity";
 import type { RunStateStorage } from "../config";
 import { runStateContainer, storageStatusOf } from "./runStateContainer";
-import { FINAL_STATES, type FinalState, type RunSummary } from "./runSummary";
+import { FINAL_STATES, summaryDetail, type FinalState, type RunSummary } from "./runSummary";
 
 /** Which runs a list shows. `active`: queued, running or canceling. */
 export interface RunListQuery {
@@ -74,7 +74,6 @@ export function createBlobRunIndex(storage: RunStateStorage, credential: TokenCr
 const SCAN_PAGE = 1_000;
 /** Larger than any Date.now() until the year 2286, so inverted times keep 13 digits. */
 const INVERT_FROM = 9_999_999_999_999;
-const DETAIL_MAX = 300;
 const ACTIVE_CURSOR = "retention/active-cursor";
 
 export class BlobRunIndex implements RunIndex {
@@ -204,7 +203,7 @@ function finishedName(summary: RunSummary): string {
  * cut so that all of it stays far below the 8 KiB metadata limit (Set Blob Metadata).
  */
 function encodeSummary(summary: RunSummary): string {
-  const detail = summary.detail && summary.detail.length > DETAIL_MAX ? `${summary.detail.slice(0, DETAIL_MAX - 1)}…` : summary.detail;
+  const detail = summaryDetail(summary.detail);
   return Buffer.from(JSON.stringify({ ...summary, ...(detail === undefined ? {} : { detail }) }), "utf8").toString("base64url");
 }
 

@@ -77,6 +77,11 @@ function slotOf(input: RunInput): { slot?: string } {
 /** Longest `detail` a summary keeps. */
 const DETAIL_MAX = 300;
 
+/** A summary's `detail`, cut to {@link DETAIL_MAX} characters (a cut text ends in …). */
+export function summaryDetail(detail: string | undefined): string | undefined {
+  return detail && detail.length > DETAIL_MAX ? `${detail.slice(0, DETAIL_MAX - 1)}…` : detail;
+}
+
 /**
  * A listed run as its orchestration stands now: finished (its result), ended without recording it
  * (terminated, or the orchestration failed: the attempts its progress last showed), queued, running or
@@ -88,7 +93,7 @@ export function summaryFromStatus(summary: RunSummary, status: df.DurableOrchest
   const progress = status.customStatus as RunProgress | null | undefined;
   const attempts = progress ? (progress.phase === "queued" ? 0 : Math.max(progress.attempts.length, progress.attempt)) : summary.attempts;
   if (isFinalState(view.state)) {
-    const detail = view.detail && view.detail.length > DETAIL_MAX ? `${view.detail.slice(0, DETAIL_MAX - 1)}…` : view.detail;
+    const detail = summaryDetail(view.detail);
     return { ...summary, state: view.state, attempts, finishedAt: view.lastUpdatedAt, ...(detail ? { detail } : {}) };
   }
   return progress ? { ...summary, state: view.state, attempts } : summary;
